@@ -1,0 +1,41 @@
+"""Settings, read once from the environment (prefix ROOTCAUSES_) or defaults.
+
+The data snapshot defaults to ``../shared/data`` next to the checkout; the store lives under
+``$ROOTCAUSES_HOME`` (default ``./.rootcauses``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+def _default_data() -> Path:
+    return (_CHECKOUT.parent / "shared" / "data").resolve()
+
+
+class Settings(BaseSettings):
+    """Typed settings; construct a fresh one per call so tests can change the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="ROOTCAUSES_", extra="ignore")
+
+    data: Path = Field(default_factory=_default_data, description="raw data snapshot folder")
+    home: Path = Field(default=Path(".rootcauses"), description="store, cache and outputs")
+    http_timeout: float = Field(default=60.0, gt=0)
+    http_retries: int = Field(default=3, ge=0)
+
+    @property
+    def store_path(self) -> Path:
+        return self.home / "rootcauses.duckdb"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,48 @@
+"""The project's error tree. Every message names the file, row/sheet and field at fault.
+
+    RootCausesError
+    ├── ConfigError            a bad setting or path
+    ├── SourceError            raw data could not be used
+    │   ├── FetchError         download failed (network, HTTP status, truncated body)
+    │   ├── ParseError         a file is not in the official format (bad value, empty, truncated)
+    │   └── SchemaDriftError   expected columns or sheets are missing or renamed
+    ├── CheckError             parsed data fail a content check (negative count, unknown country,
+    │                          totals that disagree with the published figure)
+    └── BuildError             the store could not be built or read; the previous store is intact
+
+The CLI prints these without a traceback and exits 1.
+"""
+
+from __future__ import annotations
+
+
+class RootCausesError(Exception):
+    """Base of every error the project raises on purpose."""
+
+
+class ConfigError(RootCausesError):
+    pass
+
+
+class SourceError(RootCausesError):
+    pass
+
+
+class FetchError(SourceError):
+    pass
+
+
+class ParseError(SourceError):
+    pass
+
+
+class SchemaDriftError(ParseError):
+    pass
+
+
+class CheckError(SourceError):
+    pass
+
+
+class BuildError(RootCausesError):
+    pass

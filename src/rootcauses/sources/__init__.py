@@ -1,0 +1,39 @@
+"""One module per public dataset. Each exposes ``SOURCE`` (a :class:`SourceSpec`).
+
+Modules are discovered, not listed, so adding a dataset is adding a module.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+
+from rootcauses.errors import SourceError
+from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec
+
+_INFRASTRUCTURE = {"base", "checks", "fetch", "parsing", "frames"}
+
+__all__ = ["FileSpec", "Part", "RawFile", "SourceSpec", "all_sources", "get_source"]
+
+
+@cache
+def all_sources() -> dict[str, SourceSpec]:
+    found: dict[str, SourceSpec] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name in _INFRASTRUCTURE or info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        spec = getattr(module, "SOURCE", None)
+        if isinstance(spec, SourceSpec):
+            if spec.id in found:
+                raise SourceError(f"two modules declare source id {spec.id!r}")
+            found[spec.id] = spec
+    return found
+
+
+def get_source(source_id: str) -> SourceSpec:
+    sources = all_sources()
+    if source_id not in sources:
+        raise SourceError(f"unknown source {source_id!r}; known: {', '.join(sorted(sources))}")
+    return sources[source_id]

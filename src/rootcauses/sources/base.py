@@ -1,0 +1,163 @@
+"""What a source module declares, and the records that flow from files to the store.
+
+A source module (one per dataset folder) exposes ``SOURCE``, a :class:`SourceSpec`: metadata, the
+files it reads with their official URLs, and two pure functions, ``read(files) -> list[Part]``
+(parse the official format into canonical frames) and ``check(parts)`` (internal consistency).
+Modules know nothing of the store; :mod:`rootcauses.store.build` puts parts into tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from rootcauses.errors import SourceError
+
+Kind = Literal["outcome", "driver", "strategy", "journey"]
+Status = Literal["official", "derived", "transcribed"]
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One published file (or family of releases of it).
+
+    ``pattern`` is a glob matched inside the dataset folder (snapshot or cache). ``url`` is the
+    official address: the file itself, or, when ``link`` is set, a landing page on which the file
+    is the link whose address matches the regular expression ``link`` (CBP and OHSS rename their
+    files with every monthly release). ``select`` says whether all matching files are read (a
+    series split over overlapping releases) or only the newest by name.
+    """
+
+    pattern: str
+    url: str
+    role: str = "data"
+    link: str | None = None
+    save_as: str | None = None
+    select: Literal["all", "latest"] = "latest"
+    required: bool = True
+    status: Status = "official"
+    fetchable: bool = True  # False when the official file is a PDF/web page we cannot parse
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """A file's bytes with its provenance. Parsers take these, never paths."""
+
+    name: str
+    data: bytes
+    spec: FileSpec
+    url: str
+    sha256: str
+    fetched_at: dt.datetime | None = None
+    origin: Literal["snapshot", "cache"] = "snapshot"
+
+    @property
+    def role(self) -> str:
+        return self.spec.role
+
+
+@dataclass
+class Part:
+    """One published table of a dataset, as a canonical (or extra) table frame."""
+
+    source_id: str
+    table: str  # encounters | indicators | events | an extra table name
+    frame: pd.DataFrame
+    title: str
+    files: tuple[RawFile, ...] = ()
+    status: Status = "official"
+    notes: str = ""
+
+
+Reader = Callable[[Sequence[RawFile]], list[Part]]
+Checker = Callable[[list[Part]], None]
+
+
+def _no_check(parts: list[Part]) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    id: str
+    title: str
+    publisher: str
+    folder: str
+    homepage: str
+    licence: str
+    kind: Kind
+    files: tuple[FileSpec, ...]
+    read: Reader
+    check: Checker = _no_check
+    notes: str = ""
+    extra_tables: tuple[str, ...] = field(default=())
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def meta_path(path: Path) -> Path:
+    return path.with_name(path.name + ".meta.json")
+
+
+def locate(spec: SourceSpec, root: Path) -> dict[FileSpec, list[Path]]:
+    """The files of ``spec`` under ``root/spec.folder``; raise if a required one is missing."""
+    folder = root / spec.folder
+    found: dict[FileSpec, list[Path]] = {}
+    for fs in spec.files:
+        paths = sorted(p for p in folder.glob(fs.pattern) if not p.name.endswith(".meta.json"))
+        if fs.select == "latest" and paths:
+            paths = paths[-1:]
+        if not paths and fs.required:
+            raise SourceError(
+                f"{spec.id}: no file matching {fs.pattern!r} in {folder} "
+                f"(official source: {fs.url})"
+            )
+        found[fs] = paths
+    return found
+
+
+def load(spec: SourceSpec, root: Path, origin: Literal["snapshot", "cache"]) -> list[RawFile]:
+    """Read the files of ``spec`` under ``root`` into memory with their hashes."""
+    raws: list[RawFile] = []
+    for fs, paths in locate(spec, root).items():
+        for path in paths:
+            data = path.read_bytes()
+            url, fetched = fs.url, None
+            meta = meta_path(path)
+            if meta.exists():
+                record = json.loads(meta.read_text())
+                url = record.get("url", url)
+                fetched = dt.datetime.fromisoformat(record["fetched_at"])
+            raws.append(
+                RawFile(
+                    name=path.name,
+                    data=data,
+                    spec=fs,
+                    url=url,
+                    sha256=sha256_bytes(data),
+                    fetched_at=fetched,
+                    origin=origin,
+                )
+            )
+    return raws
+
+
+def by_role(files: Sequence[RawFile], role: str) -> list[RawFile]:
+    return [f for f in files if f.role == role]
+
+
+def one(files: Sequence[RawFile], role: str = "data") -> RawFile:
+    matching = by_role(files, role)
+    if len(matching) != 1:
+        names = ", ".join(f.name for f in files) or "none"
+        raise SourceError(f"expected one {role!r} file, got {len(matching)} (files: {names})")
+    return matching[0]

@@ -1,0 +1,183 @@
+"""Parsing helpers whose errors name the file, row/sheet and column, and what was expected."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+from rootcauses.countries import to_iso3
+from rootcauses.errors import CheckError, ParseError, SchemaDriftError
+
+HEADER_ROWS = 1  # rows before the first data row in a plain CSV; row numbers are 1-based lines
+
+
+def read_csv(
+    raw: bytes, name: str, *, expected: Iterable[str] | None = None, **kwargs
+) -> pd.DataFrame:
+    """Parse CSV bytes as text columns; require the ``expected`` columns (renames fail loudly)."""
+    if not raw.strip():
+        raise ParseError(f"{name}: the file is empty (expected a CSV with a header row)")
+    kwargs.setdefault("dtype", str)
+    kwargs.setdefault("keep_default_na", False)
+    try:
+        frame = pd.read_csv(io.BytesIO(raw), **kwargs)
+    except (pd.errors.ParserError, UnicodeDecodeError, csv.Error, ValueError) as exc:
+        raise ParseError(f"{name}: not a readable CSV: {exc}") from exc
+    if expected is not None:
+        require_columns(frame, expected, name)
+    _refuse_truncated(raw, frame, name, kwargs.get("sep", kwargs.get("delimiter", ",")))
+    return frame
+
+
+def _refuse_truncated(raw: bytes, frame: pd.DataFrame, name: str, sep: str) -> None:
+    """A last line with fewer fields than the header means the download was cut short."""
+    if frame.empty or raw.endswith((b"\n", b"\r")):
+        return
+    last_line = raw.rsplit(b"\n", 1)[-1].decode("utf-8", "replace")
+    fields = next(csv.reader([last_line], delimiter=sep or ","), [])
+    if len(fields) < len(frame.columns):
+        raise ParseError(
+            f"{name}: row {len(frame) + HEADER_ROWS} has {len(fields)} of "
+            f"{len(frame.columns)} fields and the file ends there (truncated file?)"
+        )
+
+
+def require_columns(frame: pd.DataFrame, expected: Iterable[str], where: str) -> None:
+    missing = [c for c in expected if c not in frame.columns]
+    if missing:
+        raise SchemaDriftError(
+            f"{where}: missing column(s) {missing}; expected {list(expected)}, "
+            f"found {list(frame.columns)}"
+        )
+
+
+def rename_exact(frame: pd.DataFrame, mapping: Mapping[str, str], where: str) -> pd.DataFrame:
+    """Rename columns, requiring every key to be present (owid/etl style: drift fails loudly)."""
+    require_columns(frame, mapping.keys(), where)
+    return frame.rename(columns=dict(mapping))
+
+
+def _first_bad(values: pd.Series, ok: pd.Series) -> tuple[int, object]:
+    pos = int((~ok).to_numpy().nonzero()[0][0])
+    return pos, values.iloc[pos]
+
+
+def to_int(
+    values: pd.Series, name: str, column: str, *, header_rows: int = HEADER_ROWS,
+    allow_missing: bool = False,
+) -> pd.Series:
+    """Whole non-negative counts; the error names the first bad row (1-based file line)."""
+    text = values.astype(str).str.strip().str.replace(",", "", regex=False)
+    missing = text.isin(["", "nan", "None", "NaN", "<NA>"])
+    numeric = pd.to_numeric(text.where(~missing), errors="coerce")
+    ok = numeric.notna() | (missing & allow_missing)
+    if not ok.all():
+        pos, bad = _first_bad(values, ok)
+        what = "is missing (truncated file?)" if missing.iloc[pos] else f"is {bad!r}"
+        raise ParseError(
+            f"{name}: row {pos + 1 + header_rows}, column {column!r} {what}; "
+            "expected a whole number"
+        )
+    whole = numeric.isna() | (numeric == numeric.round())
+    if not whole.all():
+        pos, bad = _first_bad(values, whole)
+        raise ParseError(
+            f"{name}: row {pos + 1 + header_rows}, column {column!r} is {bad!r}; "
+            "expected a whole number"
+        )
+    negative = numeric < 0
+    if negative.any():
+        pos, bad = _first_bad(values, ~negative)
+        raise CheckError(
+            f"{name}: row {pos + 1 + header_rows}, column {column!r} is {bad!r}; "
+            "expected a count ≥ 0"
+        )
+    return numeric.astype("Int64")
+
+
+def to_float(
+    values: pd.Series, name: str, column: str, *, header_rows: int = HEADER_ROWS,
+    allow_missing: bool = True,
+) -> pd.Series:
+    """Numbers; blanks become NA when allowed, anything else non-numeric is an error."""
+    text = values.astype(str).str.strip().str.replace(",", "", regex=False)
+    missing = text.isin(["", "nan", "None", "NaN", "<NA>", "..", "NA"])
+    numeric = pd.to_numeric(text.where(~missing), errors="coerce")
+    ok = numeric.notna() | (missing & allow_missing)
+    if not ok.all():
+        pos, bad = _first_bad(values, ok)
+        what = "is missing" if missing.iloc[pos] else f"is {bad!r}"
+        raise ParseError(
+            f"{name}: row {pos + 1 + header_rows}, column {column!r} {what}; expected a number"
+        )
+    return numeric.astype("float64")
+
+
+def to_choice(
+    values: pd.Series, mapping: Mapping[str, str], name: str, column: str,
+    *, header_rows: int = HEADER_ROWS,
+) -> pd.Series:
+    """Map labels through ``mapping``; an unknown label is an error listing the allowed ones."""
+    text = values.astype(str).str.strip()
+    ok = text.isin(list(mapping))
+    if not ok.all():
+        pos, bad = _first_bad(values, ok)
+        raise ParseError(
+            f"{name}: row {pos + 1 + header_rows}, column {column!r} is {bad!r}; "
+            f"expected one of {sorted(mapping)}"
+        )
+    return text.map(mapping)
+
+
+def to_iso3_series(
+    values: pd.Series, name: str, column: str, *, header_rows: int = HEADER_ROWS
+) -> pd.Series:
+    """Country names or codes to ISO3 through :mod:`rootcauses.countries` (one place)."""
+    text = values.astype(str).str.strip()
+    codes: dict[str, str] = {}
+    for label in text.unique():
+        try:
+            codes[label] = to_iso3(label)
+        except CheckError:
+            pos = int((text == label).to_numpy().nonzero()[0][0])
+            raise CheckError(
+                f"{name}: row {pos + 1 + header_rows}, column {column!r}: unknown country "
+                f"{label!r}; add the spelling to rootcauses.countries.ALIASES if it is a "
+                "known country"
+            ) from None
+    return text.map(codes)
+
+
+def to_date(
+    values: pd.Series, name: str, column: str, *, fmt: str | None = None,
+    header_rows: int = HEADER_ROWS, allow_missing: bool = False,
+) -> pd.Series:
+    text = values.astype(str).str.strip()
+    missing = text.isin(["", "nan", "NaT", "None"])
+    parsed = pd.to_datetime(text.where(~missing), format=fmt, errors="coerce")
+    ok = parsed.notna() | (missing & allow_missing)
+    if not ok.all():
+        pos, bad = _first_bad(values, ok)
+        raise ParseError(
+            f"{name}: row {pos + 1 + header_rows}, column {column!r} is {bad!r}; "
+            f"expected a date{f' ({fmt})' if fmt else ''}"
+        )
+    return parsed.dt.date
+
+
+def read_excel_sheet(raw: bytes, name: str, sheet: str, **kwargs) -> pd.DataFrame:
+    """One worksheet; a missing sheet is a schema-drift error listing the sheets present."""
+    if not raw:
+        raise ParseError(f"{name}: the file is empty (expected an Excel workbook)")
+    try:
+        book = pd.ExcelFile(io.BytesIO(raw))
+    except Exception as exc:  # openpyxl/xlrd raise many types for a non-workbook
+        raise ParseError(f"{name}: not a readable Excel workbook: {exc}") from exc
+    if sheet not in book.sheet_names:
+        raise SchemaDriftError(
+            f"{name}: no sheet {sheet!r}; sheets present: {book.sheet_names}"
+        )
+    return book.parse(sheet, **kwargs)

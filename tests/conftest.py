@@ -1,0 +1,51 @@
+"""Hermetic test settings: every test gets its own ROOTCAUSES_HOME; the snapshot is read-only."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from rootcauses.config import Settings
+from rootcauses.sources import get_source
+from rootcauses.sources.base import Part, load
+from rootcauses.sources.checks import check_part
+
+SNAPSHOT = Settings().data
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in list(os.environ):
+        if key.startswith("ROOTCAUSES_") and key != "ROOTCAUSES_DATA":
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("ROOTCAUSES_HOME", str(tmp_path / "home"))
+
+
+@pytest.fixture(scope="session")
+def snapshot() -> Path:
+    if not SNAPSHOT.is_dir():
+        pytest.skip(f"data snapshot not found at {SNAPSHOT} (set ROOTCAUSES_DATA)")
+    return SNAPSHOT
+
+
+@cache
+def _parts(source_id: str) -> tuple[Part, ...]:
+    spec = get_source(source_id)
+    parts = spec.read(load(spec, SNAPSHOT, "snapshot"))
+    for part in parts:
+        check_part(part)
+    spec.check(parts)
+    return tuple(parts)
+
+
+@pytest.fixture(scope="session")
+def source_parts(snapshot: Path):
+    """``source_parts(id)`` → the checked parts a source reads from the snapshot (cached)."""
+
+    def get(source_id: str) -> dict[str, Part]:
+        return {p.source_id: p for p in _parts(source_id)}
+
+    return get
