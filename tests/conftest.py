@@ -49,3 +49,23 @@ def source_parts(snapshot: Path):
         return {p.source_id: p for p in _parts(source_id)}
 
     return get
+
+
+@pytest.fixture(scope="session")
+def built_store(snapshot: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A full store built once from the snapshot, shared read-only by the tests."""
+    from rootcauses.store import build_store
+
+    home = tmp_path_factory.mktemp("store-home")
+    settings = Settings(home=home, data=snapshot)
+    build_store(settings)
+    return settings
+
+
+@pytest.fixture
+def store(built_store: Settings):
+    from rootcauses.store import connect
+
+    con = connect(built_store)
+    yield con
+    con.close()

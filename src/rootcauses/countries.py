@@ -61,6 +61,7 @@ ALIASES = {
     "laos": "LAO",
     "macedonia": "MKD",
     "micronesia": "FSM",
+    "micronesia federated states": "FSM",
     "moldova": "MDA",
     "palestine": "PSE",
     "russia": "RUS",
@@ -87,7 +88,7 @@ ALIASES = {
 
 def _fold(name: str) -> str:
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    text = re.sub(r"[^a-z0-9]+", " ", text.lower().replace("'", ""))
+    text = re.sub(r"[^a-z0-9]+", " ", text.lower().replace("'", "").replace("\u2019", ""))
     return re.sub(r"\s+", " ", text).strip()
 
 

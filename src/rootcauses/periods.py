@@ -10,8 +10,18 @@ MONTH_NAME_NUMBER = {
     name: i + 1
     for i, name in enumerate(
         (
-            "january", "february", "march", "april", "may", "june",
-            "july", "august", "september", "october", "november", "december",
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
         )
     )
 }

@@ -12,7 +12,8 @@ ENCOUNTERS = {
     "frequency": "VARCHAR",  # monthly | annual
     "citizenship": "VARCHAR",  # ISO3, OTHER (the rest) or XXX (unknown); ALL for all citizenships
     "component": "VARCHAR",  # USBP | OFO | CBP (USBP+OFO, no split published)
-    "region": "VARCHAR",  # Southwest Land Border | Northern Land Border | Coastal Border | Other | ALL
+    # Southwest Land Border | Northern Land Border | Coastal Border | Other | ALL (nationwide)
+    "region": "VARCHAR",
     "area": "VARCHAR",  # US state (2 letters) or Border Patrol sector; NULL when not broken out
     "demographic": "VARCHAR",  # SINGLE_ADULT | FMUA | UAC | ACCOMPANIED_MINOR | ALL
     "authority": "VARCHAR",  # T8 | T42 | ALL

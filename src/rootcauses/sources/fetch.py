@@ -42,9 +42,7 @@ class _Links(HTMLParser):
 
 
 def make_client(timeout: float = 60.0) -> httpx.Client:
-    return httpx.Client(
-        timeout=timeout, follow_redirects=True, headers={"User-Agent": USER_AGENT}
-    )
+    return httpx.Client(timeout=timeout, follow_redirects=True, headers={"User-Agent": USER_AGENT})
 
 
 def _get(client: httpx.Client, url: str, retries: int, backoff: float) -> httpx.Response:
@@ -64,8 +62,9 @@ def _get(client: httpx.Client, url: str, retries: int, backoff: float) -> httpx.
     raise FetchError(f"{url}: failed after {retries + 1} attempts: {last}")
 
 
-def discover_links(client: httpx.Client, page_url: str, pattern: str, *,
-                   retries: int = 3, backoff: float = 1.0) -> list[str]:
+def discover_links(
+    client: httpx.Client, page_url: str, pattern: str, *, retries: int = 3, backoff: float = 1.0
+) -> list[str]:
     """Absolute URLs of the links on ``page_url`` whose address matches ``pattern``."""
     page = _get(client, page_url, retries, backoff)
     parser = _Links()
@@ -101,7 +100,8 @@ def download(
                     raise FetchError(f"{url}: HTTP {response.status_code}")
                 if response.status_code >= 500:
                     raise httpx.HTTPStatusError(
-                        f"HTTP {response.status_code}", request=response.request,
+                        f"HTTP {response.status_code}",
+                        request=response.request,
                         response=response,
                     )
                 expected = response.headers.get("Content-Length")
@@ -185,8 +185,9 @@ def fetch(
             for file_url in urls:
                 dest = folder / _file_name(fs, file_url)
                 saved.append(
-                    download(client, file_url, dest, retries=retries, backoff=backoff,
-                             progress=progress)
+                    download(
+                        client, file_url, dest, retries=retries, backoff=backoff, progress=progress
+                    )
                 )
     finally:
         if own:

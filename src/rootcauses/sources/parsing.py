@@ -66,7 +66,11 @@ def _first_bad(values: pd.Series, ok: pd.Series) -> tuple[int, object]:
 
 
 def to_int(
-    values: pd.Series, name: str, column: str, *, header_rows: int = HEADER_ROWS,
+    values: pd.Series,
+    name: str,
+    column: str,
+    *,
+    header_rows: int = HEADER_ROWS,
     allow_missing: bool = False,
 ) -> pd.Series:
     """Whole non-negative counts; the error names the first bad row (1-based file line)."""
@@ -99,7 +103,11 @@ def to_int(
 
 
 def to_float(
-    values: pd.Series, name: str, column: str, *, header_rows: int = HEADER_ROWS,
+    values: pd.Series,
+    name: str,
+    column: str,
+    *,
+    header_rows: int = HEADER_ROWS,
     allow_missing: bool = True,
 ) -> pd.Series:
     """Numbers; blanks become NA when allowed, anything else non-numeric is an error."""
@@ -117,8 +125,12 @@ def to_float(
 
 
 def to_choice(
-    values: pd.Series, mapping: Mapping[str, str], name: str, column: str,
-    *, header_rows: int = HEADER_ROWS,
+    values: pd.Series,
+    mapping: Mapping[str, str],
+    name: str,
+    column: str,
+    *,
+    header_rows: int = HEADER_ROWS,
 ) -> pd.Series:
     """Map labels through ``mapping``; an unknown label is an error listing the allowed ones."""
     text = values.astype(str).str.strip()
@@ -152,8 +164,13 @@ def to_iso3_series(
 
 
 def to_date(
-    values: pd.Series, name: str, column: str, *, fmt: str | None = None,
-    header_rows: int = HEADER_ROWS, allow_missing: bool = False,
+    values: pd.Series,
+    name: str,
+    column: str,
+    *,
+    fmt: str | None = None,
+    header_rows: int = HEADER_ROWS,
+    allow_missing: bool = False,
 ) -> pd.Series:
     text = values.astype(str).str.strip()
     missing = text.isin(["", "nan", "NaT", "None"])
@@ -177,7 +194,5 @@ def read_excel_sheet(raw: bytes, name: str, sheet: str, **kwargs) -> pd.DataFram
     except Exception as exc:  # openpyxl/xlrd raise many types for a non-workbook
         raise ParseError(f"{name}: not a readable Excel workbook: {exc}") from exc
     if sheet not in book.sheet_names:
-        raise SchemaDriftError(
-            f"{name}: no sheet {sheet!r}; sheets present: {book.sheet_names}"
-        )
+        raise SchemaDriftError(f"{name}: no sheet {sheet!r}; sheets present: {book.sheet_names}")
     return book.parse(sheet, **kwargs)

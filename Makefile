@@ -1,0 +1,50 @@
+# Two commands set everything up: `make run` and `make test` (see README).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+ROOTCAUSES_DATA ?= $(abspath ../shared/data)
+export ROOTCAUSES_DATA
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run install build test lint format bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+build: install
+	@if [ -d "$(ROOTCAUSES_DATA)" ]; then \
+	  echo "building the store from the snapshot in $(ROOTCAUSES_DATA)"; \
+	  $(BIN)/rootcauses data build; \
+	else \
+	  echo "no snapshot at $(ROOTCAUSES_DATA): downloading the official files (internet needed)"; \
+	  $(BIN)/rootcauses data pull; \
+	  $(BIN)/rootcauses data build --from-cache --skip-missing; \
+	fi
+
+run: build
+	$(BIN)/rootcauses serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+format: install
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .rootcauses .pytest_cache .ruff_cache

@@ -1,0 +1,280 @@
+"""Build the DuckDB store from every source, atomically.
+
+The new store is written to a temporary file beside the old one, checked, and only then renamed
+over it (``os.replace`` is atomic on one file system). Any error before the rename deletes the
+temporary file, so a failed build leaves the previous store byte-for-byte intact and readable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from rootcauses import __version__, schema
+from rootcauses.config import Settings
+from rootcauses.errors import BuildError, RootCausesError, SourceError
+from rootcauses.sources import SourceSpec, all_sources
+from rootcauses.sources.base import Part, RawFile, load, locate
+from rootcauses.sources.checks import check_part
+
+Progress = Callable[[str, int, int], None]
+"""Called as ``(source id, sources done, sources total)``."""
+
+
+@dataclass
+class BuildReport:
+    path: Path
+    build_id: str
+    seconds: float
+    rows: dict[str, int] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def _root_for(spec: SourceSpec, settings: Settings, from_cache: bool) -> tuple[Path, str] | None:
+    """Where to read ``spec`` from: the pulled cache when asked and present, else the snapshot."""
+    candidates: list[tuple[Path, str]] = []
+    if from_cache:
+        candidates.append((settings.cache_dir, "cache"))
+    candidates.append((settings.data, "snapshot"))
+    for root, origin in candidates:
+        if not (root / spec.folder).is_dir():
+            continue
+        try:
+            locate(spec, root)
+        except SourceError:
+            continue
+        return root, origin
+    return None
+
+
+def read_source(spec: SourceSpec, root: Path, origin: str) -> list[Part]:
+    """Load, parse and check one source; errors carry the source id."""
+    raws = load(spec, root, origin)  # type: ignore[arg-type]
+    try:
+        parts = spec.read(raws)
+        for part in parts:
+            if not part.files:
+                part.files = tuple(raws)
+            check_part(part)
+        spec.check(parts)
+    except RootCausesError as exc:
+        raise type(exc)(f"source {spec.id!r} ({root / spec.folder}): {exc}") from exc
+    return parts
+
+
+def _combined_sha(files: Iterable[RawFile]) -> str:
+    hashes = sorted(f.sha256 for f in files)
+    if len(hashes) == 1:
+        return hashes[0]
+    return hashlib.sha256("".join(hashes).encode()).hexdigest()
+
+
+def _period(part: Part) -> tuple[object, object]:
+    frame = part.frame
+    for column in ("month", "period", "date"):
+        if column in frame.columns and frame[column].notna().any():
+            values = pd.to_datetime(frame[column].dropna())
+            return values.min().date(), values.max().date()
+    if "fiscal_year" in frame.columns and frame["fiscal_year"].notna().any():
+        return dt.date(int(frame["fiscal_year"].min()) - 1, 10, 1), dt.date(
+            int(frame["fiscal_year"].max()), 9, 30
+        )
+    return None, None
+
+
+def _create_canonical(con: duckdb.DuckDBPyConnection) -> None:
+    for table, columns in {
+        **schema.CANONICAL,
+        "sources": schema.SOURCES,
+        "source_files": schema.SOURCE_FILES,
+    }.items():
+        cols = ", ".join(f'"{c}" {t}' for c, t in columns.items())
+        con.execute(f'CREATE TABLE "{table}" ({cols})')
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    con.register("incoming", frame)
+    try:
+        cols = ", ".join(f'"{c}"' for c in frame.columns)
+        con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM incoming')
+    finally:
+        con.unregister("incoming")
+
+
+def _write(
+    path: Path,
+    collected: list[tuple[SourceSpec, str, list[Part]]],
+    build_id: str,
+    settings: Settings,
+    from_cache: bool,
+) -> dict[str, int]:
+    built_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    con = duckdb.connect(str(path))
+    try:
+        _create_canonical(con)
+        extra_seen: dict[str, str] = {}
+        source_rows, file_rows = [], []
+        for spec, _origin, parts in collected:
+            seen_files: dict[str, RawFile] = {}
+            for part in parts:
+                if part.table in schema.CANONICAL:
+                    _insert(con, part.table, part.frame)
+                else:
+                    frame = part.frame.copy()
+                    frame["source"] = part.source_id
+                    if part.table in extra_seen:
+                        _insert(con, part.table, frame)
+                    else:
+                        con.register("incoming", frame)
+                        con.execute(f'CREATE TABLE "{part.table}" AS SELECT * FROM incoming')
+                        con.unregister("incoming")
+                        extra_seen[part.table] = part.source_id
+                start, end = _period(part)
+                fetched = [f.fetched_at for f in part.files if f.fetched_at]
+                source_rows.append(
+                    {
+                        "id": part.source_id,
+                        "dataset": spec.id,
+                        "title": part.title,
+                        "publisher": spec.publisher,
+                        "url": "; ".join(dict.fromkeys(f.url for f in part.files)),
+                        "file": "; ".join(f.name for f in part.files),
+                        "sha256": _combined_sha(part.files),
+                        "status": part.status,
+                        "table_name": part.table,
+                        "rows": len(part.frame),
+                        "period_start": start,
+                        "period_end": end,
+                        "fetched_at": max(fetched) if fetched else None,
+                        "built_at": built_at,
+                        "licence": spec.licence,
+                        "notes": " ".join(x for x in (spec.notes, part.notes) if x),
+                    }
+                )
+                for f in part.files:
+                    seen_files[f.name] = f
+            for f in seen_files.values():
+                file_rows.append(
+                    {
+                        "dataset": spec.id,
+                        "file": f.name,
+                        "url": f.url,
+                        "sha256": f.sha256,
+                        "bytes": len(f.data),
+                        "fetched_at": f.fetched_at,
+                        "origin": f.origin,
+                    }
+                )
+        sources = pd.DataFrame(source_rows, columns=list(schema.SOURCES))
+        duplicated = sources["id"][sources["id"].duplicated()]
+        if not duplicated.empty:
+            raise BuildError(f"two parts use the source id {duplicated.iloc[0]!r}")
+        _insert(con, "sources", sources)
+        _insert(con, "source_files", pd.DataFrame(file_rows, columns=list(schema.SOURCE_FILES)))
+        con.execute(
+            "CREATE TABLE build_info AS SELECT ? AS build_id, ? AS built_at, ? AS version, "
+            "? AS data_root, ? AS from_cache",
+            [build_id, built_at, __version__, str(settings.data), from_cache],
+        )
+        rows = _verify(con, collected)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return rows
+
+
+def _verify(con: duckdb.DuckDBPyConnection, collected) -> dict[str, int]:
+    """Re-read the new file: every table has the rows that were written, sources add up."""
+    expected: dict[str, int] = {}
+    for _, _, parts in collected:
+        for part in parts:
+            expected[part.table] = expected.get(part.table, 0) + len(part.frame)
+    rows: dict[str, int] = {}
+    for table, n in expected.items():
+        got = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+        if got != n:
+            raise BuildError(f"table {table!r} has {got} rows after writing, expected {n}")
+        rows[table] = got
+    for table in schema.CANONICAL:
+        listed = con.execute(
+            "SELECT coalesce(sum(rows), 0) FROM sources WHERE table_name = ?", [table]
+        ).fetchone()[0]
+        stored = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+        if listed != stored:
+            raise BuildError(f"sources lists {listed} rows for {table!r}, the table has {stored}")
+        rows.setdefault(table, stored)
+    return rows
+
+
+def build_store(
+    settings: Settings,
+    *,
+    from_cache: bool = False,
+    only: Iterable[str] | None = None,
+    skip_missing: bool = False,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Read every source (or ``only`` those), check them, and swap in a new store."""
+    started = time.perf_counter()
+    specs = all_sources()
+    wanted = list(only) if only else list(specs)
+    unknown = [s for s in wanted if s not in specs]
+    if unknown:
+        raise BuildError(f"unknown source(s) {unknown}; known: {', '.join(sorted(specs))}")
+    collected: list[tuple[SourceSpec, str, list[Part]]] = []
+    skipped: list[str] = []
+    for i, source_id in enumerate(wanted):
+        spec = specs[source_id]
+        if progress:
+            progress(source_id, i, len(wanted))
+        found = _root_for(spec, settings, from_cache)
+        if found is None:
+            if skip_missing:
+                skipped.append(source_id)
+                continue
+            where = f"{settings.data / spec.folder}"
+            if from_cache:
+                where += f" or {settings.cache_dir / spec.folder}"
+            raise BuildError(
+                f"source {source_id!r}: no data found in {where}; set ROOTCAUSES_DATA to the "
+                "snapshot or run `rootcauses data pull` first"
+            )
+        root, origin = found
+        collected.append((spec, origin, read_source(spec, root, origin)))
+    if progress:
+        progress("writing store", len(wanted), len(wanted))
+    if not collected:
+        raise BuildError("no source could be read; nothing to build")
+
+    final = settings.store_path
+    final.parent.mkdir(parents=True, exist_ok=True)
+    build_id = uuid.uuid4().hex[:12]
+    tmp = final.with_name(f".{final.name}.{build_id}.tmp")
+    try:
+        try:
+            rows = _write(tmp, collected, build_id, settings, from_cache)
+        except duckdb.Error as exc:
+            raise BuildError(f"writing the store failed: {exc}") from exc
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+        raise
+    return BuildReport(
+        path=final,
+        build_id=build_id,
+        seconds=time.perf_counter() - started,
+        rows=rows,
+        sources=[spec.id for spec, _, _ in collected],
+        skipped=skipped,
+    )

@@ -1,0 +1,209 @@
+"""Small query helpers shared by the CLI, the API, the models and the tests.
+
+Encounter series come in two bases that must never be added together:
+
+* ``cbp``  — all CBP encounters (Border Patrol + Field Operations), from the CBP state files,
+  FY2020 onward, 21 citizenships + OTHER;
+* ``usbp`` — Border Patrol only, from OHSS, FY2000 onward, 135 citizenships (rounded to 10).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Literal
+
+import duckdb
+import pandas as pd
+
+from rootcauses.config import Settings, get_settings
+from rootcauses.countries import HEADLINE_CITIZENSHIPS
+from rootcauses.errors import BuildError, RootCausesError
+
+Basis = Literal["cbp", "usbp"]
+SOUTHWEST = "Southwest Land Border"
+BASIS_SOURCE = {"cbp": "cbp_state", "usbp": "ohss_usbp_citizenship"}
+BASIS_DEMOGRAPHIC_SOURCE = {"cbp": "cbp_state", "usbp": "ohss_usbp_family"}
+BREAKDOWNS = ("citizenship", "component", "demographic", "authority", "region", "area")
+
+
+class QueryError(RootCausesError):
+    """A query asked for something the store cannot answer (bad name, bad range)."""
+
+
+def connect(settings: Settings | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the built store."""
+    settings = settings or get_settings()
+    path = settings.store_path
+    if not path.exists():
+        raise BuildError(f"no store at {path}; run `rootcauses data build` first")
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise BuildError(f"cannot open the store at {path}: {exc}") from exc
+
+
+def _month(value: str | dt.date | None) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value if len(value) > 7 else f"{value}-01")
+    except ValueError as exc:
+        raise QueryError(f"bad month {value!r}; expected YYYY-MM or YYYY-MM-DD") from exc
+
+
+def encounters_monthly(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    basis: Basis = "cbp",
+    by: Sequence[str] = ("citizenship",),
+    region: str | None = SOUTHWEST,
+    citizenship: Sequence[str] | None = None,
+    headline: bool = False,
+    start: str | dt.date | None = None,
+    end: str | dt.date | None = None,
+) -> pd.DataFrame:
+    """Monthly encounter counts grouped by ``by`` (any of :data:`BREAKDOWNS`).
+
+    ``headline`` folds every citizenship outside GTM/HND/SLV/MEX into OTHER. A breakdown by
+    demographic on the ``usbp`` basis reads the OHSS family-status sheet (which has no
+    citizenship), so ``by`` cannot combine the two there.
+    """
+    if basis not in BASIS_SOURCE:
+        raise QueryError(f"unknown basis {basis!r}; expected one of {sorted(BASIS_SOURCE)}")
+    unknown = [b for b in by if b not in BREAKDOWNS]
+    if unknown:
+        raise QueryError(f"unknown breakdown {unknown}; expected any of {list(BREAKDOWNS)}")
+    source = BASIS_SOURCE[basis]
+    if basis == "usbp" and "demographic" in by:
+        if "citizenship" in by or citizenship:
+            raise QueryError("OHSS publishes no citizenship × family-status table")
+        source = BASIS_DEMOGRAPHIC_SOURCE[basis]
+    if basis == "usbp" and "area" in by:
+        if "citizenship" in by or citizenship:
+            raise QueryError("OHSS publishes no citizenship × sector table")
+        source = "ohss_usbp_sector"
+    if basis == "cbp" and "component" in by:
+        source = "cbp_sw"
+    start_month, end_month = _month(start), _month(end)
+    if start_month and end_month and start_month > end_month:
+        raise QueryError(f"start {start_month} is after end {end_month}")
+
+    cit = (
+        "CASE WHEN citizenship IN ('GTM','HND','SLV','MEX') THEN citizenship ELSE 'OTHER' END"
+        if headline
+        else "citizenship"
+    )
+    select = [f"{cit} AS citizenship" if b == "citizenship" else b for b in by]
+    where, params = ["source = ?", "frequency = 'monthly'"], [source]
+    if region:
+        where.append("region = ?")
+        params.append(region)
+    if citizenship:
+        where.append(f"{cit} IN ({', '.join('?' for _ in citizenship)})")
+        params.extend(citizenship)
+    if start_month:
+        where.append("month >= ?")
+        params.append(start_month)
+    if end_month:
+        where.append("month <= ?")
+        params.append(end_month)
+    groups = ", ".join(["month", *select])
+    sql = (
+        f"SELECT {groups}, sum(count)::BIGINT AS count FROM encounters "
+        f"WHERE {' AND '.join(where)} GROUP BY ALL ORDER BY ALL"
+    )
+    frame = con.execute(sql, params).df()
+    frame["month"] = pd.to_datetime(frame["month"]).dt.date
+    return frame
+
+
+def southwest_by_nationality(
+    con: duckdb.DuckDBPyConnection, basis: Basis = "cbp", **kwargs
+) -> pd.DataFrame:
+    """Wide month × GTM/HND/SLV/MEX/OTHER table of Southwest-border encounters."""
+    long = encounters_monthly(con, basis=basis, headline=True, **kwargs)
+    wide = long.pivot(index="month", columns="citizenship", values="count").fillna(0)
+    return wide.reindex(columns=list(HEADLINE_CITIZENSHIPS), fill_value=0).astype("int64")
+
+
+def indicator(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    *,
+    countries: Sequence[str] | None = None,
+    start: str | dt.date | None = None,
+    end: str | dt.date | None = None,
+) -> pd.DataFrame:
+    """One indicator in long form: country, period, period_end, frequency, value, unit, source."""
+    known = {r[0] for r in con.execute("SELECT DISTINCT indicator FROM indicators").fetchall()}
+    if name not in known:
+        raise QueryError(f"unknown indicator {name!r}; see `rootcauses data indicators`")
+    where, params = ["indicator = ?"], [name]
+    if countries:
+        where.append(f"country IN ({', '.join('?' for _ in countries)})")
+        params.extend(countries)
+    if start:
+        where.append("period >= ?")
+        params.append(_month(start))
+    if end:
+        where.append("period <= ?")
+        params.append(_month(end))
+    sql = (
+        "SELECT country, period, period_end, frequency, value, unit, source FROM indicators "
+        f"WHERE {' AND '.join(where)} ORDER BY country, period"
+    )
+    return con.execute(sql, params).df()
+
+
+def indicator_by_year(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    *,
+    countries: Sequence[str] | None = None,
+    how: Literal["mean", "sum", "last"] = "mean",
+) -> pd.DataFrame:
+    """Country × calendar-year table; sub-annual values are combined with ``how``."""
+    long = indicator(con, name, countries=countries)
+    if long.empty:
+        return pd.DataFrame()
+    long["year"] = pd.to_datetime(long["period"]).dt.year
+    grouped = long.sort_values("period").groupby(["country", "year"])["value"]
+    values = {"mean": grouped.mean, "sum": grouped.sum, "last": grouped.last}[how]()
+    return values.unstack("country")
+
+
+def indicators_catalogue(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(
+        "SELECT indicator, any_value(unit) AS unit, string_agg(DISTINCT frequency, ', ') AS "
+        "frequency, count(DISTINCT country) AS countries, min(period) AS first, "
+        "max(period) AS last, string_agg(DISTINCT source, ', ') AS sources "
+        "FROM indicators GROUP BY indicator ORDER BY indicator"
+    ).df()
+
+
+def sources_status(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(
+        'SELECT id AS source, table_name AS "table", rows, '
+        "strftime(period_start, '%Y-%m') || ' – ' || strftime(period_end, '%Y-%m') AS period, "
+        "left(sha256, 12) AS sha256, status, strftime(built_at, '%Y-%m-%d %H:%M') AS built_at "
+        "FROM sources ORDER BY dataset, id"
+    ).df()
+
+
+def events(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    categories: Sequence[str] | None = None,
+    countries: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    where, params = ["TRUE"], []
+    if categories:
+        where.append(f"category IN ({', '.join('?' for _ in categories)})")
+        params.extend(categories)
+    if countries:
+        where.append(f"country IN ({', '.join('?' for _ in countries)})")
+        params.extend(countries)
+    return con.execute(
+        f"SELECT * FROM events WHERE {' AND '.join(where)} ORDER BY date", params
+    ).df()

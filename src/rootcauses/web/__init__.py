@@ -1,0 +1,1 @@
+"""The dashboard: server-side templates, charts drawn by plotly.js served from the package."""
