@@ -81,7 +81,9 @@ def bench_store(settings: Settings) -> list[str]:
             frame["Citizenship"].isin(["GUATEMALA", "HONDURAS", "EL SALVADOR", "MEXICO"]), "OTHER"
         )
         return frame.assign(c=cit).pivot_table(
-            index=["Fiscal Year", "Month (abbv)"], columns="c", values="Encounter Count",
+            index=["Fiscal Year", "Month (abbv)"],
+            columns="c",
+            values="Encounter Count",
             aggfunc="sum",
         )
 

@@ -20,10 +20,21 @@ from rootcauses.errors import CheckError
         ("OTHER", "OTHER"),
         ("Unknown", "XXX"),
         ("Kosovo", "XKX"),
+        ("ROM", "ROU"),  # legacy codes (World Bank WGI, TI)
+        ("ZAR", "COD"),
+        ("ksv", "XKX"),
+        ("WBG", "PSE"),
     ],
 )
 def test_names_normalise_to_iso3(name: str, code: str) -> None:
     assert to_iso3(name) == code
+
+
+def test_legacy_codes_are_not_current_codes() -> None:
+    from rootcauses.countries import LEGACY_ISO3, _codes
+
+    assert not set(LEGACY_ISO3) & set(_codes())
+    assert set(LEGACY_ISO3.values()) <= set(_codes())
 
 
 def test_unknown_names_fail_loudly() -> None:

@@ -1,9 +1,10 @@
 """Country names ↔ ISO3 codes, in one place.
 
 Every source normalises country names through :func:`to_iso3`. Names are matched after folding
-case, accents and punctuation; ISO alpha-2/alpha-3 codes are accepted as they are. A name that is
-not known raises :class:`~rootcauses.errors.CheckError` naming it, so upstream drift fails loudly
-instead of silently dropping a country.
+case, accents and punctuation; ISO alpha-2/alpha-3 codes are accepted as they are, and the legacy
+3-letter codes of :data:`LEGACY_ISO3` (e.g. ``ROM``, ``ZAR``) become their current codes. A name
+that is not known raises :class:`~rootcauses.errors.CheckError` naming it, so upstream drift fails
+loudly instead of silently dropping a country.
 
 Special codes beside ISO3: ``OTHER`` (the rest, when a source breaks out only some countries),
 ``XXX`` (citizenship unknown/unspecified, ICAO usage), ``XKX`` (Kosovo), ``SCG`` (Serbia and
@@ -31,6 +32,17 @@ SPECIAL = {
     "SCG": "Serbia and Montenegro (former)",
     "WLD": "World",
     "XNT": "Northern Triangle (GT+HN+SV)",
+}
+
+# Superseded or publisher-specific 3-letter codes still printed in official files (the World
+# Bank's WGI workbooks, TI's Kosovo) → the ISO3 / special code. to_iso3 accepts them as codes.
+LEGACY_ISO3 = {
+    "ADO": "AND",  # Andorra
+    "KSV": "XKX",  # Kosovo
+    "ROM": "ROU",  # Romania (ISO changed ROM to ROU in 2002)
+    "TMP": "TLS",  # East Timor (ISO changed TMP to TLS in 2002)
+    "WBG": "PSE",  # West Bank and Gaza
+    "ZAR": "COD",  # Zaire / DR Congo (ISO changed ZAR to COD in 1997)
 }
 
 # Spellings seen in the official files that pycountry's names do not cover. Keys are folded
@@ -117,6 +129,8 @@ def to_iso3(name: str, *, where: str = "") -> str:
     raw = str(name).strip()
     if raw.upper() in _codes() and (len(raw) in (2, 3) or raw.upper() == "OTHER"):
         return _codes()[raw.upper()]
+    if len(raw) == 3 and raw.upper() in LEGACY_ISO3:
+        return LEGACY_ISO3[raw.upper()]
     code = _lookup().get(_fold(raw))
     if code is None:
         place = f" in {where}" if where else ""

@@ -46,3 +46,36 @@ class CheckError(SourceError):
 
 class BuildError(RootCausesError):
     pass
+
+
+class TrackerError(RootCausesError):
+    """The commitment tracker could not do what was asked (see the subclasses)."""
+
+
+class TrackerInputError(TrackerError):
+    """Bad input: an import row or an API field. ``problems`` lists each one as
+    ``(where, field, message)`` so the API can answer 422 with field messages."""
+
+    def __init__(self, message: str, problems: list[tuple[str, str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class TrackerNotFoundError(TrackerError):
+    """No such commitment, progress report or user (or it was deleted)."""
+
+
+class TrackerConflictError(TrackerError):
+    """An edit based on a stale ``version``, or an id that is already taken; nothing changed."""
+
+
+class TrackerAuthError(TrackerError):
+    """No valid API token was given."""
+
+
+class TrackerPermissionError(TrackerError):
+    """The token's role may not do this (viewer < editor < admin)."""
+
+
+class TrackerDatabaseError(TrackerError):
+    """The tracker database cannot be reached, migrated or written."""

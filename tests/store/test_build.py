@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import shutil
 from pathlib import Path
 
@@ -236,16 +235,23 @@ def test_bad_csv_fails_cleanly_and_keeps_the_previous_store(
     assert not list(good_store.home.glob(".*.tmp"))
 
 
-def test_xlsx_without_expected_sheet(good_store: Settings, snapshot: Path, tmp_path: Path) -> None:
+def test_xlsx_without_expected_sheet(good_store: Settings, tmp_path: Path) -> None:
+    """A workbook in the OHSS layout that lacks the region × citizenship sheet."""
     before = _sha(good_store.store_path)
-    bad_root = tmp_path / "bad"
-    folder = _copy_dataset(snapshot, OHSS, bad_root)
-    (xlsx,) = folder.glob("*.xlsx")
-    book = openpyxl.load_workbook(io.BytesIO(xlsx.read_bytes()))
-    del book["Monthly Rgn and Citp"]
+    folder = tmp_path / "bad" / OHSS
+    folder.mkdir(parents=True)
+    book = openpyxl.Workbook()
+    monthly = book.active
+    monthly.title = "Monthly Count"
+    monthly.append(["Fiscal\nYear", "Month", "Quantity"])
+    monthly.append([2024, "01 October", 100])
+    annual = book.create_sheet("Annual Count")
+    annual.append(["Fiscal\nYear", "Quantity"])
+    annual.append([2024, 100])
+    xlsx = folder / "KHSM Encounters (USBP) fy25m01.xlsx"
     book.save(xlsx)
     with pytest.raises(SchemaDriftError) as info:
-        build_store(Settings(home=good_store.home, data=bad_root), only=["ohss_usbp"])
+        build_store(Settings(home=good_store.home, data=tmp_path / "bad"), only=["ohss_usbp"])
     message = str(info.value)
     assert xlsx.name in message and "Monthly Rgn and Citp" in message
     assert _sha(good_store.store_path) == before

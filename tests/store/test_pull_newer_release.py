@@ -41,8 +41,11 @@ def mirror(snapshot: Path):
     server.add(f"/assets/2025-Dec/{NEW_NAME}", _newer_release(snapshot))
     links.append(f"2025-Dec/{NEW_NAME}")
     page = "".join(f'<li><a href="/assets/{n}">{n}</a></li>' for n in links)
-    server.add("/document/stats/nationwide-encounters", f"<ul>{page}</ul>".encode(),
-               content_type="text/html")
+    server.add(
+        "/document/stats/nationwide-encounters",
+        f"<ul>{page}</ul>".encode(),
+        content_type="text/html",
+    )
     yield server
     server.stop()
 

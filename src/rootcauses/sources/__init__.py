@@ -12,7 +12,7 @@ from functools import cache
 from rootcauses.errors import SourceError
 from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec
 
-_INFRASTRUCTURE = {"base", "checks", "fetch", "parsing", "frames"}
+_INFRASTRUCTURE = {"base", "checks", "fetch", "parsing", "frames", "cbp", "fred", "owid"}
 
 __all__ = ["FileSpec", "Part", "RawFile", "SourceSpec", "all_sources", "get_source"]
 

@@ -108,28 +108,55 @@ def meta_path(path: Path) -> Path:
     return path.with_name(path.name + ".meta.json")
 
 
+Origin = Literal["snapshot", "cache"]
+
+
+def matching(fs: FileSpec, folder: Path) -> list[Path]:
+    """Files of one FileSpec in ``folder`` (only the newest by name when ``select='latest'``)."""
+    paths = sorted(
+        p for p in folder.glob(fs.pattern) if not p.name.endswith((".meta.json", ".part"))
+    )
+    return paths[-1:] if fs.select == "latest" else paths
+
+
 def locate(spec: SourceSpec, root: Path) -> dict[FileSpec, list[Path]]:
     """The files of ``spec`` under ``root/spec.folder``; raise if a required one is missing."""
-    folder = root / spec.folder
+    return locate_in(spec, [(root, "snapshot")])
+
+
+def locate_in(spec: SourceSpec, roots: Sequence[tuple[Path, Origin]]) -> dict[FileSpec, list[Path]]:
+    """Each FileSpec from the first root that has it (e.g. the pulled cache, then the snapshot),
+    so a source whose official files were fetched still finds its transcribed ones."""
     found: dict[FileSpec, list[Path]] = {}
     for fs in spec.files:
-        paths = sorted(p for p in folder.glob(fs.pattern) if not p.name.endswith(".meta.json"))
-        if fs.select == "latest" and paths:
-            paths = paths[-1:]
+        paths: list[Path] = []
+        for root, _ in roots:
+            paths = matching(fs, root / spec.folder)
+            if paths:
+                break
         if not paths and fs.required:
+            where = " or ".join(str(root / spec.folder) for root, _ in roots)
             raise SourceError(
-                f"{spec.id}: no file matching {fs.pattern!r} in {folder} "
-                f"(official source: {fs.url})"
+                f"{spec.id}: no file matching {fs.pattern!r} in {where} (official source: {fs.url})"
             )
         found[fs] = paths
     return found
 
 
-def load(spec: SourceSpec, root: Path, origin: Literal["snapshot", "cache"]) -> list[RawFile]:
+def load(spec: SourceSpec, root: Path, origin: Origin) -> list[RawFile]:
     """Read the files of ``spec`` under ``root`` into memory with their hashes."""
+    return load_from(spec, [(root, origin)])
+
+
+def load_from(spec: SourceSpec, roots: Sequence[tuple[Path, Origin]]) -> list[RawFile]:
+    """Read the files of ``spec`` (see :func:`locate_in`) into memory with their hashes."""
+    cache_roots = [r for r, o in roots if o == "cache"]
     raws: list[RawFile] = []
-    for fs, paths in locate(spec, root).items():
+    for fs, paths in locate_in(spec, roots).items():
         for path in paths:
+            origin: Origin = (
+                "cache" if any(path.is_relative_to(r) for r in cache_roots) else "snapshot"
+            )
             data = path.read_bytes()
             url, fetched = fs.url, None
             meta = meta_path(path)

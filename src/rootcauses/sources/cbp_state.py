@@ -11,9 +11,14 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from rootcauses.errors import ParseError
-from rootcauses.periods import MONTH_NUMBER, month_of_fiscal_year
+from rootcauses.periods import month_of_fiscal_year
 from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec
+from rootcauses.sources.cbp import (
+    AUTHORITIES,
+    DEMOGRAPHICS,
+    parse_calendar_month,
+    parse_fiscal_year,
+)
 from rootcauses.sources.frames import encounters_frame
 from rootcauses.sources.parsing import read_csv, to_choice, to_int, to_iso3_series
 
@@ -32,30 +37,8 @@ REGIONS = {
     "Northern Land Border": "Northern Land Border",
     "Other": "Other",
 }
-# The unaccompanied-children label changed between releases.
-DEMOGRAPHICS = {
-    "Single Adults": "SINGLE_ADULT",
-    "FMUA": "FMUA",
-    "Accompanied Minors": "ACCOMPANIED_MINOR",
-    "UC / Single Minors": "UAC",
-    "UAC": "UAC",
-}
-AUTHORITIES = {"Title 8": "T8", "Title 42": "T42"}
-MONTHS = {abbr: str(n) for abbr, n in MONTH_NUMBER.items()}
 
 SOURCE_ID = "cbp_state"
-
-
-def parse_fiscal_year(values: pd.Series, name: str) -> pd.Series:
-    """``2021`` or ``2026 (FYTD)`` → 2021 / 2026."""
-    years = values.astype(str).str.extract(r"^\s*(\d{4})", expand=False)
-    if years.isna().any():
-        pos = int(years.isna().to_numpy().nonzero()[0][0])
-        raise ParseError(
-            f"{name}: row {pos + 2}, column 'Fiscal Year' is {values.iloc[pos]!r}; "
-            "expected a year such as 2021 or '2026 (FYTD)'"
-        )
-    return years.astype(int)
 
 
 def parse_release(raw: RawFile) -> pd.DataFrame:
@@ -65,9 +48,7 @@ def parse_release(raw: RawFile) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "fy": parse_fiscal_year(df["Fiscal Year"], name),
-            "calendar_month": to_choice(df["Month (abbv)"], MONTHS, name, "Month (abbv)").astype(
-                int
-            ),
+            "calendar_month": parse_calendar_month(df["Month (abbv)"], name),
             "region": to_choice(df["Land Border Region"], REGIONS, name, "Land Border Region"),
             "area": df["State"].str.strip().replace("", None),
             "demographic": to_choice(df["Demographic"], DEMOGRAPHICS, name, "Demographic"),

@@ -11,9 +11,14 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from rootcauses.periods import MONTH_NUMBER, month_of_fiscal_year
+from rootcauses.periods import month_of_fiscal_year
 from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, one
-from rootcauses.sources.cbp_state import AUTHORITIES, DEMOGRAPHICS, parse_fiscal_year
+from rootcauses.sources.cbp import (
+    AUTHORITIES,
+    DEMOGRAPHICS,
+    parse_calendar_month,
+    parse_fiscal_year,
+)
 from rootcauses.sources.frames import encounters_frame
 from rootcauses.sources.parsing import read_csv, to_choice, to_int, to_iso3_series
 
@@ -34,7 +39,6 @@ ENCOUNTER_TYPES = {
     "Inadmissibles": "INADMISSIBLE",
     "Expulsions": "EXPULSION",
 }
-MONTHS = {abbr: str(n) for abbr, n in MONTH_NUMBER.items()}
 
 
 def read(files: Sequence[RawFile]) -> list[Part]:
@@ -42,7 +46,7 @@ def read(files: Sequence[RawFile]) -> list[Part]:
     name = raw.name
     df = read_csv(raw.data, name, expected=COLUMNS)
     fy = parse_fiscal_year(df["Fiscal Year"], name)
-    calendar_month = to_choice(df["Month (abbv)"], MONTHS, name, "Month (abbv)").astype(int)
+    calendar_month = parse_calendar_month(df["Month (abbv)"], name)
     rows = pd.DataFrame(
         {
             "month": [month_of_fiscal_year(y, m) for y, m in zip(fy, calendar_month, strict=True)],

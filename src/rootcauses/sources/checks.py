@@ -104,6 +104,14 @@ def _check_events(frame: pd.DataFrame, where: str) -> None:
         raise CheckError(f"{where}: event text missing")
 
 
+def part_frame(parts: list[Part], source_id: str, where: str) -> pd.DataFrame:
+    """The frame of the part ``source_id`` (for a source's ``check``); raise if it was not read."""
+    for part in parts:
+        if part.source_id == source_id:
+            return part.frame
+    raise CheckError(f"{where}: part {source_id} was not read")
+
+
 def assert_close(name: str, got: float, expected: float, tolerance: float, where: str) -> None:
     """A published total check with a documented tolerance."""
     if abs(got - expected) > tolerance:

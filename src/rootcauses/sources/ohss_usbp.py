@@ -7,7 +7,6 @@ kept as its own source id: sums within one are exact to rounding, and no two are
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +17,13 @@ from rootcauses.errors import CheckError, ParseError, SchemaDriftError
 from rootcauses.periods import MONTH_NAME_NUMBER, month_of_fiscal_year
 from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, one
 from rootcauses.sources.frames import encounters_frame
-from rootcauses.sources.parsing import to_choice, to_int, to_iso3_series
+from rootcauses.sources.parsing import (
+    open_workbook,
+    read_excel_sheet,
+    to_choice,
+    to_int,
+    to_iso3_series,
+)
 
 FAMILY_STATUS = {
     "Single Adults": "SINGLE_ADULT",
@@ -105,11 +110,7 @@ def fiscal_month(values: pd.Series, where: str) -> pd.Series:
 
 def read_sheet(book: pd.ExcelFile, file_name: str, sheet: Sheet) -> pd.DataFrame:
     where = f"{file_name}, sheet {sheet.name!r}"
-    if sheet.name not in book.sheet_names:
-        raise SchemaDriftError(
-            f"{file_name}: no sheet {sheet.name!r}; sheets present: {book.sheet_names}"
-        )
-    df = _clean_header(pd.read_excel(book, sheet_name=sheet.name, dtype=str))
+    df = _clean_header(read_excel_sheet(book, file_name, sheet.name, dtype=str))
     monthly = sheet.name.startswith("Monthly")
     expected = ["Fiscal Year"] + (["Month"] if monthly else [])
     if sheet.breakdown:
@@ -154,12 +155,7 @@ def read_sheet(book: pd.ExcelFile, file_name: str, sheet: Sheet) -> pd.DataFrame
 
 def read(files: Sequence[RawFile]) -> list[Part]:
     raw = one(files)
-    if not raw.data:
-        raise ParseError(f"{raw.name}: the file is empty (expected the OHSS xlsx workbook)")
-    try:
-        book = pd.ExcelFile(io.BytesIO(raw.data), engine="calamine")
-    except Exception as exc:  # the engines raise many types for a non-workbook
-        raise ParseError(f"{raw.name}: not a readable Excel workbook: {exc}") from exc
+    book = open_workbook(raw.data, raw.name)
     return [
         Part(
             source_id=sheet.source_id,

@@ -12,6 +12,9 @@ from rootcauses.countries import to_iso3
 from rootcauses.errors import CheckError, ParseError, SchemaDriftError
 
 HEADER_ROWS = 1  # rows before the first data row in a plain CSV; row numbers are 1-based lines
+# Text that means "no value" in a numeric column (blank, pandas' spellings of NA, the ".." of
+# World Bank and other statistical offices).
+MISSING_NUMBER = ("", "nan", "None", "NaN", "<NA>", "..", "NA")
 
 
 def read_csv(
@@ -75,7 +78,8 @@ def to_int(
 ) -> pd.Series:
     """Whole non-negative counts; the error names the first bad row (1-based file line)."""
     text = values.astype(str).str.strip().str.replace(",", "", regex=False)
-    missing = text.isin(["", "nan", "None", "NaN", "<NA>"])
+    missing = values.isna().to_numpy() | text.isin(["", "nan", "None", "NaN", "<NA>"])
+    missing = pd.Series(missing, index=values.index)
     numeric = pd.to_numeric(text.where(~missing), errors="coerce")
     ok = numeric.notna() | (missing & allow_missing)
     if not ok.all():
@@ -112,7 +116,8 @@ def to_float(
 ) -> pd.Series:
     """Numbers; blanks become NA when allowed, anything else non-numeric is an error."""
     text = values.astype(str).str.strip().str.replace(",", "", regex=False)
-    missing = text.isin(["", "nan", "None", "NaN", "<NA>", "..", "NA"])
+    missing = values.isna().to_numpy() | text.isin(list(MISSING_NUMBER))
+    missing = pd.Series(missing, index=values.index)
     numeric = pd.to_numeric(text.where(~missing), errors="coerce")
     ok = numeric.notna() | (missing & allow_missing)
     if not ok.all():
@@ -142,6 +147,12 @@ def to_choice(
             f"expected one of {sorted(mapping)}"
         )
     return text.map(mapping)
+
+
+def text_or_none(values: pd.Series) -> pd.Series:
+    """Text cells as published, stripped; blank cells become None (NULL in the store)."""
+    text = values.astype(str).str.strip()
+    return text.astype(object).where(text != "", None)
 
 
 def to_iso3_series(
@@ -185,14 +196,58 @@ def to_date(
     return parsed.dt.date
 
 
-def read_excel_sheet(raw: bytes, name: str, sheet: str, **kwargs) -> pd.DataFrame:
-    """One worksheet; a missing sheet is a schema-drift error listing the sheets present."""
+def open_workbook(raw: bytes, name: str, engine: str | None = "calamine") -> pd.ExcelFile:
+    """An Excel workbook from its bytes, opened once (parse only the sheets needed with
+    :func:`read_excel_sheet`); an empty or unreadable file is a parse error naming ``name``."""
     if not raw:
         raise ParseError(f"{name}: the file is empty (expected an Excel workbook)")
     try:
-        book = pd.ExcelFile(io.BytesIO(raw))
-    except Exception as exc:  # openpyxl/xlrd raise many types for a non-workbook
+        return pd.ExcelFile(io.BytesIO(raw), engine=engine)
+    except Exception as exc:  # the engines raise many types for a non-workbook
         raise ParseError(f"{name}: not a readable Excel workbook: {exc}") from exc
+
+
+def read_excel_sheet(
+    book_or_bytes: pd.ExcelFile | bytes, name: str, sheet: str, **kwargs
+) -> pd.DataFrame:
+    """One worksheet of an open workbook (or of the workbook's bytes, opened with
+    :func:`open_workbook`); a missing sheet is a schema-drift error listing the sheets present."""
+    if isinstance(book_or_bytes, pd.ExcelFile):
+        book = book_or_bytes
+    else:
+        book = open_workbook(book_or_bytes, name)
     if sheet not in book.sheet_names:
         raise SchemaDriftError(f"{name}: no sheet {sheet!r}; sheets present: {book.sheet_names}")
     return book.parse(sheet, **kwargs)
+
+
+def numeric_block(
+    block: pd.DataFrame,
+    where: str,
+    first_row: int,
+    *,
+    labels: Iterable[str] | None = None,
+    missing: Iterable[str] = (),
+) -> pd.DataFrame:
+    """A block of table cells (a worksheet's or a wide CSV's) → floats; blank cells, and text
+    cells in ``missing`` (e.g. the ``..`` some publishers print), become NaN. Any other
+    non-numeric cell is an error naming its row (1-based file row, ``first_row`` for the first
+    row of ``block``) and column (``labels``, one per column, else the block's own headers)."""
+    try:  # fast path: numbers, NaN and numeric text
+        return block.astype("float64")
+    except (ValueError, TypeError):
+        pass
+    marks = {m.strip() for m in missing}
+    numeric = block.apply(pd.to_numeric, errors="coerce")
+    blank = block.isna() | block.map(
+        lambda v: isinstance(v, str) and (not v.strip() or v.strip() in marks)
+    )
+    bad = (numeric.isna() & ~blank).to_numpy()
+    if bad.any():
+        i, j = (int(k[0]) for k in bad.nonzero())
+        names = list(block.columns) if labels is None else list(labels)
+        raise ParseError(
+            f"{where}: row {first_row + i}, column {names[j]!r} is "
+            f"{block.iat[i, j]!r}; expected a number"
+        )
+    return numeric.astype("float64")

@@ -12,7 +12,7 @@ import hashlib
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from rootcauses import __version__, schema
 from rootcauses.config import Settings
 from rootcauses.errors import BuildError, RootCausesError, SourceError
 from rootcauses.sources import SourceSpec, all_sources
-from rootcauses.sources.base import Part, RawFile, load, locate
+from rootcauses.sources.base import Origin, Part, RawFile, load_from, locate_in
 from rootcauses.sources.checks import check_part
 
 Progress = Callable[[str, int, int], None]
@@ -40,26 +40,19 @@ class BuildReport:
     skipped: list[str] = field(default_factory=list)
 
 
-def _root_for(spec: SourceSpec, settings: Settings, from_cache: bool) -> tuple[Path, str] | None:
-    """Where to read ``spec`` from: the pulled cache when asked and present, else the snapshot."""
-    candidates: list[tuple[Path, str]] = []
-    if from_cache:
-        candidates.append((settings.cache_dir, "cache"))
-    candidates.append((settings.data, "snapshot"))
-    for root, origin in candidates:
-        if not (root / spec.folder).is_dir():
-            continue
-        try:
-            locate(spec, root)
-        except SourceError:
-            continue
-        return root, origin
-    return None
+def _roots(settings: Settings, from_cache: bool) -> list[tuple[Path, Origin]]:
+    """Where files are looked for, in order: the pulled cache (when asked), then the snapshot."""
+    roots: list[tuple[Path, Origin]] = [(settings.cache_dir, "cache")] if from_cache else []
+    return [*roots, (settings.data, "snapshot")]
 
 
-def read_source(spec: SourceSpec, root: Path, origin: str) -> list[Part]:
+def read_source(
+    spec: SourceSpec, root: Path | Sequence[tuple[Path, Origin]], origin: Origin = "snapshot"
+) -> list[Part]:
     """Load, parse and check one source; errors carry the source id."""
-    raws = load(spec, root, origin)  # type: ignore[arg-type]
+    roots = [(root, origin)] if isinstance(root, Path) else list(root)
+    raws = load_from(spec, roots)
+    where = " or ".join(str(r / spec.folder) for r, _ in roots)
     try:
         parts = spec.read(raws)
         for part in parts:
@@ -68,7 +61,7 @@ def read_source(spec: SourceSpec, root: Path, origin: str) -> list[Part]:
             check_part(part)
         spec.check(parts)
     except RootCausesError as exc:
-        raise type(exc)(f"source {spec.id!r} ({root / spec.folder}): {exc}") from exc
+        raise type(exc)(f"source {spec.id!r} ({where}): {exc}") from exc
     return parts
 
 
@@ -80,7 +73,13 @@ def _combined_sha(files: Iterable[RawFile]) -> str:
 
 
 def _period(part: Part) -> tuple[object, object]:
+    """First and last date a part covers: the canonical date columns, or a ``year`` column."""
     frame = part.frame
+    if part.table not in schema.CANONICAL:
+        years = pd.to_numeric(frame.get("year", pd.Series(dtype=float)), errors="coerce")
+        if years.notna().any():
+            return dt.date(int(years.min()), 1, 1), dt.date(int(years.max()), 12, 31)
+        return None, None
     for column in ("month", "period", "date"):
         if column in frame.columns and frame[column].notna().any():
             values = pd.to_datetime(frame[column].dropna())
@@ -113,7 +112,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
 
 def _write(
     path: Path,
-    collected: list[tuple[SourceSpec, str, list[Part]]],
+    collected: list[tuple[SourceSpec, list[Part]]],
     build_id: str,
     settings: Settings,
     from_cache: bool,
@@ -124,7 +123,7 @@ def _write(
         _create_canonical(con)
         extra_seen: dict[str, str] = {}
         source_rows, file_rows = [], []
-        for spec, _origin, parts in collected:
+        for spec, parts in collected:
             seen_files: dict[str, RawFile] = {}
             for part in parts:
                 if part.table in schema.CANONICAL:
@@ -196,7 +195,7 @@ def _write(
 def _verify(con: duckdb.DuckDBPyConnection, collected) -> dict[str, int]:
     """Re-read the new file: every table has the rows that were written, sources add up."""
     expected: dict[str, int] = {}
-    for _, _, parts in collected:
+    for _, parts in collected:
         for part in parts:
             expected[part.table] = expected.get(part.table, 0) + len(part.frame)
     rows: dict[str, int] = {}
@@ -231,26 +230,24 @@ def build_store(
     unknown = [s for s in wanted if s not in specs]
     if unknown:
         raise BuildError(f"unknown source(s) {unknown}; known: {', '.join(sorted(specs))}")
-    collected: list[tuple[SourceSpec, str, list[Part]]] = []
+    collected: list[tuple[SourceSpec, list[Part]]] = []
     skipped: list[str] = []
     for i, source_id in enumerate(wanted):
         spec = specs[source_id]
         if progress:
             progress(source_id, i, len(wanted))
-        found = _root_for(spec, settings, from_cache)
-        if found is None:
+        roots = _roots(settings, from_cache)
+        try:
+            locate_in(spec, roots)
+        except SourceError as exc:
             if skip_missing:
                 skipped.append(source_id)
                 continue
-            where = f"{settings.data / spec.folder}"
-            if from_cache:
-                where += f" or {settings.cache_dir / spec.folder}"
             raise BuildError(
-                f"source {source_id!r}: no data found in {where}; set ROOTCAUSES_DATA to the "
+                f"source {source_id!r}: no data found: {exc}; set ROOTCAUSES_DATA to the "
                 "snapshot or run `rootcauses data pull` first"
-            )
-        root, origin = found
-        collected.append((spec, origin, read_source(spec, root, origin)))
+            ) from None
+        collected.append((spec, read_source(spec, roots)))
     if progress:
         progress("writing store", len(wanted), len(wanted))
     if not collected:
@@ -275,6 +272,6 @@ def build_store(
         build_id=build_id,
         seconds=time.perf_counter() - started,
         rows=rows,
-        sources=[spec.id for spec, _, _ in collected],
+        sources=[spec.id for spec, _ in collected],
         skipped=skipped,
     )

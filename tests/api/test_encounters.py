@@ -35,18 +35,11 @@ def test_bad_requests_are_422(built_store: Settings) -> None:
     assert client.get("/api/encounters?basis=other").status_code == 422
 
 
-def test_page_lists_sources_and_serves_the_chart_library(built_store: Settings) -> None:
+def test_sources_endpoint(built_store: Settings) -> None:
     client = TestClient(create_app(built_store))
-    page = client.get("/")
-    assert page.status_code == 200
-    assert "cbp_state" in page.text and "/static/plotly.min.js" in page.text
-    assert "cdn" not in page.text.lower()
-    js = client.get("/static/plotly.min.js")
-    assert js.status_code == 200 and len(js.content) > 1_000_000
-
-
-def test_without_a_store_the_page_says_what_to_do(tmp_path) -> None:
-    client = TestClient(create_app(Settings(home=tmp_path)))
-    page = client.get("/")
-    assert page.status_code == 200 and "rootcauses data build" in page.text
-    assert client.get("/api/encounters").status_code == 503
+    body = client.get("/api/sources").json()
+    ids = {row["id"] for row in body["data"]}
+    assert {"cbp_state", "ohss_usbp_citizenship", "homicide"} <= ids
+    assert all(len(row["sha256"]) == 64 for row in body["data"])
+    csv = client.get("/api/sources?format=csv")
+    assert csv.text.startswith("id,dataset,title")

@@ -1,0 +1,18 @@
+"""Sources and provenance."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Response
+
+from rootcauses.api.deps import Store, frame_response
+
+router = APIRouter(prefix="/sources", tags=["sources"])
+
+
+@router.get("")
+def sources(store: Store, format: Literal["json", "csv"] = "json") -> Response:
+    """Every published table in the store with its provenance (URL, file, sha256, period)."""
+    frame = store.execute("SELECT * FROM sources ORDER BY dataset, id").df()
+    return frame_response(frame, format, "sources")
