@@ -301,9 +301,9 @@ def check(parts: list[Part]) -> None:
             "country": frame["country"].to_numpy(),
             "period": frame["period"].to_numpy(),
             "value": frame["value"].to_numpy(),
-            "stem": codes.map({k: v[0] for k, v in split.items()}),
-            "group": codes.map({k: v[1] for k, v in split.items()}),
-            "is_total": codes.map({k: v[2] for k, v in split.items()}).astype(bool),
+            "stem": codes.map({k: v[0] for k, v in split.items()}, na_action=None),
+            "group": codes.map({k: v[1] for k, v in split.items()}, na_action=None),
+            "is_total": codes.map({k: v[2] for k, v in split.items()}, na_action=None).astype(bool),
         }
     )
     index = ["country", "period", "stem", "group"]

@@ -129,7 +129,7 @@ def parse_wgi_sheet(book: pd.ExcelFile, name: str, sheet_name: str) -> pd.DataFr
     h = header_row(df, where, "Country/Territory", "Code")
     if h == 0:
         raise SchemaDriftError(f"{where}: no row of years above the header row")
-    years = pd.to_numeric(df.iloc[h - 1].ffill(), errors="coerce")
+    years = pd.to_numeric(df.iloc[h - 1].infer_objects().ffill(), errors="coerce")
     fields = df.iloc[h].astype(str).str.strip()
     data = df.iloc[h + 1 :].reset_index(drop=True)
     header_rows = h + 1  # rows above the first data row: error rows are worksheet rows
