@@ -36,6 +36,14 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="Build, pull, inspect and export the data store.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+drivers_app = typer.Typer(
+    help="Weigh the competing explanations of migration.", no_args_is_help=True
+)
+app.add_typer(drivers_app, name="drivers")
+forecast_app = typer.Typer(
+    help="Forecast monthly Southwest-border encounters by nationality.", no_args_is_help=True
+)
+app.add_typer(forecast_app, name="forecast")
 
 console = Console()
 err = Console(stderr=True)
@@ -223,6 +231,183 @@ def data_export(
     settings = get_settings()
     path = export_table(settings, table, fmt.value, output)
     console.print(f"wrote {path}")
+
+
+class Basis(StrEnum):
+    usbp = "usbp"
+    cbp = "cbp"
+
+
+BasisOption = Annotated[
+    Basis,
+    typer.Option(help="usbp: Border Patrol, FY2000 on (OHSS); cbp: all CBP, FY2020 on."),
+]
+
+
+def _progress_bar(label: str):
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+
+
+@drivers_app.command("fit")
+@handle_errors
+def drivers_fit(basis: BasisOption = Basis.usbp, fmt: FormatOption = OutputFormat.table) -> None:
+    """Fixed-effects regressions for each theory (economic, governance, violence, climate, US
+    demand, deterrence) and all together; stores the comparison in the store."""
+    from rootcauses.analysis.runs import run_drivers
+
+    table, replication = run_drivers(get_settings(), basis=basis.value)
+    shown = table.assign(
+        **{c: table[c].map(lambda v: f"{v:.3f}") for c in ("coef", "lo95", "hi95", "p_value")},
+        within_r2=table["within_r2"].map(lambda v: f"{v:.2f}"),
+        oos_gain=table["oos_gain"].map(lambda v: f"{v:+.2f}"),
+    )
+    print_frame(
+        shown,
+        fmt,
+        title="Driver models: log encounters per 100,000 (country and "
+        "month-of-year effects, Driscoll-Kraay 95% intervals)",
+    )
+    if fmt is OutputFormat.table:
+        console.print(replication)
+
+
+HorizonOption = Annotated[int, typer.Option(help="Months ahead (1-12).")]
+ModelsOption = Annotated[
+    list[str] | None,
+    typer.Option("--model", "-m", help="Models to run (default: all); seasonal_naive always runs."),
+]
+
+
+def _config(horizon: int, basis: Basis, origins: int = 24):
+    from rootcauses.analysis.forecast import ForecastConfig
+
+    return ForecastConfig(horizon=horizon, origins=origins, basis=basis.value)
+
+
+@forecast_app.command("backtest")
+@handle_errors
+def forecast_backtest(
+    horizon: HorizonOption = 12,
+    origins: Annotated[int, typer.Option(help="Rolling forecast origins (one per month).")] = 24,
+    basis: BasisOption = Basis.usbp,
+    model: ModelsOption = None,
+    workers: Annotated[int, typer.Option(help="Processes to use.")] = 2,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Rolling-origin backtest of every model; prints and stores the leaderboard."""
+    from rootcauses.analysis import forecast as fc
+    from rootcauses.analysis.runs import run_backtest
+
+    config = _config(horizon, basis, origins)
+    with _progress_bar("backtest") as bar:
+        task = bar.add_task("backtest", total=None)
+        run_id, board = run_backtest(
+            get_settings(),
+            config,
+            models=model or fc.MODEL_NAMES,
+            workers=workers,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    _print_leaderboard(board, fmt, f"run {run_id}")
+
+
+def _print_leaderboard(board, fmt: OutputFormat, label: str) -> None:
+    from rootcauses.analysis import forecast as fc
+
+    if fmt is not OutputFormat.table:
+        print_frame(board, fmt)
+        return
+    wide = board[board["h"].isin([1, 3, 6, 12])].pivot_table(
+        index=["series", "model"], columns="h", values="relative_mase"
+    )
+    wide.columns = [f"h={h}" for h in wide.columns]
+    cover = board.groupby(["series", "model"])[["cov80", "cov95"]].mean()
+    table = wide.join(cover).reset_index()
+    for column in table.columns[2:]:
+        table[column] = table[column].map(lambda v: f"{v:.2f}")
+    print_frame(
+        table,
+        fmt,
+        title=f"Leaderboard ({label}): MASE relative to seasonal naive "
+        "(< 1 beats it), mean interval coverage",
+    )
+    best = fc.select_best(board)
+    console.print("best per series: " + ", ".join(f"{s} {m}" for s, m in best.items()))
+    nt = board[board["series"].isin(["GTM", "HND", "SLV"]) & (board["h"] <= 6)]
+    for name in dict.fromkeys(["ensemble", *sorted(set(best.values()) - {"seasonal_naive"})]):
+        part = nt[nt["model"] == name]
+        if not part.empty:
+            console.print(
+                f"{name}: MASE {100 * (1 - part['relative_mase'].mean()):.0f}% lower than "
+                "seasonal naive on GT/HN/SV at horizons 1-6"
+            )
+
+
+@forecast_app.command("show")
+@handle_errors
+def forecast_show(
+    run: Annotated[str | None, typer.Option(help="Backtest run id (default: latest).")] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """The leaderboard of the latest (or a given) backtest in the store."""
+    from rootcauses.analysis.runs import latest_leaderboard
+    from rootcauses.store.query import QueryError
+
+    board = latest_leaderboard(get_settings(), run)
+    if board.empty:
+        raise QueryError("no backtest in the store yet: run `rootcauses forecast backtest`")
+    _print_leaderboard(board, fmt, f"run {board.attrs['run_id']}, basis {board.attrs['basis']}")
+
+
+@forecast_app.command("run")
+@handle_errors
+def forecast_run(
+    output: Annotated[
+        Path,
+        typer.Option(help="CSV to write (series, month, model, mean, lo80, hi80, lo95, hi95)."),
+    ],
+    horizon: HorizonOption = 12,
+    until: Annotated[
+        str | None, typer.Option(help="Fit on data up to this month (YYYY-MM).")
+    ] = None,
+    basis: BasisOption = Basis.usbp,
+    model: ModelsOption = None,
+    workers: Annotated[int, typer.Option(help="Processes for the backtest, if one is needed.")] = 2,
+) -> None:
+    """Forecast the next HORIZON months for GTM, HND, SLV, MEX and OTHER with every model and
+    the leaderboard's best (running the backtest first when the store has none for this data)."""
+    from rootcauses.analysis import forecast as fc
+    from rootcauses.analysis.runs import run_forecast
+
+    if until is not None:
+        import re
+
+        if not re.fullmatch(r"\d{4}-\d{2}", until):
+            raise fc.ForecastError(f"--until must be YYYY-MM, got {until!r}")
+    config = _config(horizon, basis)
+    with _progress_bar("backtest for the leaderboard") as bar:
+        task = bar.add_task("backtest", total=None)
+        frame = run_forecast(
+            get_settings(),
+            config,
+            until=until,
+            models=model or fc.MODEL_NAMES,
+            output=output,
+            workers=workers,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    chosen = frame[frame["model"] == "best"].groupby("series")["chosen"].first()
+    console.print(
+        f"wrote {output}: {frame['month'].min()} to {frame['month'].max()}; best: "
+        + ", ".join(f"{s} {m}" for s, m in chosen.items())
+    )
 
 
 @app.command("serve")

@@ -15,7 +15,7 @@ def _values(source_parts, source_id: str, indicator: str | None = None) -> pd.Se
     if indicator:
         frame = frame[frame["indicator"] == indicator]
     years = pd.to_datetime(frame["period"]).dt.year
-    return frame.assign(year=years).set_index(["country", "year"])["value"]
+    return frame.assign(year=years).set_index(["country", "year"])["value"].sort_index()
 
 
 # --- spot checks of SOURCE.md ----------------------------------------------------------------

@@ -276,3 +276,14 @@ def test_rebuild_replaces_the_store(good_store: Settings) -> None:
         tables = {r[0] for r in con.execute("SELECT DISTINCT source FROM encounters").fetchall()}
     assert second == report.build_id != first
     assert tables == {"cbp_sw"}
+
+
+def test_every_indicator_has_one_value_per_cell_once_preferences_apply(store) -> None:
+    names = [r[0] for r in store.execute("SELECT DISTINCT indicator FROM indicators").fetchall()]
+    for name in names:
+        frame = q.indicator(store, name)  # raises when sources compete without a preference
+        assert not frame.duplicated(subset=["country", "period", "period_end", "frequency"]).any()
+    population = q.indicator(store, "population", countries=["GTM"], start="2019", end="2019-12")
+    assert list(population["source"]) == ["wpp_population"]
+    imf = q.indicator(store, "population", countries=["GTM"], source="imf_weo_2019")
+    assert set(imf["source"]) == {"imf_weo_2019"}

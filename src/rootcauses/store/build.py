@@ -25,6 +25,7 @@ from rootcauses.errors import BuildError, RootCausesError, SourceError
 from rootcauses.sources import SourceSpec, all_sources
 from rootcauses.sources.base import Origin, Part, RawFile, load_from, locate_in
 from rootcauses.sources.checks import check_part
+from rootcauses.store.results import RESULT_TABLES
 
 Progress = Callable[[str, int, int], None]
 """Called as ``(source id, sources done, sources total)``."""
@@ -186,10 +187,35 @@ def _write(
             [build_id, built_at, __version__, str(settings.data), from_cache],
         )
         rows = _verify(con, collected)
+        _carry_results(con, settings.store_path)
         con.execute("CHECKPOINT")
     finally:
         con.close()
     return rows
+
+
+def _carry_results(con: duckdb.DuckDBPyConnection, previous: Path) -> None:
+    """Copy model-output tables from the previous store: results outlive a data rebuild and
+    keep the ``build_id`` of the data they were computed from."""
+    if not previous.exists():
+        return
+    escaped = str(previous).replace("'", "''")
+    try:
+        con.execute(f"ATTACH '{escaped}' AS previous (READ_ONLY)")
+    except duckdb.Error:
+        return  # an unreadable previous store has no results to carry over
+    try:
+        tables = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'previous'"
+            ).fetchall()
+        }
+        for table in RESULT_TABLES:
+            if table in tables:
+                con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM previous."{table}"')
+    finally:
+        con.execute("DETACH previous")
 
 
 def _verify(con: duckdb.DuckDBPyConnection, collected) -> dict[str, int]:

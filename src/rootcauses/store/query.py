@@ -46,10 +46,11 @@ def connect(settings: Settings | None = None) -> duckdb.DuckDBPyConnection:
 def _month(value: str | dt.date | None) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
+    padded = {4: f"{value}-01-01", 7: f"{value}-01"}.get(len(value), value)
     try:
-        return dt.date.fromisoformat(value if len(value) > 7 else f"{value}-01")
+        return dt.date.fromisoformat(padded)
     except ValueError as exc:
-        raise QueryError(f"bad month {value!r}; expected YYYY-MM or YYYY-MM-DD") from exc
+        raise QueryError(f"bad date {value!r}; expected YYYY, YYYY-MM or YYYY-MM-DD") from exc
 
 
 def encounters_monthly(
@@ -127,6 +128,28 @@ def southwest_by_nationality(
     return wide.reindex(columns=list(HEADLINE_CITIZENSHIPS), fill_value=0).astype("int64")
 
 
+# When several sources publish the same indicator for the same country and period (a newer
+# vintage, a cross-check), the first source listed here wins; others are only read on request.
+PREFERRED_SOURCES: dict[str, tuple[str, ...]] = {
+    "population": ("wpp_population", "wpp_population_projection", "imf_weo_2019"),
+    "gdp_growth": ("wdi_gdp_growth", "imf_weo_2019"),
+    "gdp_pc_ppp_current": ("wdi_gdp_pc_ppp_current", "imf_weo_2019"),
+    "gdp_usd": ("remittances", "imf_weo_2019"),
+    "unemployment_rate": ("wdi_unemployment", "imf_weo_2019"),
+    "gini": ("pip_gini", "wdi_2021"),
+    "undernourishment_prevalence": ("fao_undernourishment", "fao_undernourishment_2022"),
+    "household_size_avg": (
+        "household_size_transcribed",
+        "undesa_hh_size_ipums",
+        "undesa_hh_size_dhs",
+        "undesa_hh_size_mics",
+        "undesa_hh_size_dyb",
+        "undesa_hh_size_lfs",
+    ),
+}
+_CELL = ["country", "period", "period_end", "frequency"]
+
+
 def indicator(
     con: duckdb.DuckDBPyConnection,
     name: str,
@@ -134,8 +157,14 @@ def indicator(
     countries: Sequence[str] | None = None,
     start: str | dt.date | None = None,
     end: str | dt.date | None = None,
+    source: str | None = None,
 ) -> pd.DataFrame:
-    """One indicator in long form: country, period, period_end, frequency, value, unit, source."""
+    """One indicator in long form: country, period, period_end, frequency, value, unit, source.
+
+    Where several sources give a value for the same cell, the one first in
+    :data:`PREFERRED_SOURCES` is kept (or only ``source`` when given); an indicator with competing
+    sources and no stated preference is an error rather than a silent pick.
+    """
     known = {r[0] for r in con.execute("SELECT DISTINCT indicator FROM indicators").fetchall()}
     if name not in known:
         raise QueryError(f"unknown indicator {name!r}; see `rootcauses data indicators`")
@@ -149,11 +178,33 @@ def indicator(
     if end:
         where.append("period <= ?")
         params.append(_month(end))
+    if source:
+        where.append("source = ?")
+        params.append(source)
     sql = (
         "SELECT country, period, period_end, frequency, value, unit, source FROM indicators "
         f"WHERE {' AND '.join(where)} ORDER BY country, period"
     )
-    return con.execute(sql, params).df()
+    frame = con.execute(sql, params).df()
+    clash = frame.duplicated(subset=_CELL, keep=False)
+    if clash.any():
+        order = PREFERRED_SOURCES.get(name)
+        competing = sorted(frame.loc[clash, "source"].unique())
+        if order is None or not set(competing) <= set(order):
+            raise QueryError(
+                f"indicator {name!r} has values from several sources {competing}; pass "
+                "source=… or add a preference to rootcauses.store.query.PREFERRED_SOURCES"
+            )
+        rank = frame["source"].map({s: i for i, s in enumerate(order)}).fillna(len(order))
+        frame = (
+            frame.assign(_rank=rank)
+            .sort_values([*_CELL, "_rank"])
+            .drop_duplicates(subset=_CELL, keep="first")
+            .drop(columns="_rank")
+            .sort_values(["country", "period"])
+            .reset_index(drop=True)
+        )
+    return frame
 
 
 def indicator_by_year(

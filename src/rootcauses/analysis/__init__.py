@@ -1,0 +1,1 @@
+"""Models that read the analysis panel: driver regressions and encounter forecasts."""

@@ -1,0 +1,151 @@
+"""Store-level jobs: load from the store, run a model, write the results back.
+
+The CLI and the API call these; the numerical work lives in :mod:`forecast` and :mod:`drivers`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from rootcauses.analysis import forecast as fc
+from rootcauses.config import Settings
+from rootcauses.store import query
+from rootcauses.store.results import current_build, new_run_id, read_results, write_results
+
+
+def run_backtest(
+    settings: Settings,
+    config: fc.ForecastConfig,
+    *,
+    models: Sequence[str] = fc.MODEL_NAMES,
+    until: str | dt.date | None = None,
+    workers: int = 2,
+    progress: fc.ProgressCallback | None = None,
+) -> tuple[str, pd.DataFrame]:
+    """Backtest on the store's series; store every forecast in ``backtests``; return the
+    run id and the leaderboard."""
+    config.validate()
+    fc.check_models(models)
+    with query.connect(settings) as con:
+        wide = fc.load_series(con, basis=config.basis, until=until)
+        exog = fc.exogenous(con, wide.index, config.exog_lag)
+        build = current_build(con)
+    frame = fc.backtest(
+        wide, exog=exog, models=models, config=config, workers=workers, progress=progress
+    )
+    run_id = new_run_id()
+    frame["origin"] = frame["origin"].dt.date
+    frame["month"] = frame["month"].dt.date
+    frame = frame.assign(
+        build_id=build,
+        basis=config.basis,
+        model_version=fc.MODEL_VERSION,
+        params=fc.describe(config, models),
+        seed=config.seed,
+    )
+    write_results(settings, "backtests", frame, run_id=run_id)
+    return run_id, fc.leaderboard(frame)
+
+
+def latest_leaderboard(settings: Settings, run_id: str | None = None) -> pd.DataFrame:
+    with query.connect(settings) as con:
+        frame = read_results(con, "backtests", run_id)
+    if frame.empty:
+        return frame
+    board = fc.leaderboard(frame)
+    board.attrs["run_id"] = frame["run_id"].iloc[0]
+    board.attrs["basis"] = frame["basis"].iloc[0]
+    return board
+
+
+def run_forecast(
+    settings: Settings,
+    config: fc.ForecastConfig,
+    *,
+    until: str | dt.date | None = None,
+    models: Sequence[str] = fc.MODEL_NAMES,
+    output: Path | None = None,
+    workers: int = 2,
+    progress: fc.ProgressCallback | None = None,
+) -> pd.DataFrame:
+    """Forecast ``horizon`` months after the last month in the store (or ``until``).
+
+    ``best`` is the leaderboard's pick per series from the latest backtest on the same basis and
+    data build; when there is none, the backtest runs first (with the data up to ``until``)."""
+    config.validate()
+    fc.check_models(models)
+    with query.connect(settings) as con:
+        wide = fc.load_series(con, basis=config.basis, until=until)
+        exog = fc.exogenous(con, wide.index, config.exog_lag)
+        build = current_build(con)
+        previous = read_results(con, "backtests")
+    usable = (
+        not previous.empty
+        and previous["build_id"].iloc[0] == build
+        and previous["basis"].iloc[0] == config.basis
+        and pd.to_datetime(previous["month"]).max() <= wide.index.max()
+        and set(fc.check_models(models)) <= set(previous["model"])
+    )
+    if usable:
+        board = fc.leaderboard(previous)
+    else:
+        _, board = run_backtest(
+            settings, config, models=models, until=until, workers=workers, progress=progress
+        )
+    best = fc.select_best(board)
+    frame = fc.forecast(wide, exog=exog, best=best, models=models, config=config)
+    stored = frame.assign(
+        build_id=build,
+        basis=config.basis,
+        until=wide.index.max().date(),
+        model_version=fc.MODEL_VERSION,
+        params=fc.describe(config, models),
+        seed=config.seed,
+    )
+    write_results(settings, "forecasts", stored, run_id=new_run_id())
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        columns = ["series", "month", "model", "mean", "lo80", "hi80", "lo95", "hi95"]
+        frame[columns].to_csv(output, index=False, float_format="%.1f")
+    return frame
+
+
+def run_drivers(settings: Settings, *, basis: fc.Basis = "usbp") -> tuple[pd.DataFrame, str]:
+    """Fit every theory on the monthly panel and the homicide–UAC replication; store the
+    comparison table in ``driver_models``; return it with the replication's sentence."""
+    from rootcauses.analysis import drivers
+    from rootcauses.panel import RULES, annual_panel, monthly_panel
+
+    with query.connect(settings) as con:
+        panel = monthly_panel(con, basis=basis)
+        annual = annual_panel(con)
+        build = current_build(con)
+    fits = drivers.compare_theories(panel)
+    table = drivers.comparison_table(fits)
+    replication = drivers.replicate_homicide_uac(annual)
+    extra = pd.DataFrame(
+        [
+            {
+                "theory": "replication_homicide_uac",
+                "driver": "homicides",
+                "coef": replication.coef,
+                "lo95": replication.lo95,
+                "hi95": replication.hi95,
+                "rows": replication.rows,
+                "years": f"FY{replication.years[0]}-FY{replication.years[1]}",
+            }
+        ]
+    )
+    stored = pd.concat([table, extra], ignore_index=True).assign(
+        build_id=build,
+        basis=basis,
+        model_version=fc.MODEL_VERSION,
+        params=fc.json.dumps({"rules": RULES.__dict__, "basis": basis}),
+        seed=0,
+    )
+    write_results(settings, "driver_models", stored, run_id=new_run_id())
+    return table, replication.text

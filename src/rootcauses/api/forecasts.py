@@ -1,0 +1,74 @@
+"""Forecasts, backtest leaderboards and driver models stored by the CLI runs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Response
+
+from rootcauses.analysis import forecast as fc
+from rootcauses.api.deps import Store, frame_response
+from rootcauses.store.results import read_results
+
+router = APIRouter(tags=["forecasts"])
+RunId = Annotated[str | None, Query(pattern=r"^[0-9a-f]{12}$", description="default: latest")]
+
+
+def _latest(store, table: str, run: str | None, hint: str):
+    frame = read_results(store, table, run)
+    if frame.empty:
+        raise HTTPException(status_code=404, detail=f"no {table} in the store yet: run `{hint}`")
+    return frame
+
+
+@router.get("/forecasts")
+def forecasts(
+    store: Store,
+    series: Annotated[list[str] | None, Query(description="GTM, HND, SLV, MEX, OTHER")] = None,
+    model: Annotated[list[str] | None, Query(description="e.g. best, seasonal_naive")] = None,
+    run: RunId = None,
+    format: Literal["json", "csv"] = "json",
+) -> Response:
+    """The latest (or a given) forecast run: one row per series, month and model."""
+    frame = _latest(store, "forecasts", run, "rootcauses forecast run")
+    for column, wanted in (("series", series), ("model", model)):
+        if wanted:
+            unknown = sorted(set(wanted) - set(frame[column]))
+            if unknown:
+                raise HTTPException(status_code=422, detail=f"unknown {column} {unknown}")
+            frame = frame[frame[column].isin(wanted)]
+    columns = [
+        "series",
+        "month",
+        "model",
+        "mean",
+        "lo80",
+        "hi80",
+        "lo95",
+        "hi95",
+        "chosen",
+        "run_id",
+        "build_id",
+        "basis",
+        "until",
+    ]
+    return frame_response(frame[columns], format, "forecasts")
+
+
+@router.get("/forecasts/leaderboard")
+def leaderboard(
+    store: Store, run: RunId = None, format: Literal["json", "csv"] = "json"
+) -> Response:
+    """MASE, sMAPE and interval coverage per series, model and horizon."""
+    frame = _latest(store, "backtests", run, "rootcauses forecast backtest")
+    board = fc.leaderboard(frame).assign(run_id=frame["run_id"].iloc[0])
+    return frame_response(board, format, "leaderboard")
+
+
+@router.get("/drivers")
+def driver_models(
+    store: Store, run: RunId = None, format: Literal["json", "csv"] = "json"
+) -> Response:
+    """The theory comparison table (coefficients, intervals, within-R², out-of-sample gain)."""
+    frame = _latest(store, "driver_models", run, "rootcauses drivers fit")
+    return frame_response(frame, format, "driver_models")

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+from fastapi.testclient import TestClient
+
+from rootcauses.analysis import forecast as fc
+from rootcauses.analysis.runs import run_forecast
+from rootcauses.config import Settings
+from rootcauses.web.app import create_app
+
+
+def test_forecast_endpoints(built_store: Settings, tmp_path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(built_store.store_path, home / "rootcauses.duckdb")
+    settings = Settings(home=home, data=built_store.data)
+    client = TestClient(create_app(settings))
+    assert client.get("/api/forecasts").status_code == 404  # nothing run yet: say how
+    config = fc.ForecastConfig(horizon=2, origins=3)
+    run_forecast(settings, config, models=["auto_theta"], until="2023-06", workers=1)
+    body = client.get("/api/forecasts?series=GTM&model=best").json()
+    assert body["count"] == 2 and {r["model"] for r in body["data"]} == {"best"}
+    csv = client.get("/api/forecasts/leaderboard?format=csv")
+    board = pd.read_csv(pd.io.common.StringIO(csv.text))
+    assert {"series", "model", "h", "mase", "relative_mase", "cov80"} <= set(board.columns)
+    assert client.get("/api/forecasts?series=XYZ").status_code == 422
+    assert client.get("/api/forecasts?run=not-a-run").status_code == 422
