@@ -5,10 +5,15 @@
     ├── SourceError            raw data could not be used
     │   ├── FetchError         download failed (network, HTTP status, truncated body)
     │   ├── ParseError         a file is not in the official format (bad value, empty, truncated)
-    │   └── SchemaDriftError   expected columns or sheets are missing or renamed
-    ├── CheckError             parsed data fail a content check (negative count, unknown country,
-    │                          totals that disagree with the published figure)
-    └── BuildError             the store could not be built or read; the previous store is intact
+    │   │   └── SchemaDriftError   expected columns or sheets are missing or renamed
+    │   └── CheckError         parsed data fail a content check (negative count, unknown country,
+    │                          totals that disagree within a file)
+    ├── BuildError             the store could not be built or read; the previous store is intact
+    ├── QueryError             a query asks for something the store cannot answer
+    ├── ModelError             a model cannot run as asked
+    │   ├── PanelError         the analysis panel cannot be built (no data for a country …)
+    │   └── ForecastError      gaps in a series, a bad horizon, an unknown model …
+    └── TrackerError           the commitment tracker refused an action (see its subclasses)
 
 The CLI prints these without a traceback and exits 1.
 """
@@ -45,6 +50,22 @@ class CheckError(SourceError):
 
 
 class BuildError(RootCausesError):
+    pass
+
+
+class QueryError(RootCausesError):
+    pass
+
+
+class ModelError(RootCausesError):
+    pass
+
+
+class PanelError(ModelError):
+    pass
+
+
+class ForecastError(ModelError):
     pass
 
 

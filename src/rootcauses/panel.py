@@ -33,14 +33,10 @@ import numpy as np
 import pandas as pd
 
 from rootcauses.countries import NORTHERN_TRIANGLE
-from rootcauses.errors import RootCausesError
+from rootcauses.errors import PanelError
 from rootcauses.store import query
 
 Basis = Literal["cbp", "usbp"]
-
-
-class PanelError(RootCausesError):
-    """The panel cannot be built as asked (no data for a country, unknown driver …)."""
 
 
 @dataclass(frozen=True)

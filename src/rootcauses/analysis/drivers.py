@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rootcauses.errors import RootCausesError
+from rootcauses.errors import ModelError
 from rootcauses.panel import DETERRENCE, DRIVERS
 
 THEORIES: dict[str, tuple[str, ...]] = {
@@ -46,10 +46,6 @@ THEORIES: dict[str, tuple[str, ...]] = {
     "deterrence": DETERRENCE,
 }
 OUTCOME = "log_encounters_per_100k"
-
-
-class ModelError(RootCausesError):
-    """A model cannot be fitted as asked (unknown theory, too few rows …)."""
 
 
 @dataclass

@@ -38,7 +38,7 @@ import pandas as pd
 
 from rootcauses.analysis import metrics
 from rootcauses.countries import HEADLINE_CITIZENSHIPS
-from rootcauses.errors import RootCausesError
+from rootcauses.errors import ForecastError
 from rootcauses.panel import POLICY_REGIMES, policy_regimes
 from rootcauses.store import query
 
@@ -48,10 +48,6 @@ SERIES = HEADLINE_CITIZENSHIPS
 MODEL_VERSION = "1"
 POLICY_COLUMNS = tuple(POLICY_REGIMES)  # held at their origin value over the horizon
 ProgressCallback = Callable[[int, int], None]
-
-
-class ForecastError(RootCausesError):
-    """A forecast or backtest cannot run as asked (gaps, unknown model, bad horizon …)."""
 
 
 @dataclass(frozen=True)

@@ -18,17 +18,13 @@ import pandas as pd
 
 from rootcauses.config import Settings, get_settings
 from rootcauses.countries import HEADLINE_CITIZENSHIPS
-from rootcauses.errors import BuildError, RootCausesError
+from rootcauses.errors import BuildError, QueryError
 
 Basis = Literal["cbp", "usbp"]
 SOUTHWEST = "Southwest Land Border"
 BASIS_SOURCE = {"cbp": "cbp_state", "usbp": "ohss_usbp_citizenship"}
 BASIS_DEMOGRAPHIC_SOURCE = {"cbp": "cbp_state", "usbp": "ohss_usbp_family"}
 BREAKDOWNS = ("citizenship", "component", "demographic", "authority", "region", "area")
-
-
-class QueryError(RootCausesError):
-    """A query asked for something the store cannot answer (bad name, bad range)."""
 
 
 def connect(settings: Settings | None = None) -> duckdb.DuckDBPyConnection:
