@@ -21,6 +21,7 @@ def _hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.startswith("ROOTCAUSES_") and key != "ROOTCAUSES_DATA":
             monkeypatch.delenv(key)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("ROOTCAUSES_HOME", str(tmp_path / "home"))
 
 

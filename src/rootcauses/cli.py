@@ -428,5 +428,12 @@ def serve(
     uvicorn.run(create_app(query_settings), host=host, port=port, log_level="warning")
 
 
+# The commitment tracker: registered after handle_errors, print_frame & co. are defined,
+# because rootcauses.tracker.cli imports them from this module.
+from rootcauses.tracker.cli import app as tracker_app  # noqa: E402
+
+app.add_typer(tracker_app, name="tracker")
+
+
 def main() -> None:  # pragma: no cover - console entry
     app()

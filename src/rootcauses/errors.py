@@ -13,7 +13,13 @@
     ├── ModelError             a model cannot run as asked
     │   ├── PanelError         the analysis panel cannot be built (no data for a country …)
     │   └── ForecastError      gaps in a series, a bad horizon, an unknown model …
-    └── TrackerError           the commitment tracker refused an action (see its subclasses)
+    └── TrackerError           the commitment tracker could not do what was asked
+        ├── TrackerInputError       a bad import row or API field (file/row/field named) → 422
+        ├── TrackerNotFoundError    no such commitment, progress report or user → 404
+        ├── TrackerConflictError    stale version, or an id/name taken; nothing changed → 409
+        ├── TrackerAuthError        no valid API token → 401
+        ├── TrackerPermissionError  the role may not do this → 403
+        └── TrackerDatabaseError    database unreachable, migration or store write failed → 503
 
 The CLI prints these without a traceback and exits 1.
 """

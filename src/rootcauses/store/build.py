@@ -25,7 +25,7 @@ from rootcauses.errors import BuildError, RootCausesError, SourceError
 from rootcauses.sources import SourceSpec, all_sources
 from rootcauses.sources.base import Origin, Part, RawFile, load_from, locate_in
 from rootcauses.sources.checks import check_part
-from rootcauses.store.results import RESULT_TABLES
+from rootcauses.store.results import CARRIED_TABLES
 
 Progress = Callable[[str, int, int], None]
 """Called as ``(source id, sources done, sources total)``."""
@@ -211,7 +211,7 @@ def _carry_results(con: duckdb.DuckDBPyConnection, previous: Path) -> None:
                 "SELECT table_name FROM duckdb_tables() WHERE database_name = 'previous'"
             ).fetchall()
         }
-        for table in RESULT_TABLES:
+        for table in CARRIED_TABLES:
             if table in tables:
                 con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM previous."{table}"')
     finally:

@@ -19,6 +19,8 @@ from rootcauses.config import Settings
 from rootcauses.errors import BuildError
 
 RESULT_TABLES = ("forecasts", "backtests", "driver_models", "sim_runs", "scenario_results")
+# Tables a rebuild carries over (results, and the tracker's snapshot of commitment statuses).
+CARRIED_TABLES = (*RESULT_TABLES, "tracker_commitments")
 
 
 def new_run_id() -> str:

@@ -10,14 +10,19 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from rootcauses import __version__
-from rootcauses.api import encounters, forecasts, sources
+from rootcauses.api import encounters, forecasts, sources, tracker
 from rootcauses.config import Settings, get_settings
 from rootcauses.countries import HEADLINE_CITIZENSHIPS, country_name
 from rootcauses.errors import RootCausesError
 from rootcauses.store import query
 
 TEMPLATES = Jinja2Templates(directory=str(files("rootcauses.web") / "templates"))
-API_ROUTERS: list[APIRouter] = [encounters.router, sources.router, forecasts.router]
+API_ROUTERS: list[APIRouter] = [
+    encounters.router,
+    sources.router,
+    forecasts.router,
+    tracker.router,
+]
 
 
 def _plotly_js() -> Path:

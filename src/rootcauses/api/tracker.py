@@ -1,0 +1,347 @@
+"""The commitment tracker: commitments with their computed status, history, progress, roll-ups,
+and authenticated edits.
+
+Reading is open (unless ``ROOTCAUSES_TRACKER_READ_REQUIRES_TOKEN`` is set); writing needs a
+Bearer token: an editor creates, updates and adds progress, an admin also deletes and manages
+users. Updates and deletes name the ``version`` they are based on; a stale one gets 409 and
+nothing changes. Errors: 401 (no or bad token), 403 (role too low), 404, 409, 422 (field
+messages, in FastAPI's ``{"detail": [{"loc", "msg", "type"}]}`` shape).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from rootcauses.errors import (
+    RootCausesError,
+    TrackerAuthError,
+    TrackerConflictError,
+    TrackerInputError,
+    TrackerNotFoundError,
+    TrackerPermissionError,
+)
+from rootcauses.tracker import service
+from rootcauses.tracker.auth import Actor, require
+from rootcauses.tracker.db import Tracker, open_tracker
+from rootcauses.tracker.rollup import rollup, total
+from rootcauses.tracker.schemas import (
+    ActorType,
+    AuditPublic,
+    CommitmentCreate,
+    CommitmentDetail,
+    CommitmentPublic,
+    CommitmentUpdate,
+    Page,
+    PillarPublic,
+    ProgressCreate,
+    ProgressPublic,
+    RollupPage,
+    RollupRow,
+    UserCreate,
+    UserCreated,
+    UserPublic,
+)
+from rootcauses.tracker.status import Status
+
+MAX_LIMIT = 500
+_OPEN_LOCK = threading.Lock()
+
+
+def _loc(where: str, field: str) -> list[str | int]:
+    head = "body" if where in ("body", "") else where
+    parts: list[str | int] = [head]
+    for piece in field.split("."):
+        if piece:
+            parts.append(int(piece) if piece.isdigit() else piece)
+    return parts
+
+
+def error_response(exc: RootCausesError) -> JSONResponse:
+    """A tracker error as its HTTP answer."""
+    if isinstance(exc, TrackerInputError):
+        detail = [
+            {"loc": _loc(where, field), "msg": message, "type": "value_error"}
+            for where, field, message in exc.problems
+        ] or [{"loc": ["body"], "msg": str(exc), "type": "value_error"}]
+        return JSONResponse({"detail": detail}, status_code=422)
+    if isinstance(exc, TrackerAuthError):
+        return JSONResponse(
+            {"detail": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+        )
+    code = {
+        TrackerPermissionError: 403,
+        TrackerNotFoundError: 404,
+        TrackerConflictError: 409,
+    }.get(type(exc), 503)
+    return JSONResponse({"detail": str(exc)}, status_code=code)
+
+
+class TrackerRoute(APIRoute):
+    """Turns the tracker's errors (raised in endpoints or dependencies) into HTTP answers."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def translate(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RootCausesError as exc:
+                return error_response(exc)
+
+        return translate
+
+
+router = APIRouter(prefix="/tracker", tags=["tracker"], route_class=TrackerRoute)
+
+
+# --------------------------------------------------------------------------- dependencies
+
+
+def get_tracker(request: Request) -> Tracker:
+    """The app's tracker database, opened (and migrated) on first use."""
+    tracker = getattr(request.app.state, "tracker", None)
+    if tracker is None:
+        with _OPEN_LOCK:
+            tracker = getattr(request.app.state, "tracker", None)
+            if tracker is None:
+                tracker = open_tracker(request.app.state.settings)
+                request.app.state.tracker = tracker
+    return tracker
+
+
+TrackerDep = Annotated[Tracker, Depends(get_tracker)]
+bearer = HTTPBearer(auto_error=False, description="an API token from `rootcauses tracker user add`")
+
+
+def current_actor(
+    tracker: TrackerDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Actor | None:
+    """The token's user; None without a token; 401 for a token that is unknown or revoked."""
+    if credentials is None:
+        return None
+    with tracker.session() as session:
+        actor = service.actor_for_token(session, credentials.credentials)
+    if actor is None:
+        raise TrackerAuthError("the API token is not valid (unknown, revoked or disabled user)")
+    return actor
+
+
+ActorDep = Annotated[Actor | None, Depends(current_actor)]
+
+
+def reader(tracker: TrackerDep, actor: ActorDep) -> Actor | None:
+    if tracker.read_requires_token:
+        require(actor, "viewer", "reading the tracker")
+    return actor
+
+
+Reader = Annotated[Actor | None, Depends(reader)]
+AsOf = Annotated[dt.date | None, Query(description="judge status on this date (default today)")]
+
+
+def _today(as_of: dt.date | None) -> dt.date:
+    return as_of or dt.date.today()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@router.get("/commitments", response_model=Page[CommitmentPublic])
+def list_commitments(
+    tracker: TrackerDep,
+    _: Reader,
+    status_: Annotated[Status | None, Query(alias="status")] = None,
+    pillar: Annotated[
+        str | None, Query(description="pillar id (includes its lines of effort)")
+    ] = None,
+    actor_type: ActorType | None = None,
+    country: Annotated[str | None, Query(description="ISO code or 'regional'")] = None,
+    as_of: AsOf = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[CommitmentPublic]:
+    """Commitments with their computed status; ``count`` is the number of matches."""
+    with tracker.session() as session:
+        evaluated = service.evaluate_all(
+            session,
+            tracker.thresholds,
+            _today(as_of),
+            status=status_,
+            pillar=pillar,
+            actor_type=actor_type,
+            country=country,
+        )
+        page = [service.to_public(e) for e in evaluated[offset : offset + limit]]
+    return Page[CommitmentPublic](data=page, count=len(evaluated))
+
+
+@router.get("/commitments/{commitment_id}", response_model=CommitmentDetail)
+def get_commitment(
+    commitment_id: str, tracker: TrackerDep, _: Reader, as_of: AsOf = None
+) -> CommitmentDetail:
+    """A commitment with its status (and the reason), progress reports and audit history."""
+    with tracker.session() as session:
+        c = service.get_commitment(session, commitment_id)
+        public = service.to_public(service.evaluate(c, _today(as_of), tracker.thresholds))
+        return CommitmentDetail(
+            **public.model_dump(),
+            progress=[service.progress_public(p) for p in service.live_progress(c)],
+            history=service.history(session, c.id),
+        )
+
+
+@router.get("/commitments/{commitment_id}/history", response_model=Page[AuditPublic])
+def get_history(commitment_id: str, tracker: TrackerDep, _: Reader) -> Page[AuditPublic]:
+    """The audit log of a commitment and its progress reports, oldest first."""
+    with tracker.session() as session:
+        service.get_commitment(session, commitment_id, deleted=True)
+        entries = service.history(session, commitment_id)
+    return Page[AuditPublic](data=entries, count=len(entries))
+
+
+@router.get("/commitments/{commitment_id}/progress", response_model=Page[ProgressPublic])
+def get_progress(commitment_id: str, tracker: TrackerDep, _: Reader) -> Page[ProgressPublic]:
+    with tracker.session() as session:
+        c = service.get_commitment(session, commitment_id)
+        reports = [service.progress_public(p) for p in service.live_progress(c)]
+    return Page[ProgressPublic](data=reports, count=len(reports))
+
+
+@router.get("/rollups", response_model=RollupPage)
+def get_rollups(
+    tracker: TrackerDep,
+    _: Reader,
+    by: Literal["pillar", "actor", "actor_type", "country"] = "actor_type",
+    as_of: AsOf = None,
+) -> RollupPage:
+    """Counts per status, share with a metric and a deadline, money promised vs reported."""
+    day = _today(as_of)
+    with tracker.session() as session:
+        items = service.rollup_items(service.evaluate_all(session, tracker.thresholds, day))
+    rows = [RollupRow.model_validate(r) for r in rollup(items, by).to_dict(orient="records")]
+    return RollupPage(
+        data=rows, count=len(rows), by=by, as_of=day, total=RollupRow.model_validate(total(items))
+    )
+
+
+@router.get("/pillars", response_model=Page[PillarPublic])
+def get_pillars(tracker: TrackerDep, _: Reader) -> Page[PillarPublic]:
+    with tracker.session() as session:
+        pillars = service.list_pillars(session)
+    return Page[PillarPublic](data=pillars, count=len(pillars))
+
+
+@router.get("/status-rules")
+def get_status_rules(tracker: TrackerDep, _: Reader) -> dict[str, Any]:
+    """The thresholds the statuses are computed with (see the README's tracker section)."""
+    t = tracker.thresholds
+    return {
+        "on_track_tolerance": t.on_track_tolerance,
+        "at_risk_tolerance": t.at_risk_tolerance,
+        "stale_after_days": t.stale_after_days,
+        "unreported_after_deadline": t.unreported_after_deadline.value,
+        "money_units": list(t.money_units),
+        "statuses": [s.value for s in Status],
+    }
+
+
+# --------------------------------------------------------------------------- writing
+
+
+@router.post("/commitments", status_code=status.HTTP_201_CREATED, response_model=CommitmentPublic)
+def create_commitment(
+    body: CommitmentCreate, tracker: TrackerDep, actor: ActorDep
+) -> CommitmentPublic:
+    """Create a commitment (editor). Its id is generated when not given."""
+    with tracker.session(write=True) as session:
+        c = service.create_commitment(
+            session, body, require(actor, "editor", "creating a commitment")
+        )
+        return service.to_public(service.evaluate(c, dt.date.today(), tracker.thresholds))
+
+
+@router.patch("/commitments/{commitment_id}", response_model=CommitmentPublic)
+def update_commitment(
+    commitment_id: str, body: CommitmentUpdate, tracker: TrackerDep, actor: ActorDep
+) -> CommitmentPublic:
+    """Change the fields sent (editor); ``version`` must be the current one, else 409."""
+    with tracker.session(write=True) as session:
+        c = service.update_commitment(
+            session, commitment_id, body, require(actor, "editor", "updating a commitment")
+        )
+        return service.to_public(service.evaluate(c, dt.date.today(), tracker.thresholds))
+
+
+@router.delete("/commitments/{commitment_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_commitment(
+    commitment_id: str,
+    version: Annotated[int, Query(ge=1, description="the version the delete is based on")],
+    tracker: TrackerDep,
+    actor: ActorDep,
+) -> Response:
+    """Soft-delete a commitment (admin); its history stays readable."""
+    with tracker.session(write=True) as session:
+        service.delete_commitment(
+            session, commitment_id, version, require(actor, "admin", "deleting a commitment")
+        )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/commitments/{commitment_id}/progress",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ProgressPublic,
+)
+def add_progress(
+    commitment_id: str, body: ProgressCreate, tracker: TrackerDep, actor: ActorDep
+) -> ProgressPublic:
+    """Record a progress report (editor); the recorder is the token's user."""
+    with tracker.session(write=True) as session:
+        report = service.add_progress(
+            session, commitment_id, body, require(actor, "editor", "adding progress")
+        )
+        return service.progress_public(report)
+
+
+@router.delete("/progress/{report_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_progress(report_id: str, tracker: TrackerDep, actor: ActorDep) -> Response:
+    """Soft-delete a progress report (admin)."""
+    with tracker.session(write=True) as session:
+        service.delete_progress(session, report_id, require(actor, "admin", "deleting progress"))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# --------------------------------------------------------------------------- users
+
+
+@router.get("/me", response_model=UserPublic)
+def me(actor: ActorDep, tracker: TrackerDep) -> UserPublic:
+    """The token's user."""
+    actor = require(actor, "viewer", "asking who you are")
+    with tracker.session() as session:
+        return service.get_user(session, actor.user_id)
+
+
+@router.get("/users", response_model=Page[UserPublic])
+def get_users(tracker: TrackerDep, actor: ActorDep) -> Page[UserPublic]:
+    """All users (admin)."""
+    with tracker.session() as session:
+        users = service.list_users(session, require(actor, "admin", "listing users"))
+    return Page[UserPublic](data=users, count=len(users))
+
+
+@router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserCreated)
+def create_user(body: UserCreate, tracker: TrackerDep, actor: ActorDep) -> UserCreated:
+    """Create a user (admin); the answer carries their API token, shown this once."""
+    with tracker.session(write=True) as session:
+        user, token = service.create_user(session, body, require(actor, "admin", "managing users"))
+    return UserCreated(**user.model_dump(), token=token)

@@ -1,0 +1,1 @@
+"""Alembic migrations of the tracker database, run by :func:`rootcauses.tracker.db.migrate`."""

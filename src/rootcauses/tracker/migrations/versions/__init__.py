@@ -1,0 +1,1 @@
+"""Revisions, oldest first. Add one with ``alembic revision`` (see ``env.py``)."""
