@@ -434,6 +434,10 @@ from rootcauses.tracker.cli import app as tracker_app  # noqa: E402
 
 app.add_typer(tracker_app, name="tracker")
 
+from rootcauses.sim.cli import app as sim_app  # noqa: E402
+
+app.add_typer(sim_app, name="sim")
+
 
 def main() -> None:  # pragma: no cover - console entry
     app()

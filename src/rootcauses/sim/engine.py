@@ -1,0 +1,436 @@
+"""The simulation engine: households as columns, one month at a time.
+
+Each month, in this order (all randomness from one ``np.random.Generator`` per shard):
+
+1. households at home whose cooldown is over decide (:mod:`rootcauses.sim.decision`); those who
+   leave choose a US sector (the year's USBP sector shares, among sectors their origin reaches);
+2. everyone on the way travels a month (:func:`rootcauses.sim.journey.advance_month`, compiled):
+   Mexican interdiction (back home, one more attempt), death, or arrival at the border;
+3. at the border: encounter by USBP or not (got away); the encountered are removed/returned/
+   expelled (Title 42 raises the probability while in force) or released;
+4. migrants in the US go home at a small monthly rate.
+
+Counts per month and country are unweighted here; :func:`run` scales them to real households.
+Conservation holds by construction and is tested: cumulative departures = on the way +
+cumulative (interdicted + dead + returned by the US + released + got away).
+
+Large runs are split into fixed-size shards with seeds spawned from the run's seed, so the result
+depends on the seed only, not on how many workers run the shards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from rootcauses.countries import NORTHERN_TRIANGLE
+from rootcauses.sim import decision, journey
+from rootcauses.sim import population as pop
+from rootcauses.sim.errors import SimError
+from rootcauses.sim.network import Network, edge_properties, fastest_paths, path_failure
+
+FLOWS = (
+    "departures",
+    "interdicted_mx",
+    "deaths",
+    "encounters",
+    "returned_us",
+    "released_us",
+    "got_away",
+    "voluntary_returns",
+)
+STOCKS = ("at_home", "in_transit", "in_us", "dead")
+METRICS = FLOWS + STOCKS
+SHARD_SIZE = 250_000
+DAYS_PER_MONTH = 30.4
+DETERRENCE_REGIMES = ("mpp", "mexico_enforcement", "title_42", "securing_the_border")
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class SimInputs:
+    """Everything a run reads, as arrays: drivers are [month, country]."""
+
+    countries: tuple[str, ...]
+    months: tuple[dt.date, ...]
+    homicide_rate: np.ndarray
+    log_gdp_pc: np.ndarray
+    precip_z: np.ndarray
+    deterrence: np.ndarray  # sum of the regimes' shares in force
+    title_42: np.ndarray  # share of the month Title 42 was in force
+    households: np.ndarray  # real households per country
+    household_size: np.ndarray  # persons per household per country
+    network: Network
+    sector_shares: np.ndarray  # [month, sector] USBP sector shares
+
+    def __post_init__(self) -> None:
+        shape = (len(self.months), len(self.countries))
+        for name in ("homicide_rate", "log_gdp_pc", "precip_z", "deterrence", "title_42"):
+            got = getattr(self, name).shape
+            if got != shape:
+                raise SimError(f"driver {name!r} has shape {got}; expected {shape}")
+        if self.sector_shares.shape != (len(self.months), self.network.sectors.size):
+            raise SimError("sector_shares must be [months, sectors of the network]")
+        if self.network.origins.size > 255 or self.network.sectors.size > 255:
+            raise SimError("at most 255 origins and 255 sectors (uint8 state)")
+
+    def head(self, months: int) -> SimInputs:
+        if months > len(self.months):
+            raise SimError(
+                f"--months {months}: the inputs cover {len(self.months)} months "
+                f"({self.months[0]:%Y-%m} to {self.months[-1]:%Y-%m})"
+            )
+        cut = {
+            k: getattr(self, k)[:months]
+            for k in ("homicide_rate", "log_gdp_pc", "precip_z", "deterrence", "title_42")
+        }
+        return replace(
+            self, months=self.months[:months], sector_shares=self.sector_shares[:months], **cut
+        )
+
+
+def origins_by_country(inputs: SimInputs) -> list[np.ndarray]:
+    """Origin positions (in network.origins) of each country of the run."""
+    origin_country = inputs.network.node_country[inputs.network.origins]
+    return [np.flatnonzero(origin_country == c) for c in inputs.countries]
+
+
+@dataclass(frozen=True)
+class Shard:
+    counts: np.ndarray  # int64 [month, country, metric]
+    sampled: np.ndarray  # households sampled per country
+    bytes_per_household: float
+
+
+def _month_terms(
+    inputs: SimInputs, params: Mapping[str, float], t: int
+) -> dict[str, np.ndarray | float]:
+    """Country- and month-level parts of x (levers applied)."""
+    growth = params["income_growth_extra"] * t / 12
+    return {
+        "log_homicide": np.log(
+            np.maximum(inputs.homicide_rate[t] * params["violence_multiplier"], 0.01)
+        ),
+        "income_shift": inputs.log_gdp_pc[t] - inputs.log_gdp_pc[0] + growth,
+        "drought": np.maximum(0.0, -inputs.precip_z[t]) + params["climate_shock_add"],
+        "deterrence": float(inputs.deterrence[t].mean() + params["deterrence_add"]),
+    }
+
+
+def _drivers(
+    people: pop.Population,
+    idx: np.ndarray,
+    terms: Mapping[str, np.ndarray | float],
+    inputs: SimInputs,
+    params: Mapping[str, float],
+    risk_by_origin: np.ndarray,
+) -> decision.Drivers:
+    c = people.country[idx]
+    log_income = people.log_income[idx] + terms["income_shift"][c]
+    annual_household_income = log_income + np.log(inputs.household_size[c])
+    cost = params["smuggler_fee_usd"] * params["smuggler_fee_multiplier"]
+    return decision.Drivers(
+        log_homicide=terms["log_homicide"][c],
+        violence_exposure=people.violence[idx],
+        income_gap=np.log(params["us_gdp_pc_ppp"]) - log_income,
+        drought=terms["drought"][c],
+        climate_exposed=people.climate[idx],
+        network=people.network[idx],
+        remittance=people.remittance[idx],
+        log_cost_ratio=np.log(max(cost, 1.0)) - annual_household_income,
+        risk=risk_by_origin[people.origin[idx]],
+        deterrence=terms["deterrence"],
+        attempts=people.attempts[idx],
+    )
+
+
+def _sector_probabilities(shares: np.ndarray, reachable: np.ndarray) -> np.ndarray:
+    """[origin, sector] choice probabilities: the month's shares among reachable sectors."""
+    weights = reachable * shares[None, :]
+    totals = weights.sum(axis=1, keepdims=True)
+    uniform = reachable / reachable.sum(axis=1, keepdims=True)
+    return np.where(totals > 0, weights / np.where(totals > 0, totals, 1), uniform)
+
+
+def simulate(
+    inputs: SimInputs,
+    params: Mapping[str, float],
+    anchor_params: Mapping[str, float],
+    households: int,
+    seed: np.random.SeedSequence | int,
+    progress: Progress | None = None,
+) -> Shard:
+    """One shard: ``households`` sampled households through every month of ``inputs``."""
+    rng = np.random.default_rng(seed)
+    network = inputs.network
+    counts_by_country = pop.allocate(households, inputs.households)
+    people = pop.synthesize(
+        counts_by_country, origins_by_country(inputs), inputs.log_gdp_pc[0], params, rng
+    )
+    props = edge_properties(network, params)
+    paths = fastest_paths(network, props.days)
+    if paths.length.max() > 255:
+        raise SimError("a path has more than 255 edges (uint8 state)")
+    reachable = paths.length > 0
+    failure = path_failure(paths, props)
+    edge_days32 = props.days.astype(np.float32)
+
+    beta = decision.Coefficients.from_params(params)
+    everyone = np.arange(len(people))
+    anchor_terms = _month_terms(inputs, anchor_params, 0)
+    anchor_props = edge_properties(network, anchor_params)
+    anchor_risk = (
+        _sector_probabilities(inputs.sector_shares[0], reachable)
+        * path_failure(fastest_paths(network, anchor_props.days), anchor_props)
+    ).sum(axis=1)
+    anchor_x = _drivers(people, everyone, anchor_terms, inputs, anchor_params, anchor_risk)
+    intercept = decision.anchor_intercept(
+        params["base_departure_rate"], decision.utility(beta, anchor_x)
+    )
+
+    n_months, n_countries = len(inputs.months), len(inputs.countries)
+    counts = np.zeros((n_months, n_countries, len(METRICS)), dtype=np.int64)
+    column = {m: i for i, m in enumerate(METRICS)}
+    delay = int(params["reattempt_delay_months"])
+    base_return = params["us_return_probability"]
+    t42_return = params["title42_expulsion_probability"]
+
+    def tally(t: int, name: str, idx: np.ndarray) -> None:
+        counts[t, :, column[name]] += np.bincount(people.country[idx], minlength=n_countries)
+
+    def send_home(idx: np.ndarray, attempt: bool) -> None:
+        people.status[idx] = pop.HOME
+        people.cooldown[idx] = delay
+        if attempt:
+            people.attempts[idx] = np.minimum(people.attempts[idx].astype(np.int16) + 1, 255)
+
+    for t in range(n_months):
+        terms = _month_terms(inputs, params, t)
+        probs = _sector_probabilities(inputs.sector_shares[t], reachable)
+        risk_by_origin = (probs * failure).sum(axis=1)
+
+        # 1. decisions
+        waiting = (people.status == pop.HOME) & (people.cooldown > 0)
+        people.cooldown[waiting] -= 1
+        deciding = np.flatnonzero((people.status == pop.HOME) & ~waiting)
+        x = _drivers(people, deciding, terms, inputs, params, risk_by_origin)
+        p_leave = decision.departure_probability(intercept, beta, x)
+        leaving = deciding[rng.random(deciding.size) < p_leave]
+        cumulative = probs.cumsum(axis=1)[people.origin[leaving]]
+        u = rng.random(leaving.size)[:, None]
+        sector = np.minimum((u > cumulative).sum(axis=1), probs.shape[1] - 1)
+        people.sector[leaving] = sector
+        people.step[leaving] = 0
+        first_edge = paths.edges[people.origin[leaving], sector, 0]
+        people.days_left[leaving] = edge_days32[first_edge]
+        people.status[leaving] = pop.TRANSIT
+        tally(t, "departures", leaving)
+
+        # 2. travel
+        movers = np.flatnonzero(people.status == pop.TRANSIT)
+        event = journey.advance_month(
+            rng,
+            movers,
+            people.origin,
+            people.sector,
+            people.step,
+            people.days_left,
+            paths.edges,
+            paths.length,
+            edge_days32,
+            props.interdiction,
+            props.death,
+            DAYS_PER_MONTH,
+        )
+        interdicted = movers[event == journey.INTERDICTED]
+        send_home(interdicted, attempt=True)
+        tally(t, "interdicted_mx", interdicted)
+        died = movers[event == journey.DIED]
+        people.status[died] = pop.DEAD
+        tally(t, "deaths", died)
+
+        # 3. the US border
+        arrived = movers[event == journey.AT_BORDER]
+        t42 = float(inputs.title_42[t].mean())
+        p_return = min(
+            1.0, params["us_return_multiplier"] * (base_return + t42 * (t42_return - base_return))
+        )
+        encountered, returned = journey.border_outcomes(
+            rng, arrived.size, params["us_encounter_probability"], p_return
+        )
+        tally(t, "encounters", arrived[encountered])
+        send_home(arrived[returned], attempt=True)
+        tally(t, "returned_us", arrived[returned])
+        entered = arrived[~returned]
+        people.status[entered] = pop.IN_US
+        people.network[entered] = 1
+        people.remittance[entered] = 1
+        tally(t, "released_us", arrived[encountered & ~returned])
+        tally(t, "got_away", arrived[~encountered])
+
+        # 4. going home from the US (those who arrived this month stay at least a month)
+        in_us = np.flatnonzero(people.status == pop.IN_US)
+        in_us = np.setdiff1d(in_us, entered, assume_unique=True)
+        going = in_us[rng.random(in_us.size) < params["voluntary_return_rate"]]
+        send_home(going, attempt=False)
+        tally(t, "voluntary_returns", going)
+
+        for name, code in (
+            ("at_home", pop.HOME),
+            ("in_transit", pop.TRANSIT),
+            ("in_us", pop.IN_US),
+            ("dead", pop.DEAD),
+        ):
+            tally(t, name, np.flatnonzero(people.status == code))
+        if progress is not None:
+            progress(t + 1, n_months)
+    return Shard(counts, counts_by_country, people.bytes_per_household())
+
+
+def _simulate_job(job: tuple) -> Shard:
+    return simulate(*job)
+
+
+def shard_sizes(households: int, shard_size: int = SHARD_SIZE) -> list[int]:
+    if households < 1:
+        raise SimError(f"--households must be at least 1, got {households}")
+    full, rest = divmod(households, shard_size)
+    return [shard_size] * full + ([rest] if rest else [])
+
+
+@dataclass(frozen=True)
+class RunCounts:
+    """Weighted counts of one run: [month, country, metric] in real-world units."""
+
+    countries: tuple[str, ...]
+    months: tuple[dt.date, ...]
+    values: np.ndarray  # float64
+    weights: np.ndarray  # real households per sampled household, per country
+    bytes_per_household: float
+
+    def frame(self) -> pd.DataFrame:
+        """Long form: month, citizenship, metric, value."""
+        m, c, k = np.meshgrid(
+            np.arange(len(self.months)),
+            np.arange(len(self.countries)),
+            np.arange(len(METRICS)),
+            indexing="ij",
+        )
+        return pd.DataFrame(
+            {
+                "month": np.array(self.months, dtype=object)[m.ravel()],
+                "citizenship": np.array(self.countries, dtype=object)[c.ravel()],
+                "metric": np.array(METRICS, dtype=object)[k.ravel()],
+                "value": self.values.ravel(),
+            }
+        )
+
+
+def run(
+    inputs: SimInputs,
+    params: Mapping[str, float],
+    anchor_params: Mapping[str, float],
+    *,
+    households: int,
+    seed: int,
+    workers: int = 1,
+    progress: Progress | None = None,
+    shard_size: int = SHARD_SIZE,
+) -> RunCounts:
+    """All shards of a run (in ``workers`` processes when > 1), summed and weighted."""
+    sizes = shard_sizes(households, shard_size)
+    seeds = np.random.SeedSequence(seed).spawn(len(sizes))
+    n_months = len(inputs.months)
+    total = len(sizes) * n_months
+    shards: list[Shard] = []
+    if workers <= 1 or len(sizes) == 1:
+        for i, (size, child) in enumerate(zip(sizes, seeds, strict=True)):
+            done = i * n_months
+
+            def shard_progress(t: int, _n: int, done: int = done) -> None:
+                if progress is not None:
+                    progress(done + t, total)
+
+            shards.append(simulate(inputs, params, anchor_params, size, child, shard_progress))
+    else:
+        jobs = [
+            (inputs, dict(params), dict(anchor_params), s, c)
+            for s, c in zip(sizes, seeds, strict=True)
+        ]
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for i, shard in enumerate(pool.map(_simulate_job, jobs)):
+                shards.append(shard)
+                if progress is not None:
+                    progress((i + 1) * n_months, total)
+    counts = sum(s.counts for s in shards)
+    sampled = sum(s.sampled for s in shards)
+    weights = np.where(sampled > 0, inputs.households / np.maximum(sampled, 1), 0.0)
+    return RunCounts(
+        countries=inputs.countries,
+        months=inputs.months,
+        values=counts * weights[None, :, None],
+        weights=weights,
+        bytes_per_household=max(s.bytes_per_household for s in shards),
+    )
+
+
+# --------------------------------------------------------------------------- inputs from the store
+
+
+def _fill(series: pd.Series) -> pd.Series:
+    return series.ffill().bfill()
+
+
+def load_inputs(
+    con: duckdb.DuckDBPyConnection,
+    network: Network,
+    *,
+    start: dt.date,
+    months: int,
+    countries: Sequence[str] = NORTHERN_TRIANGLE,
+) -> SimInputs:
+    """Drivers from the analysis panel (same lags and interpolation as the driver models; gaps
+    and months past the panel's end carry the last value), households from population and
+    household size, USBP sector shares by fiscal year (the nearest year outside the data)."""
+    from rootcauses import panel as panel_module
+
+    panel = panel_module.monthly_panel(con, basis="usbp", countries=countries)
+    index = pd.date_range(pd.Timestamp(start), periods=months, freq="MS")
+    columns = {}
+    for name in ("homicide_rate", "log_gdp_pc", "precip_z", "title_42", *DETERRENCE_REGIMES):
+        wide = panel.pivot(index="month", columns="country", values=name)
+        wide = wide.reindex(wide.index.union(index)).apply(_fill).reindex(index)
+        if wide.isna().all().any():
+            missing = list(wide.columns[wide.isna().all()])
+            raise SimError(f"the panel has no {name!r} for {missing}: cannot drive the simulation")
+        columns[name] = wide.reindex(columns=list(countries)).to_numpy(dtype=float)
+    precip = np.nan_to_num(columns["precip_z"], nan=0.0)
+    deterrence = sum(columns[r] for r in DETERRENCE_REGIMES)
+    sizes = pop.real_households(con, countries, start.year)
+
+    shares = con.execute("SELECT fiscal_year, sector_id, share FROM journey_sector_shares").df()
+    wide = shares.pivot(index="fiscal_year", columns="sector_id", values="share").fillna(0.0)
+    sector_ids = list(network.node_ids[network.sectors])
+    wide = wide.reindex(columns=sector_ids, fill_value=0.0)
+    fiscal = index.year + (index.month >= 10)
+    nearest = np.clip(fiscal, wide.index.min(), wide.index.max())
+    sector_shares = wide.loc[nearest].to_numpy(dtype=float)
+    return SimInputs(
+        countries=tuple(countries),
+        months=tuple(d.date() for d in index),
+        homicide_rate=columns["homicide_rate"],
+        log_gdp_pc=columns["log_gdp_pc"],
+        precip_z=precip,
+        deterrence=deterrence,
+        title_42=columns["title_42"],
+        households=sizes["households"].to_numpy(dtype=float),
+        household_size=sizes["household_size"].to_numpy(dtype=float),
+        network=network,
+        sector_shares=sector_shares,
+    )

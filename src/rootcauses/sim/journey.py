@@ -1,0 +1,103 @@
+"""One month of travel for every migrant on the way: the per-agent inner loop, compiled.
+
+A migrant follows the fastest path from its origin to its chosen sector, ``days_per_month`` days
+a month. On finishing an edge it may be interdicted in Mexico (probability per edge) or die
+(probability per edge), else it moves to the next edge; finishing the last edge (the crossing into
+a sector) puts it at the US border. Random numbers come from the run's single
+``np.random.Generator`` (Numba draws from the same stream), so a seed fixes the outcome.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+ON_THE_WAY, INTERDICTED, DIED, AT_BORDER = 0, 1, 2, 3
+
+
+@numba.njit(cache=True, nogil=True)
+def _advance(
+    rng: np.random.Generator,
+    movers: np.ndarray,
+    origin: np.ndarray,
+    sector: np.ndarray,
+    step: np.ndarray,
+    days_left: np.ndarray,
+    path_edges: np.ndarray,
+    path_length: np.ndarray,
+    edge_days: np.ndarray,
+    edge_interdiction: np.ndarray,
+    edge_death: np.ndarray,
+    days_per_month: float,
+    event: np.ndarray,
+) -> None:
+    for k in range(movers.size):
+        i = movers[k]
+        o = origin[i]
+        s = sector[i]
+        budget = days_per_month
+        event[k] = ON_THE_WAY
+        while True:
+            need = days_left[i]
+            if budget < need:
+                days_left[i] = need - budget
+                break
+            budget -= need
+            edge = path_edges[o, s, step[i]]
+            if rng.random() < edge_interdiction[edge]:
+                event[k] = INTERDICTED
+                break
+            if rng.random() < edge_death[edge]:
+                event[k] = DIED
+                break
+            step[i] += 1
+            if step[i] >= path_length[o, s]:
+                event[k] = AT_BORDER
+                break
+            days_left[i] = edge_days[path_edges[o, s, step[i]]]
+
+
+def advance_month(
+    rng: np.random.Generator,
+    movers: np.ndarray,
+    origin: np.ndarray,
+    sector: np.ndarray,
+    step: np.ndarray,
+    days_left: np.ndarray,
+    path_edges: np.ndarray,
+    path_length: np.ndarray,
+    edge_days: np.ndarray,
+    edge_interdiction: np.ndarray,
+    edge_death: np.ndarray,
+    days_per_month: float = 30.4,
+) -> np.ndarray:
+    """Move the households ``movers`` (indices) one month along their paths, updating ``step``
+    and ``days_left`` in place; returns one event code per mover (:data:`AT_BORDER` …)."""
+    event = np.empty(movers.size, dtype=np.uint8)
+    _advance(
+        rng,
+        movers.astype(np.int64, copy=False),
+        origin,
+        sector,
+        step,
+        days_left,
+        path_edges,
+        path_length,
+        np.ascontiguousarray(edge_days, dtype=np.float32),
+        np.ascontiguousarray(edge_interdiction, dtype=np.float64),
+        np.ascontiguousarray(edge_death, dtype=np.float64),
+        float(days_per_month),
+        event,
+    )
+    return event
+
+
+def border_outcomes(
+    rng: np.random.Generator, n: int, encounter_probability: float, return_probability: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """At the US border: (encountered, returned) masks; returned ⊆ encountered (removed,
+    returned or expelled). The encountered who are not returned are released into the US; the
+    not encountered got away."""
+    encountered = rng.random(n) < encounter_probability
+    returned = encountered & (rng.random(n) < return_probability)
+    return encountered, returned

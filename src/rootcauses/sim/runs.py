@@ -1,0 +1,287 @@
+"""Scenario runs and comparisons: the I/O edge of the simulation (store in, JSON and store out).
+
+* :func:`run_scenario` — one scenario, one seed: the interface JSON (``scenario``, ``seed``,
+  ``households``, ``months``, ``wall_seconds``, ``household_months_per_second``, ``encounters`` as
+  ``{month, citizenship, value}`` …).
+* :func:`compare_scenarios` — an ensemble of members (seed ``seed + i`` and one parameter draw
+  each); A and B share each member's seed and draw (common random numbers), so the band is that
+  of the difference B − A, month by month and in total (5th-95th percentiles).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rootcauses.config import Settings
+from rootcauses.sim import engine
+from rootcauses.sim.errors import SimError
+from rootcauses.sim.network import read_network_csv, read_network_store
+from rootcauses.sim.scenarios import (
+    Scenario,
+    draw_parameters,
+    load_parameter_specs,
+    load_scenario,
+    neutral_levers,
+)
+
+MODEL = "rootcauses.sim/0.1"
+DEFAULT_START = dt.date(2019, 1, 1)
+InputsLoader = Callable[[Settings, dt.date, int], engine.SimInputs]
+Progress = Callable[[int, int], None]
+
+
+def store_inputs(
+    settings: Settings,
+    start: dt.date,
+    months: int,
+    network_csv: tuple[Path, Path] | None = None,
+) -> engine.SimInputs:
+    """Inputs from the built store (the network from the user's CSV files when given)."""
+    from rootcauses.store.query import connect
+
+    con = connect(settings)
+    try:
+        network = read_network_csv(*network_csv) if network_csv else read_network_store(con)
+        return engine.load_inputs(con, network, start=start, months=months)
+    finally:
+        con.close()
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    households: int = 100_000
+    months: int = 60
+    seed: int = 0
+    workers: int = 1
+    start: dt.date = DEFAULT_START
+
+    def check(self) -> None:
+        if self.households < 1:
+            raise SimError(f"--households must be at least 1, got {self.households}")
+        if self.months < 1:
+            raise SimError(f"--months must be at least 1, got {self.months}")
+        if self.workers < 1:
+            raise SimError(f"--workers must be at least 1, got {self.workers}")
+
+
+def _series(counts: engine.RunCounts, metric: str) -> list[dict[str, Any]]:
+    k = engine.METRICS.index(metric)
+    return [
+        {"month": month.isoformat(), "citizenship": country, "value": float(counts.values[t, c, k])}
+        for t, month in enumerate(counts.months)
+        for c, country in enumerate(counts.countries)
+    ]
+
+
+def run_scenario(
+    scenario: Scenario,
+    inputs: engine.SimInputs,
+    request: RunRequest,
+    progress: Progress | None = None,
+) -> tuple[dict[str, Any], engine.RunCounts]:
+    """One run; returns the interface JSON (as a dict) and the weighted counts."""
+    request.check()
+    specs = load_parameter_specs()
+    inputs = inputs.head(request.months)
+    began = time.perf_counter()
+    counts = engine.run(
+        inputs,
+        scenario.values,
+        neutral_levers(scenario.values, specs),
+        households=request.households,
+        seed=request.seed,
+        workers=request.workers,
+        progress=progress,
+    )
+    wall = time.perf_counter() - began
+    totals = {
+        metric: {
+            country: float(counts.values[:, c, engine.METRICS.index(metric)].sum())
+            for c, country in enumerate(counts.countries)
+        }
+        for metric in engine.FLOWS
+    }
+    payload = {
+        "model": MODEL,
+        "scenario": scenario.name,
+        "description": scenario.description,
+        "seed": request.seed,
+        "households": request.households,
+        "months": request.months,
+        "start": inputs.months[0].isoformat(),
+        "workers": request.workers,
+        "wall_seconds": round(wall, 4),
+        "household_months_per_second": round(request.households * request.months / wall, 1),
+        "bytes_per_household": counts.bytes_per_household,
+        "weights": dict(zip(counts.countries, map(float, counts.weights), strict=True)),
+        "overrides": scenario.overrides,
+        "parameters": scenario.values,
+        "totals": totals,
+        "encounters": _series(counts, "encounters"),
+        "departures": _series(counts, "departures"),
+    }
+    return payload, counts
+
+
+def _ensemble(
+    scenario: Scenario,
+    inputs: engine.SimInputs,
+    request: RunRequest,
+    members: int,
+    progress: Progress | None,
+    offset: int,
+    total: int,
+) -> np.ndarray:
+    """[member, month, country] encounters of one scenario over the ensemble."""
+    specs = load_parameter_specs()
+    out = []
+    for i in range(members):
+        seed = request.seed + i
+        values = draw_parameters(scenario.values, specs, np.random.default_rng([seed, 1]))
+        counts = engine.run(
+            inputs,
+            values,
+            neutral_levers(values, specs),
+            households=request.households,
+            seed=seed,
+            workers=request.workers,
+        )
+        out.append(counts.values[:, :, engine.METRICS.index("encounters")])
+        if progress is not None:
+            progress(offset + i + 1, total)
+    return np.stack(out)
+
+
+def _band(values: np.ndarray) -> dict[str, float]:
+    lo, hi = np.percentile(values, [5, 95])
+    return {"mean": float(values.mean()), "lo": float(lo), "hi": float(hi)}
+
+
+def compare_scenarios(
+    a: Scenario,
+    b: Scenario,
+    inputs: engine.SimInputs,
+    request: RunRequest,
+    members: int = 8,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Encounters under B minus under A, with 5-95% bands over ``members`` ensemble members."""
+    request.check()
+    if members < 2:
+        raise SimError(f"--members must be at least 2 for a band, got {members}")
+    inputs = inputs.head(request.months)
+    began = time.perf_counter()
+    ea = _ensemble(a, inputs, request, members, progress, 0, 2 * members)
+    eb = _ensemble(b, inputs, request, members, progress, members, 2 * members)
+    diff = eb - ea
+    months = [m.isoformat() for m in inputs.months]
+    differences = [
+        {"month": months[t], "citizenship": country, **_band(diff[:, t, c])}
+        for t in range(len(months))
+        for c, country in enumerate(inputs.countries)
+    ]
+    totals = {
+        country: {
+            "difference": _band(diff[:, :, c].sum(axis=1)),
+            "baseline": _band(ea[:, :, c].sum(axis=1)),
+            "scenario": _band(eb[:, :, c].sum(axis=1)),
+        }
+        for c, country in enumerate(inputs.countries)
+    }
+    totals["ALL"] = {
+        "difference": _band(diff.sum(axis=(1, 2))),
+        "baseline": _band(ea.sum(axis=(1, 2))),
+        "scenario": _band(eb.sum(axis=(1, 2))),
+    }
+    return {
+        "model": MODEL,
+        "metric": "encounters",
+        "baseline": a.name,
+        "scenario": b.name,
+        "seed": request.seed,
+        "members": members,
+        "households": request.households,
+        "months": request.months,
+        "start": months[0],
+        "band": "5th-95th percentile over ensemble members (seeds and parameter draws)",
+        "wall_seconds": round(time.perf_counter() - began, 4),
+        "totals": totals,
+        "differences": differences,
+    }
+
+
+def write_json(payload: Mapping[str, Any], output: Path) -> None:
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise SimError(f"cannot write {output}: {exc.strerror}") from exc
+
+
+def store_run(settings: Settings, payload: Mapping[str, Any], rows: pd.DataFrame) -> str | None:
+    """A ``sim_runs`` row and the run's ``scenario_results`` rows, when a store exists."""
+    if not settings.store_path.exists():
+        return None
+    from rootcauses.store.query import connect
+    from rootcauses.store.results import current_build, new_run_id, write_results
+
+    con = connect(settings)
+    try:
+        build_id = current_build(con)
+    finally:
+        con.close()
+    run_id = new_run_id()
+    meta = {k: v for k, v in payload.items() if not isinstance(v, list | dict)}
+    run_row = pd.DataFrame(
+        [
+            {
+                **{k: meta.get(k) for k in ("model", "scenario", "seed", "households", "months")},
+                "kind": "compare" if "baseline" in payload else "run",
+                "baseline": payload.get("baseline"),
+                "start": meta.get("start"),
+                "wall_seconds": meta.get("wall_seconds"),
+                "build_id": build_id,
+                "settings": json.dumps(
+                    {k: v for k, v in payload.items() if k in ("parameters", "overrides")}
+                ),
+            }
+        ]
+    )
+    run_row["baseline"] = run_row["baseline"].astype("string")  # typed even when empty
+    write_results(settings, "sim_runs", run_row, run_id=run_id)
+    rows = rows.assign(build_id=build_id, baseline=rows["baseline"].astype("string"))
+    write_results(settings, "scenario_results", rows, run_id=run_id)
+    return run_id
+
+
+def run_rows(payload: Mapping[str, Any], counts: engine.RunCounts) -> pd.DataFrame:
+    """``scenario_results`` rows of a run: every metric, month and citizenship."""
+    frame = counts.frame()
+    return frame.assign(
+        scenario=payload["scenario"], baseline=None, lo=np.nan, hi=np.nan, seed=payload["seed"]
+    )
+
+
+def compare_rows(payload: Mapping[str, Any]) -> pd.DataFrame:
+    """``scenario_results`` rows of a comparison: the monthly differences with their bands."""
+    frame = pd.DataFrame(payload["differences"]).rename(columns={"mean": "value"})
+    frame["month"] = pd.to_datetime(frame["month"]).dt.date
+    return frame.assign(
+        scenario=payload["scenario"],
+        baseline=payload["baseline"],
+        metric="encounters_difference",
+        seed=payload["seed"],
+    )[["month", "citizenship", "metric", "value", "scenario", "baseline", "lo", "hi", "seed"]]
+
+
+def resolve(name_or_path: str) -> Scenario:
+    return load_scenario(name_or_path, load_parameter_specs())

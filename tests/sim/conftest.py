@@ -1,0 +1,75 @@
+"""A tiny hand-built world: one origin in Guatemala, a Guatemalan border town, a Mexican transit
+town, a Mexican crossing point and one US sector, in a line."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rootcauses.sim.engine import SimInputs
+from rootcauses.sim.network import Network, build_network
+from rootcauses.sim.scenarios import default_values, load_parameter_specs
+
+LOCATIONS = pd.DataFrame(
+    {
+        "id": ["ORIG", "BORDER_GT", "TRANSIT_MX", "CROSS_MX", "SEC_X"],
+        "country": ["GT", "GT", "MX", "MX", "US"],
+        "type": ["origin", "border", "transit", "border", "destination_sector"],
+    }
+)
+ROUTES = pd.DataFrame(
+    {
+        "from_id": ["ORIG", "BORDER_GT", "TRANSIT_MX", "CROSS_MX"],
+        "to_id": ["BORDER_GT", "TRANSIT_MX", "CROSS_MX", "SEC_X"],
+        "edge_type": ["travel", "travel", "travel", "crossing_to_sector"],
+        "mode": ["bus", "bus", "train", "foot"],
+        "distance_km": ["300", "300", "800", "50"],
+    }
+)
+
+
+@pytest.fixture
+def tiny_network() -> Network:
+    return build_network(LOCATIONS, ROUTES)
+
+
+@pytest.fixture
+def params() -> dict[str, float]:
+    """Defaults with speeds that make the tiny path take 1 + 1 + 10 + 2 = 14 days."""
+    values = default_values(load_parameter_specs())
+    values.update(
+        speed_bus_km_per_day=300.0,
+        speed_train_km_per_day=80.0,
+        crossing_days=2.0,
+    )
+    return values
+
+
+def tiny_inputs(network: Network, months: int = 12, title_42: float = 0.0) -> SimInputs:
+    shape = (months, 1)
+    return SimInputs(
+        countries=("GTM",),
+        months=tuple(
+            (pd.Timestamp("2019-01-01") + pd.DateOffset(months=t)).date() for t in range(months)
+        ),
+        homicide_rate=np.full(shape, 20.0),
+        log_gdp_pc=np.full(shape, np.log(9000.0)),
+        precip_z=np.zeros(shape),
+        deterrence=np.zeros(shape),
+        title_42=np.full(shape, title_42),
+        households=np.array([1_000_000.0]),
+        household_size=np.array([4.5]),
+        network=network,
+        sector_shares=np.ones((months, 1)),
+    )
+
+
+@pytest.fixture
+def inputs(tiny_network: Network) -> SimInputs:
+    return tiny_inputs(tiny_network)
+
+
+START = dt.date(2019, 1, 1)

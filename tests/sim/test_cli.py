@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from rootcauses.sim import cli, runs
+from tests.sim.conftest import tiny_inputs
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def tiny_store_inputs(monkeypatch, tiny_network):
+    """The CLI reads its inputs from the store; here it gets the tiny world instead."""
+
+    def fake(settings, start, months, network_csv=None):
+        return tiny_inputs(tiny_network, months=24)
+
+    monkeypatch.setattr(runs, "store_inputs", fake)
+
+
+def test_run_writes_the_interface_json(tmp_path, tiny_store_inputs):
+    out = tmp_path / "run.json"
+    result = runner.invoke(
+        cli.app,
+        [
+            "run",
+            "deterrence",
+            "--households",
+            "3000",
+            "--months",
+            "12",
+            "--seed",
+            "5",
+            "--workers",
+            "1",
+            "--output",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(out.read_text())
+    for key in (
+        "scenario",
+        "seed",
+        "households",
+        "months",
+        "wall_seconds",
+        "household_months_per_second",
+        "encounters",
+    ):
+        assert key in payload
+    assert payload["scenario"] == "deterrence" and payload["seed"] == 5
+    assert len(payload["encounters"]) == 12
+    assert set(payload["encounters"][0]) == {"month", "citizenship", "value"}
+    assert payload["encounters"][0]["month"] == "2019-01-01"
+    assert payload["bytes_per_household"] <= 64
+
+
+def test_compare_writes_differences_with_bands(tmp_path, tiny_store_inputs):
+    out = tmp_path / "cmp.json"
+    result = runner.invoke(
+        cli.app,
+        [
+            "compare",
+            "status_quo",
+            "deterrence",
+            "--households",
+            "2000",
+            "--months",
+            "6",
+            "--members",
+            "3",
+            "--output",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(out.read_text())
+    assert payload["baseline"] == "status_quo" and payload["scenario"] == "deterrence"
+    assert len(payload["differences"]) == 6
+    row = payload["differences"][0]
+    assert row["lo"] <= row["mean"] <= row["hi"]
+    assert payload["totals"]["ALL"]["difference"]["mean"] < 0
+
+
+def test_bad_scenario_file_exits_1_without_traceback(tmp_path, tiny_store_inputs):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\ndescription: d\noverrides:\n  walls: 3\n")
+    result = runner.invoke(cli.app, ["run", str(bad), "--output", str(tmp_path / "x.json")])
+    assert result.exit_code == 1
+    assert "unknown parameter 'walls'" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_every_command_has_help():
+    for command in cli.app.registered_commands:
+        assert command.callback.__doc__
+
+
+def test_run_is_stored_when_a_store_exists(tmp_path, tiny_store_inputs):
+    import duckdb
+
+    from rootcauses.config import get_settings
+
+    settings = get_settings()
+    settings.home.mkdir(parents=True)
+    with duckdb.connect(str(settings.store_path)) as con:
+        con.execute("CREATE TABLE build_info AS SELECT 'b1' AS build_id")
+    result = runner.invoke(
+        cli.app,
+        [
+            "run",
+            "status_quo",
+            "--households",
+            "1000",
+            "--months",
+            "3",
+            "--output",
+            str(tmp_path / "r.json"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "stored as run" in result.output
+    with duckdb.connect(str(settings.store_path), read_only=True) as con:
+        run = con.execute("SELECT scenario, kind, build_id, households FROM sim_runs").fetchall()
+        rows = con.execute(
+            "SELECT count(*) FROM scenario_results WHERE metric = 'encounters'"
+        ).fetchone()[0]
+    assert run == [("status_quo", "run", "b1", 1000)]
+    assert rows == 3
