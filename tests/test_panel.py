@@ -41,6 +41,10 @@ def test_monthly_panel_applies_the_documented_lags(store) -> None:
     value_2015 = homicide[pd.to_datetime(homicide["period"]).dt.year == 2015]["value"].item()
     # annual value of 2015 sits at 2015-07; lagged 12 months it shows in 2016-07
     assert hnd.loc["2016-07-01", "homicide_rate"] == pytest.approx(value_2015)
+    # the first panel month already has its lagged value (computed from before the panel starts)
+    value_1998 = homicide[pd.to_datetime(homicide["period"]).dt.year == 1998]["value"].item()
+    assert hnd.loc["1999-10-01", "homicide_rate"] > 0
+    assert value_1998 > 0
     unemployment = query.indicator(store, "us_unemployment_rate", countries=["USA"])
     may = unemployment[unemployment["period"].astype(str) == "2020-04-01"]["value"].item()
     assert hnd.loc["2020-05-01", "us_unemployment"] == pytest.approx(may)  # 1-month lag
@@ -71,3 +75,13 @@ def test_annual_panel_pairs_fiscal_years_with_the_previous_calendar_year(store) 
     row = annual[(annual["country"] == "HND") & (annual["fiscal_year"] == 2014)].iloc[0]
     assert row["uac"] == 18_244 and row["driver_year"] == 2013
     assert not annual.duplicated(["country", "fiscal_year"]).any()
+
+
+def test_disasters_are_in_the_panel_but_in_no_theory(store) -> None:
+    from rootcauses.analysis.drivers import THEORIES
+
+    frame = panel.monthly_panel(store, countries=["HND"])
+    hnd = frame.set_index("month")
+    assert hnd.loc["2000-06-01", "disaster_affected"] > 0  # Mitch (1998) seen with the lag
+    assert hnd.loc["2018-01-01":, "disaster_affected"].isna().all()  # EM-DAT public data end
+    assert all("disaster_affected" not in drivers for drivers in THEORIES.values())

@@ -17,7 +17,9 @@ one monthly table are fixed here and recorded in :data:`RULES` (the README repea
   denominator for flows per 100,000 inhabitants.
 
 Missing values stay missing (NaN), never zero: each model drops the rows it cannot use and
-reports how many. Global series (ENSO, coffee) and US series apply to every country.
+reports how many. Global series (ENSO, coffee) and US series apply to every country. EM-DAT
+disaster totals end in 2015, so they are in the panel but in none of the theories of
+:mod:`rootcauses.analysis.drivers`.
 """
 
 from __future__ import annotations
@@ -120,6 +122,15 @@ DRIVERS: tuple[Driver, ...] = (
         "annual",
         "climate",
         description="hurricanes passing over the country that year (HURDAT2)",
+    ),
+    # EM-DAT's public country-year totals end in 2015: in the panel, but in no theory (it would
+    # cut every climate regression at 2016)
+    Driver(
+        "disaster_affected",
+        "disaster_affected_natural",
+        "annual",
+        "climate_emdat",
+        description="people affected by natural disasters that year (EM-DAT, to 2015)",
     ),
     # US labour demand
     Driver(
@@ -254,23 +265,24 @@ def _driver_series(
     rules: PanelRules,
 ) -> pd.Series:
     source_country = driver.country or country
+    lag = rules.annual_lag if driver.frequency == "annual" else rules.monthly_lag
+    # computed from ``lag`` months before the panel starts, so its first months get their values
+    span = pd.date_range(months.min() - pd.DateOffset(months=lag), months.max(), freq="MS")
     long = query.indicator(con, driver.indicator, countries=[source_country])
     if long.empty:
         return pd.Series(np.nan, index=months)
     period = pd.to_datetime(long["period"])
     if driver.frequency == "annual":
-        series = annual_to_monthly(period.dt.year, long["value"], months, rules.carry_months)
-        lag = rules.annual_lag
+        series = annual_to_monthly(period.dt.year, long["value"], span, rules.carry_months)
     else:
         values = pd.Series(long["value"].to_numpy(), index=period).groupby(level=0).mean()
         if driver.transform == "yoy":
             full = values.asfreq("MS")
             values = 100 * (full / full.shift(12) - 1)
-        series = values.reindex(months)
-        lag = rules.monthly_lag
+        series = values.reindex(span)
     if driver.transform == "log":
         series = np.log(series.where(series > 0))
-    return series.shift(lag)
+    return series.shift(lag).reindex(months)
 
 
 def population_monthly(
