@@ -311,20 +311,38 @@ def origin_indices(n: int, config: ForecastConfig) -> list[int]:
     return list(range(first, n - config.horizon + 1))
 
 
+def _mean_in_logs(part: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Mean of the forecasts and bounds in log space, per ``keys`` (the ensemble rule)."""
+    logs = part[[*keys, *BOUNDS]].copy()
+    logs[list(BOUNDS)] = np.log1p(logs[list(BOUNDS)])
+    combined = logs.groupby(list(keys), as_index=False)[list(BOUNDS)].mean()
+    combined[list(BOUNDS)] = np.expm1(combined[list(BOUNDS)])
+    return combined
+
+
 def ensemble(frame: pd.DataFrame, members: Sequence[str] = ENSEMBLE_MEMBERS) -> pd.DataFrame:
-    """Mean in log space of the members' forecasts and bounds, per series, origin and horizon."""
+    """The members' mean in log space, per series, origin and horizon (empty when a member is
+    missing, e.g. the policy model without exogenous data)."""
     part = frame[frame["model"].isin(members)]
     if part["model"].nunique() < len(members):
         return frame.iloc[0:0]
     keys = ["series", "origin_index", "target_index", "h"]
-    logs = part[keys + list(BOUNDS)].copy()
-    logs[list(BOUNDS)] = np.log1p(logs[list(BOUNDS)])
-    combined = logs.groupby(keys, as_index=False)[list(BOUNDS)].mean()
-    combined[list(BOUNDS)] = np.expm1(combined[list(BOUNDS)])
+    combined = _mean_in_logs(part, keys)
     extra = part.groupby(keys, as_index=False)[["actual", "scale"]].first()
     combined = combined.merge(extra, on=keys)
     combined["model"] = "ensemble"
     return combined
+
+
+def _aligned_exog(
+    exog: pd.DataFrame | None, start: pd.Timestamp, periods: int
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Exogenous values as an array over ``periods`` months from ``start``, and which columns are
+    policy regimes (held at their origin value over a horizon)."""
+    if exog is None:
+        return None, None
+    aligned = exog.reindex(pd.date_range(start, periods=periods, freq="MS"))
+    return aligned.to_numpy(dtype=float), np.array([c in POLICY_COLUMNS for c in aligned.columns])
 
 
 def backtest(
@@ -345,13 +363,7 @@ def backtest(
     base = [n for n in names if n != "ensemble"]
     n = len(wide)
     origins = origin_indices(n, config)
-    exog_array = held = None
-    if exog is not None:
-        aligned = exog.reindex(
-            pd.date_range(wide.index.min(), periods=n + config.horizon, freq="MS")
-        )
-        exog_array = aligned.to_numpy(dtype=float)
-        held = np.array([c in POLICY_COLUMNS for c in aligned.columns])
+    exog_array, held = _aligned_exog(exog, wide.index.min(), n + config.horizon)
     tasks = [
         Task(s, m, wide[s].to_numpy(dtype=float), exog_array, held, origins, config)
         for s in wide.columns
@@ -478,11 +490,7 @@ def forecast(
     names = check_models(models)
     n = len(wide)
     months = pd.date_range(wide.index.min(), periods=n + config.horizon, freq="MS")
-    exog_array = held = None
-    if exog is not None:
-        aligned = exog.reindex(months)
-        exog_array = aligned.to_numpy(dtype=float)
-        held = np.array([c in POLICY_COLUMNS for c in aligned.columns])
+    exog_array, held = _aligned_exog(exog, wide.index.min(), n + config.horizon)
     frames = []
     for series in wide.columns:
         y = wide[series].to_numpy(dtype=float)
@@ -503,9 +511,7 @@ def forecast(
     frame = pd.concat(frames, ignore_index=True)
     if "ensemble" in names:
         members = frame[frame["model"].isin(ENSEMBLE_MEMBERS)]
-        logs = members.assign(**{b: np.log1p(members[b]) for b in BOUNDS})
-        combined = logs.groupby(["series", "month", "h"], as_index=False)[list(BOUNDS)].mean()
-        combined[list(BOUNDS)] = np.expm1(combined[list(BOUNDS)])
+        combined = _mean_in_logs(members, ["series", "month", "h"])
         combined["model"] = "ensemble"
         frame = pd.concat([frame, combined], ignore_index=True)
     chosen = []
