@@ -1,0 +1,154 @@
+"""Dashboard pages: server-side templates; the charts fetch their data from the API."""
+
+from __future__ import annotations
+
+import math
+from importlib.resources import files
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from rootcauses import __version__
+from rootcauses.countries import COMPARATORS, HEADLINE_CITIZENSHIPS, NORTHERN_TRIANGLE, country_name
+from rootcauses.errors import RootCausesError
+from rootcauses.store import query
+from rootcauses.store.results import read_results
+
+TEMPLATES = Jinja2Templates(directory=str(files("rootcauses.web") / "templates"))
+NAV = [
+    ("/", "Overview"),
+    ("/drivers", "Drivers"),
+    ("/forecasts", "Forecasts"),
+    ("/sources", "Sources"),
+]
+MAP_COUNTRIES = (*NORTHERN_TRIANGLE, *COMPARATORS)
+# National capitals (lat, lon): the map draws markers here, so it needs no remote topojson.
+CAPITALS = {
+    "GTM": (14.634, -90.507),
+    "HND": (14.072, -87.192),
+    "SLV": (13.692, -89.218),
+    "MEX": (19.433, -99.133),
+    "NIC": (12.114, -86.236),
+    "CRI": (9.928, -84.091),
+    "PAN": (8.983, -79.517),
+}
+DEFAULT_INDICATOR = "homicide_rate"
+
+router = APIRouter(include_in_schema=False)
+
+
+def _fmt(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def _render(request: Request, template: str, title: str, **context: Any) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {
+            "page_title": title,
+            "nav": NAV,
+            "active": request.url.path,
+            "version": __version__,
+            "error": None,
+            "fmt": _fmt,
+            **context,
+        },
+    )
+
+
+def _names(codes) -> dict[str, str]:
+    return {c: country_name(c) for c in codes}
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(request: Request) -> HTMLResponse:
+    try:
+        with query.connect(request.app.state.settings):
+            pass
+    except RootCausesError as exc:
+        return _render(
+            request, "overview.html", "Encounters at the US Southwest border", error=str(exc)
+        )
+    return _render(
+        request,
+        "overview.html",
+        "Encounters at the US Southwest border",
+        names=_names(HEADLINE_CITIZENSHIPS),
+        sources=query.BASIS_SOURCE,
+    )
+
+
+@router.get("/drivers", response_class=HTMLResponse)
+def drivers(request: Request) -> HTMLResponse:
+    title = "Drivers of migration"
+    try:
+        with query.connect(request.app.state.settings) as con:
+            catalogue = con.execute(
+                "SELECT indicator, any_value(unit) AS unit FROM indicators "
+                "WHERE country IN ('GTM', 'HND', 'SLV') GROUP BY indicator ORDER BY indicator"
+            ).df()
+            models = read_results(con, "driver_models")
+    except RootCausesError as exc:
+        return _render(request, "drivers.html", title, error=str(exc))
+    names = list(catalogue["indicator"])
+    return _render(
+        request,
+        "drivers.html",
+        title,
+        catalogue=catalogue.to_dict(orient="records"),
+        default=DEFAULT_INDICATOR if DEFAULT_INDICATOR in names else (names[0] if names else ""),
+        countries=[(c, country_name(c)) for c in MAP_COUNTRIES],
+        default_countries=NORTHERN_TRIANGLE,
+        names=_names(MAP_COUNTRIES),
+        capitals=CAPITALS,
+        models=models.to_dict(orient="records"),
+    )
+
+
+@router.get("/forecasts", response_class=HTMLResponse)
+def forecasts(request: Request) -> HTMLResponse:
+    title = "Forecasts of encounters"
+    try:
+        with query.connect(request.app.state.settings) as con:
+            frame = read_results(con, "forecasts")
+    except RootCausesError as exc:
+        return _render(request, "forecasts.html", title, error=str(exc))
+    if frame.empty:
+        return _render(request, "forecasts.html", title, has_forecasts=False)
+    present = [c for c in HEADLINE_CITIZENSHIPS if c in set(frame["series"])]
+    return _render(
+        request,
+        "forecasts.html",
+        title,
+        has_forecasts=True,
+        series=[(c, country_name(c)) for c in present],
+        basis=str(frame["basis"].iloc[0]),
+        until=str(frame["until"].iloc[0])[:7],
+    )
+
+
+@router.get("/sources", response_class=HTMLResponse)
+def sources(request: Request) -> HTMLResponse:
+    title = "Sources"
+    try:
+        with query.connect(request.app.state.settings) as con:
+            rows = (
+                con.execute(
+                    "SELECT id, title, publisher, url, licence, status, rows, sha256, "
+                    "strftime(period_start, '%Y-%m') AS start, "
+                    "strftime(period_end, '%Y-%m') AS \"end\", "
+                    "strftime(built_at, '%Y-%m-%d %H:%M') AS built "
+                    "FROM sources ORDER BY dataset, id"
+                )
+                .df()
+                .to_dict(orient="records")
+            )
+    except RootCausesError as exc:
+        return _render(request, "sources.html", title, error=str(exc))
+    built = max((r["built"] for r in rows if r["built"]), default=None)
+    return _render(request, "sources.html", title, sources=rows, built_at=built)

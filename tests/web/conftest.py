@@ -1,0 +1,96 @@
+"""Fixtures for the browser tests: a store with forecasts, the app served by uvicorn in a thread
+on 127.0.0.1 and a free port, and Debian's chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rootcauses.config import Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def served_store(built_store: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A copy of the built store with a small forecast run in it."""
+    from rootcauses.analysis import forecast as fc
+    from rootcauses.analysis.runs import run_forecast
+
+    home = tmp_path_factory.mktemp("web-home")
+    shutil.copy(built_store.store_path, home / "rootcauses.duckdb")
+    settings = Settings(home=home, data=built_store.data)
+    config = fc.ForecastConfig(horizon=3, origins=2)
+    run_forecast(settings, config, models=["seasonal_naive"], until="2024-06", workers=1)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def base_url(served_store: Settings) -> Iterator[str]:
+    import uvicorn
+
+    from rootcauses.web.app import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(served_store), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start within 10 s")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(
+            f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)"
+        )
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="browser tests need playwright (pip install playwright)"
+    )
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, base_url: str):
+    """A fresh page that records console errors and failed requests in ``page.problems``."""
+    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.problems = problems
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
