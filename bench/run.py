@@ -22,6 +22,7 @@ import duckdb
 import pandas as pd
 
 from rootcauses.config import Settings
+from sim import bench_sim  # bench/sim.py (this script's folder is on sys.path)
 from rootcauses.store import build_store, connect
 from rootcauses.store import query as q
 
@@ -183,6 +184,7 @@ def main() -> None:
         settings = Settings(home=Path(home), data=data)
         lines += bench_store(settings)
         lines += bench_forecast(settings)
+        lines += bench_sim(settings)
     out = HERE / "RESULTS.md"
     out.write_text("\n".join(lines))
     print(out.read_text())

@@ -31,6 +31,14 @@ ROUTES = pd.DataFrame(
 )
 
 
+@pytest.fixture(autouse=True)
+def documented_defaults(monkeypatch, tmp_path):
+    """Tests run on the documented defaults, whether or not a calibrated.yaml is installed."""
+    from rootcauses.sim import scenarios
+
+    monkeypatch.setattr(scenarios, "calibrated_path", lambda: tmp_path / "no-calibrated.yaml")
+
+
 @pytest.fixture
 def tiny_network() -> Network:
     return build_network(LOCATIONS, ROUTES)

@@ -5,7 +5,8 @@ Modules: ``network`` (route network → arrays, fastest paths), ``population`` (
 households as small-dtype arrays), ``decision`` (the monthly departure hazard), ``journey`` (the
 compiled per-migrant travel kernel), ``engine`` (one month at a time, sharded runs),
 ``scenarios`` (documented parameters and scenario overrides), ``runs`` (scenario runs, ensembles
-and comparisons, JSON and store output) and ``cli`` (``rootcauses sim``).
+and comparisons, JSON and store output), ``calibrate`` (fit to observed encounters, validate on
+later years) and ``cli`` (``rootcauses sim``).
 """
 
 from rootcauses.sim.errors import SimError

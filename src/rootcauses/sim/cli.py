@@ -1,4 +1,4 @@
-"""``rootcauses sim``: run a scenario, compare two. A thin layer over :mod:`rootcauses.sim.runs`.
+"""``rootcauses sim``: run, compare and calibrate. A thin layer over :mod:`rootcauses.sim.runs`.
 
 Registered in the main CLI as ``app.add_typer(sim_app, name="sim")``. Errors print as one
 paragraph without a traceback and exit 1, as everywhere in the CLI.
@@ -163,3 +163,70 @@ def compare(
         f"(5-95%: {band['lo']:+,.0f} to {band['hi']:+,.0f})"
         + (f"; stored as run {run_id}" if run_id else "")
     )
+
+
+@app.command("calibrate")
+@handle_errors
+def calibrate(
+    households: HouseholdsOption = 30_000,
+    train: Annotated[
+        str, typer.Option(help="Training window, fiscal years (e.g. 2014..2019).")
+    ] = "2014..2019",
+    validate: Annotated[
+        str | None,
+        typer.Option(help="Validation window (default: every observed FY after training)."),
+    ] = None,
+    seed: SeedOption = 0,
+    free: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated parameters to fit (default: see `sim.calibrate`)."),
+    ] = None,
+    evaluations: Annotated[int, typer.Option(help="Most simulations the optimiser may run.")] = 400,
+    output: Annotated[Path | None, typer.Option(help="JSON report to write.")] = None,
+    save: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the calibrated overrides to this YAML (rootcauses/sim/calibrated.yaml "
+            "makes them every scenario's defaults)."
+        ),
+    ] = None,
+) -> None:
+    """Fit the base departure rate and the trend betas to monthly USBP southwest encounters by
+    citizenship on the training window; print the validation-window metrics (Flee's averaged
+    relative difference and MASE) next to the seasonal naive baselines."""
+    from rootcauses.sim import calibrate as cal
+    from rootcauses.sim import runs
+
+    settings = get_settings()
+    if households < 1:
+        raise SimError(f"--households must be at least 1, got {households}")
+    train_window = cal.parse_window(train, "--train")
+    validate_window = cal.parse_window(validate, "--validate") if validate else None
+    with _progress("calibrating") as bar:
+        bar.add_task("calibrate", total=None)
+        report = cal.calibrate_store(
+            settings,
+            train=train_window,
+            validate=validate_window,
+            households=households,
+            seed=seed,
+            max_evaluations=evaluations,
+            anchor_month=runs.DEFAULT_START,
+            **({"free": tuple(k.strip() for k in free.split(",") if k.strip())} if free else {}),
+        )
+    if output is not None:
+        runs.write_json(report, output)
+    if save is not None:
+        cal.write_calibrated(save, report["calibrated"])
+    fitted = ", ".join(f"{k}={v:.4g}" for k, v in report["fitted"].items())
+    typer.echo(
+        f"calibrated on {report['train']} (build {report['build_id']}, seed {seed}, "
+        f"{households:,} households, {report['evaluations']} simulations): {fitted}"
+    )
+    typer.echo(f"validation {report['validate']}:      flee_ard   mase")
+    for name, scores in report["metrics"]["validation"].items():
+        typer.echo(f"  {name:<22} {scores['flee_ard']:8.3f} {scores['mase']:6.3f}")
+    if output is not None:
+        typer.echo(f"wrote {output}")
+    if save is not None:
+        typer.echo(f"wrote {save}")

@@ -4,6 +4,11 @@ override values only (``scenarios/*.yaml``).
 Loading validates everything before anything runs: an unknown key, a value outside its range or a
 parameter without a source (and not marked ``assumption: true``) is a :class:`SimError` naming
 the file, the key and what is allowed.
+
+Calibrated defaults: when ``calibrated.yaml`` sits next to ``parameters.yaml`` (written by
+``rootcauses sim calibrate --save``), its ``overrides`` replace the documented default values
+(same range checks; the spec's ``source`` then says "calibrated"), and scenarios override on top.
+Delete the file to go back to the documented defaults.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from rootcauses.sim.errors import SimError
 
 PARAMETERS_FILE = "parameters.yaml"
+CALIBRATED_FILE = "calibrated.yaml"
 SCENARIO_NAMES = (
     "status_quo",
     "deterrence",
@@ -93,8 +99,37 @@ def _pydantic_message(path: Path | str, key: str, exc: ValidationError) -> str:
     return f"{path}: {where}: {first['msg']}"
 
 
-def load_parameter_specs(path: Path | None = None) -> dict[str, ParameterSpec]:
-    """The default parameter set (the packaged file unless ``path`` is given)."""
+def calibrated_path() -> Path:
+    """Where calibrated default overrides are read from (the package's ``calibrated.yaml``)."""
+    return Path(str(resources.files("rootcauses.sim").joinpath(CALIBRATED_FILE)))
+
+
+def apply_calibrated(
+    specs: dict[str, ParameterSpec], path: Path | None = None
+) -> dict[str, ParameterSpec]:
+    """``specs`` with the calibrated values of ``path`` (default :func:`calibrated_path`) as
+    their defaults, when the file exists; unknown keys and out-of-range values are errors."""
+    path = calibrated_path() if path is None else path
+    if not path.exists():
+        return specs
+    raw = _read_yaml(path, _read_text(path))
+    overrides = raw.get("overrides") if isinstance(raw, dict) else None
+    if not isinstance(overrides, dict):
+        raise SimError(f"{path}: expected a mapping with `overrides: {{parameter: value}}`")
+    values = apply_overrides(specs, overrides, str(path))
+    out = dict(specs)
+    for key in overrides:
+        out[key] = specs[key].model_copy(
+            update={"value": values[key], "source": f"calibrated ({path.name})"}
+        )
+    return out
+
+
+def load_parameter_specs(
+    path: Path | None = None, *, calibrated: bool = True
+) -> dict[str, ParameterSpec]:
+    """The default parameter set (the packaged file unless ``path`` is given); for the packaged
+    file, with the calibrated defaults applied when ``calibrated.yaml`` exists."""
     if path is None:
         source = resources.files("rootcauses.sim").joinpath(PARAMETERS_FILE)
         label: Path | str = f"rootcauses/sim/{PARAMETERS_FILE}"
@@ -110,7 +145,7 @@ def load_parameter_specs(path: Path | None = None) -> dict[str, ParameterSpec]:
             specs[key] = ParameterSpec.model_validate(body)
         except ValidationError as exc:
             raise SimError(_pydantic_message(label, key, exc)) from exc
-    return specs
+    return apply_calibrated(specs) if path is None and calibrated else specs
 
 
 def _read_text(path: Path) -> str:

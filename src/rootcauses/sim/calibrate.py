@@ -1,0 +1,609 @@
+"""Calibration: fit the free parameters to monthly USBP southwest-border encounters by citizenship.
+
+What is fitted (:data:`DEFAULT_FREE`): the base departure rate (the mean monthly hazard at the
+run's first month, fitted on a log scale) and the decision betas that move the *trend*: violence,
+income gap, family network abroad (the feedback that grows as migrants settle in the US) and
+perceived US deterrence. ``beta_policy`` is identified only by January-September 2019 in the
+default window (the perceived-deterrence index is 0 before MPP, January 2019); leaving it at its
+documented -0.5 makes the simulation collapse in FY2020-FY2022 (Title 42 and the other regimes
+push the index to 3) while encounters surged, and gives a worse fit on both windows. Everything
+else keeps its documented value. The intercept is anchored at the run's first month, so the
+fitted base rate belongs to the training start; the calibrated file carries the rate re-anchored
+to the scenarios' default start (the calibrated run's departures / households at home that
+month).
+
+How:
+
+* the simulation runs from the first month of the training window (fiscal years, October to
+  September) with a fixed seed and a small household sample (common random numbers: the objective
+  is a deterministic function of the parameters);
+* the objective is the mean squared difference of ``log(1 + encounters)``, simulated vs observed,
+  over the training months after a :data:`BURN_IN` (nobody is on the way at the start) and over
+  the countries; it is minimised by Nelder–Mead (``scipy.optimize.minimize``) within each
+  parameter's allowed range, restarted from the best point with a smaller simplex (the objective
+  is a step function of the parameters, so a simplex can stall on a plateau);
+* the fitting simulation is given **only the training months** of the inputs (``inputs.head``) and
+  **only the training months** of the target, so neither the drivers nor the encounters of the
+  validation window can leak into the fit (tested);
+* the fitted parameters then drive one run over training + validation, scored on the validation
+  window next to the seasonal naive forecast made at the end of training (the last 12 training
+  months repeated), and next to the lag-12 seasonal naive (last year's observed value; it sees
+  validation-window encounters, so it is a stronger reference than any model may use here).
+
+Metrics (validation window):
+
+* ``flee_ard`` — the averaged relative difference of the Flee refugee model (Suleimenova, Bell
+  and Groen 2017, Sci. Rep. 7:13377): per month, Σ_c |sim − obs| / Σ_c obs over the countries
+  (Flee's camps), averaged over the months;
+* ``mase`` — mean absolute error scaled by the in-sample seasonal naive error of the same country
+  on the training window (:func:`rootcauses.analysis.metrics.seasonal_naive_scale`, as the
+  forecasting module does), averaged over the countries (< 1 beats that scale).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from scipy.optimize import minimize
+
+from rootcauses.analysis import metrics
+from rootcauses.countries import NORTHERN_TRIANGLE
+from rootcauses.sim import engine
+from rootcauses.sim.errors import SimError
+from rootcauses.sim.scenarios import ParameterSpec, neutral_levers
+
+DEFAULT_FREE = (
+    "base_departure_rate",
+    "beta_violence",
+    "beta_income_gap",
+    "beta_network",
+    "beta_policy",
+)
+LOG_SCALE = ("base_departure_rate",)
+BURN_IN = 2  # months left out of the objective and the metrics: the journey pipeline fills up
+SEASON = 12
+ENCOUNTERS = engine.METRICS.index("encounters")
+
+
+# --------------------------------------------------------------------------- windows and targets
+
+
+@dataclass(frozen=True)
+class Window:
+    """Fiscal years ``first..last`` inclusive (FY2014 = October 2013 to September 2014)."""
+
+    first: int
+    last: int
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.first - 1, 10, 1)
+
+    @property
+    def end(self) -> dt.date:
+        return dt.date(self.last, 9, 1)
+
+    def __str__(self) -> str:
+        return f"FY{self.first}..FY{self.last}"
+
+
+def parse_window(text: str, option: str = "--train") -> Window:
+    """``2014..2019``, ``FY2014..FY2019`` or ``2014-2019`` (a single year is one fiscal year)."""
+    m = re.fullmatch(r"\s*(?:FY)?(\d{4})\s*(?:(?:\.\.|-|:)\s*(?:FY)?(\d{4}))?\s*", text, re.I)
+    if not m:
+        raise SimError(
+            f"{option} must be fiscal years like 2014..2019 or FY2014..FY2019, got {text!r}"
+        )
+    first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+    if first > last:
+        raise SimError(f"{option} {text!r}: FY{first} is after FY{last}")
+    return Window(first, last)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Observed encounters [month, country], monthly from ``months[0]`` without gaps."""
+
+    countries: tuple[str, ...]
+    months: tuple[dt.date, ...]
+    values: np.ndarray
+
+    def __post_init__(self) -> None:
+        if self.values.shape != (len(self.months), len(self.countries)):
+            raise SimError("target values must be [months, countries]")
+
+
+def check_countries(countries: Sequence[str]) -> tuple[str, ...]:
+    if not countries:
+        raise SimError(
+            "no country to calibrate on; expected any of " + ", ".join(NORTHERN_TRIANGLE)
+        )
+    unknown = [c for c in countries if c not in NORTHERN_TRIANGLE]
+    if unknown:
+        raise SimError(
+            f"unknown country {unknown[0]!r} for calibration; the simulation covers "
+            + ", ".join(NORTHERN_TRIANGLE)
+        )
+    return tuple(countries)
+
+
+def observed_target(
+    con: Any,
+    start: dt.date,
+    end: dt.date,
+    countries: Sequence[str] = NORTHERN_TRIANGLE,
+) -> Target:
+    """Monthly USBP southwest-border encounters by citizenship, ``start``..``end`` inclusive."""
+    from rootcauses.store import query
+
+    countries = check_countries(countries)
+    frame = query.encounters_monthly(con, basis="usbp", citizenship=list(countries))
+    if frame.empty:
+        raise SimError("the store has no USBP encounters by citizenship (ohss_usbp)")
+    frame["month"] = pd.to_datetime(frame["month"])
+    wide = frame.pivot_table(index="month", columns="citizenship", values="count", aggfunc="sum")
+    index = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="MS")
+    available = wide.index.min().date(), wide.index.max().date()
+    if index.empty or index[0] < wide.index.min() or index[-1] > wide.index.max():
+        raise SimError(
+            f"the window {start:%Y-%m} to {end:%Y-%m} is not inside the observed USBP encounters "
+            f"({available[0]:%Y-%m} to {available[1]:%Y-%m})"
+        )
+    wide = wide.reindex(index=index, columns=list(countries))
+    missing = [c for c in countries if wide[c].isna().all()]
+    if missing:
+        raise SimError(f"the store has no USBP encounters for {missing} in the window")
+    return Target(countries, tuple(d.date() for d in index), wide.to_numpy(dtype=float))
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def objective(simulated: np.ndarray, observed: np.ndarray) -> float:
+    """Mean squared log difference over months and countries (NaN observations skipped)."""
+    diff = np.log1p(simulated) - np.log1p(observed)
+    return float(np.nanmean(diff**2))
+
+
+def flee_ard(simulated: np.ndarray, observed: np.ndarray) -> float:
+    """Flee's averaged relative difference: mean over months of Σ_c |sim − obs| / Σ_c obs."""
+    per_month = np.abs(simulated - observed).sum(axis=1) / observed.sum(axis=1)
+    return float(np.mean(per_month))
+
+
+def score(
+    forecast: np.ndarray, observed: np.ndarray, scale: np.ndarray, countries: Sequence[str]
+) -> dict[str, Any]:
+    per_country = [
+        float(np.mean(metrics.mase(observed[:, c], forecast[:, c], scale[c])))
+        for c in range(len(countries))
+    ]
+    return {
+        "flee_ard": flee_ard(forecast, observed),
+        "mase": float(np.mean(per_country)),
+        "mase_by_country": dict(zip(countries, per_country, strict=True)),
+    }
+
+
+def seasonal_naive_forecast(train: np.ndarray, horizon: int) -> np.ndarray:
+    """The last ``SEASON`` training months repeated over ``horizon`` months."""
+    last = train[-SEASON:]
+    return np.concatenate([last] * (horizon // SEASON + 1))[:horizon]
+
+
+# --------------------------------------------------------------------------- fitting
+
+
+@dataclass
+class Calibration:
+    """A fitted parameter set and how it scores."""
+
+    free: tuple[str, ...]
+    start_values: dict[str, float]
+    fitted: dict[str, float]
+    params: dict[str, float] = field(repr=False)
+    loss: float
+    evaluations: int
+    converged: bool
+    households: int
+    seed: int
+    train_months: int
+    wall_seconds: float
+
+
+def _bounds(free: Sequence[str], specs: Mapping[str, ParameterSpec]) -> list[tuple[float, float]]:
+    out = []
+    for key in free:
+        lo, hi = specs[key].range
+        out.append((np.log10(lo), np.log10(hi)) if key in LOG_SCALE else (lo, hi))
+    return out
+
+
+def _encode(values: Mapping[str, float], free: Sequence[str]) -> np.ndarray:
+    return np.array(
+        [np.log10(values[k]) if k in LOG_SCALE else values[k] for k in free], dtype=float
+    )
+
+
+def _decode(theta: np.ndarray, free: Sequence[str], base: Mapping[str, float]) -> dict[str, float]:
+    out = dict(base)
+    for k, v in zip(free, theta, strict=True):
+        out[k] = float(10**v) if k in LOG_SCALE else float(v)
+    return out
+
+
+def simulate_encounters(
+    inputs: engine.SimInputs,
+    params: Mapping[str, float],
+    specs: Mapping[str, ParameterSpec],
+    households: int,
+    seed: int,
+) -> np.ndarray:
+    """Weighted encounters [month, country] of one run with levers at their neutral values."""
+    counts = engine.run(
+        inputs, params, neutral_levers(params, specs), households=households, seed=seed
+    )
+    return counts.values[:, :, ENCOUNTERS]
+
+
+def fit(
+    inputs: engine.SimInputs,
+    observed_train: np.ndarray,
+    values: Mapping[str, float],
+    specs: Mapping[str, ParameterSpec],
+    *,
+    free: Sequence[str] = DEFAULT_FREE,
+    households: int = 30_000,
+    seed: int = 0,
+    max_evaluations: int = 400,
+    step: float = 0.3,
+    restarts: int = 2,
+) -> Calibration:
+    """Fit ``free`` to ``observed_train`` ([month, country], the training window only).
+
+    The simulation is given the first ``len(observed_train)`` months of ``inputs`` and nothing
+    after, so later months of the inputs cannot influence the fit."""
+    free = tuple(free)
+    unknown = [k for k in free if k not in specs]
+    if unknown:
+        raise SimError(
+            f"cannot fit unknown parameter {unknown[0]!r}; allowed: {', '.join(sorted(specs))}"
+        )
+    levers = [k for k in free if specs[k].lever]
+    if levers:
+        raise SimError(f"{levers[0]!r} is a policy lever; levers are not calibrated")
+    n_train = observed_train.shape[0]
+    if n_train <= BURN_IN:
+        raise SimError(
+            f"the training window has {n_train} months; need more than the {BURN_IN}-month burn-in"
+        )
+    if observed_train.shape[1] != len(inputs.countries):
+        raise SimError("observed_train must have one column per country of the inputs")
+    if np.isnan(observed_train[BURN_IN:]).all():
+        raise SimError("the training window has no observed encounters")
+    train_inputs = inputs.head(n_train)
+    target = observed_train[BURN_IN:]
+    bounds = _bounds(free, specs)
+    lower, upper = np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
+    evaluations = 0
+
+    def loss(theta: np.ndarray) -> float:
+        nonlocal evaluations
+        evaluations += 1
+        params = _decode(theta, free, values)
+        simulated = simulate_encounters(train_inputs, params, specs, households, seed)
+        return objective(simulated[BURN_IN:], target)
+
+    def simplex_around(x: np.ndarray, size: float) -> np.ndarray:
+        vertices = [x]
+        for i in range(x.size):
+            vertex = x.copy()
+            vertex[i] = vertex[i] + size if vertex[i] + size <= upper[i] else vertex[i] - size
+            vertices.append(vertex)
+        return np.array(vertices)
+
+    began = time.perf_counter()
+    x = np.clip(_encode(values, free), lower, upper)
+    result = None
+    # the objective is a step function of the parameters (a fixed seed, a finite sample), so
+    # Nelder-Mead can stall on a plateau: restart from the best point with a smaller simplex
+    for attempt in range(restarts + 1):
+        budget = max_evaluations - evaluations
+        if budget < x.size + 2:
+            break
+        trial = minimize(
+            loss,
+            x,
+            method="Nelder-Mead",
+            bounds=bounds,
+            options={
+                "initial_simplex": simplex_around(x, step / 2**attempt),
+                "maxfev": budget,
+                "xatol": 1e-3,
+                "fatol": 1e-5,
+            },
+        )
+        if result is None or trial.fun <= result.fun:
+            result = trial
+        x = result.x
+    params = _decode(result.x, free, values)
+    return Calibration(
+        free=free,
+        start_values={k: float(values[k]) for k in free},
+        fitted={k: params[k] for k in free},
+        params=params,
+        loss=float(result.fun),
+        evaluations=evaluations,
+        converged=bool(result.success),
+        households=households,
+        seed=seed,
+        train_months=n_train,
+        wall_seconds=time.perf_counter() - began,
+    )
+
+
+def evaluate(
+    calibration: Calibration,
+    inputs: engine.SimInputs,
+    target: Target,
+    specs: Mapping[str, ParameterSpec],
+    *,
+    households: int | None = None,
+) -> dict[str, Any]:
+    """Run the fitted parameters over the whole target and score the training (after the burn-in)
+    and validation windows, next to the seasonal naive baselines."""
+    n, n_train = len(target.months), calibration.train_months
+    if n <= n_train:
+        raise SimError("the target has no month after the training window to validate on")
+    simulated = simulate_encounters(
+        inputs.head(n),
+        calibration.params,
+        specs,
+        households or calibration.households,
+        calibration.seed,
+    )
+    obs = target.values
+    train, valid = obs[:n_train], obs[n_train:]
+    if np.isnan(valid).any():
+        raise SimError("the validation window has months without observed encounters")
+    scale = np.array(
+        [metrics.seasonal_naive_scale(train[:, c], SEASON) for c in range(obs.shape[1])]
+    )
+    if np.isnan(scale).any():
+        raise SimError(
+            f"the training window needs more than {SEASON} months for the seasonal naive scale"
+        )
+    horizon = n - n_train
+    lag12 = obs[n_train - SEASON : n - SEASON]
+    return {
+        "training": score(simulated[BURN_IN:n_train], train[BURN_IN:], scale, target.countries),
+        "validation": {
+            "simulation": score(simulated[n_train:], valid, scale, target.countries),
+            "seasonal_naive": score(
+                seasonal_naive_forecast(train, horizon), valid, scale, target.countries
+            ),
+            "seasonal_naive_lag12": score(lag12, valid, scale, target.countries),
+        },
+        "simulated": simulated,
+    }
+
+
+def mean_hazard_at(
+    params: Mapping[str, float],
+    inputs: engine.SimInputs,
+    specs: Mapping[str, ParameterSpec],
+    month: dt.date,
+    households: int,
+    seed: int,
+) -> float | None:
+    """Departures / households at home in ``month`` under ``params`` (run from inputs' start):
+    the base departure rate that anchors a run starting in that month."""
+    if month not in inputs.months:
+        return None
+    t = inputs.months.index(month)
+    counts = engine.run(
+        inputs.head(t + 1), params, neutral_levers(params, specs), households=households, seed=seed
+    )
+    departures = counts.values[t, :, engine.METRICS.index("departures")].sum()
+    at_home_before = (
+        counts.values[t - 1, :, engine.METRICS.index("at_home")].sum()
+        if t > 0
+        else float(inputs.households.sum())
+    )
+    return float(departures / at_home_before) if at_home_before > 0 else None
+
+
+# --------------------------------------------------------------------------- the calibrated file
+
+
+def calibrated_document(
+    overrides: Mapping[str, float], provenance: Mapping[str, Any]
+) -> dict[str, Any]:
+    return {
+        "provenance": dict(provenance),
+        "overrides": {k: float(v) for k, v in overrides.items()},
+    }
+
+
+def write_calibrated(path: Path, document: Mapping[str, Any]) -> None:
+    header = (
+        "# Calibrated parameter values, written by `rootcauses sim calibrate --save`.\n"
+        "# When this file sits next to parameters.yaml (rootcauses/sim/calibrated.yaml), its\n"
+        "# `overrides` replace the documented defaults for every scenario (scenarios still\n"
+        "# override on top). Delete the file to go back to the documented defaults.\n"
+    )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            header + yaml.safe_dump(dict(document), sort_keys=False, default_flow_style=False),
+            encoding="utf-8",
+        )
+    except OSError as exc:
+        raise SimError(f"cannot write {path}: {exc.strerror}") from exc
+
+
+def calibrate_target(
+    inputs: engine.SimInputs,
+    target: Target,
+    n_train: int,
+    values: Mapping[str, float],
+    specs: Mapping[str, ParameterSpec],
+    **fit_options: Any,
+) -> tuple[Calibration, dict[str, Any]]:
+    """Fit on the first ``n_train`` months of ``target`` (and of ``inputs``), score the rest."""
+    if target.countries != inputs.countries:
+        raise SimError(f"target countries {target.countries} != inputs {inputs.countries}")
+    if target.months[0] != inputs.months[0]:
+        raise SimError("the target and the inputs must start in the same month")
+    if not 0 < n_train < len(target.months):
+        raise SimError(
+            f"the training window must leave months to validate on: {n_train} training months "
+            f"of {len(target.months)}"
+        )
+    calibration = fit(inputs, target.values[:n_train], values, specs, **fit_options)
+    return calibration, evaluate(calibration, inputs, target, specs)
+
+
+# --------------------------------------------------------------------------- against the store
+
+
+def calibrate_store(
+    settings: Any,
+    *,
+    train: Window,
+    validate: Window | None = None,
+    households: int = 30_000,
+    seed: int = 0,
+    free: Sequence[str] = DEFAULT_FREE,
+    countries: Sequence[str] = NORTHERN_TRIANGLE,
+    max_evaluations: int = 400,
+    anchor_month: dt.date | None = None,
+) -> dict[str, Any]:
+    """Fit on ``train``, validate on ``validate`` (default: every observed fiscal year after the
+    training window), against the built store; returns the report (JSON-ready)."""
+    from rootcauses.sim.network import read_network_store
+    from rootcauses.sim.scenarios import default_values, load_parameter_specs
+    from rootcauses.store.query import connect
+    from rootcauses.store.results import current_build
+
+    if households < 1:
+        raise SimError(f"--households must be at least 1, got {households}")
+    countries = check_countries(countries)
+    specs = load_parameter_specs(calibrated=False)  # fit from the documented defaults
+    values = default_values(specs)
+    con = connect(settings)
+    try:
+        build_id = current_build(con)
+        if validate is None:
+            full = _latest_full_fiscal_year(con, countries)
+            if full <= train.last:
+                raise SimError(f"no observed fiscal year after the training window {train}")
+            validate = Window(train.last + 1, full)
+        if validate.first <= train.last:
+            raise SimError(f"the validation window {validate} overlaps the training window {train}")
+        if validate.first != train.last + 1:
+            raise SimError(f"the validation window {validate} must follow {train} without a gap")
+        target = observed_target(con, train.start, validate.end, countries)
+        network = read_network_store(con)
+        inputs = engine.load_inputs(
+            con, network, start=train.start, months=len(target.months), countries=countries
+        )
+    finally:
+        con.close()
+    n_train = len(pd.date_range(train.start, train.end, freq="MS"))
+    calibration, scores = calibrate_target(
+        inputs,
+        target,
+        n_train,
+        values,
+        specs,
+        free=free,
+        households=households,
+        seed=seed,
+        max_evaluations=max_evaluations,
+    )
+    simulated = scores.pop("simulated")
+    overrides = dict(calibration.fitted)
+    rate = None
+    if anchor_month is not None:
+        rate = mean_hazard_at(calibration.params, inputs, specs, anchor_month, households, seed)
+        if rate is not None:
+            lo, hi = specs["base_departure_rate"].range
+            overrides["base_departure_rate"] = float(np.clip(rate, lo, hi))
+    provenance = {
+        "build_id": build_id,
+        "train": str(train),
+        "validate": str(validate),
+        "seed": seed,
+        "households": households,
+        "free": list(calibration.free),
+        "objective": "mean squared log(1 + encounters) difference, USBP southwest, by citizenship",
+        "loss": calibration.loss,
+        "fitted_at_train_start": calibration.fitted,
+        "base_departure_rate_anchor": (
+            f"{anchor_month:%Y-%m} (mean hazard of the calibrated run that month)"
+            if rate is not None
+            else f"{train.start:%Y-%m} (first month of the training window)"
+        ),
+        "validation_flee_ard": scores["validation"]["simulation"]["flee_ard"],
+        "validation_mase": scores["validation"]["simulation"]["mase"],
+    }
+    return {
+        "model": "rootcauses.sim/0.1",
+        "kind": "calibration",
+        "build_id": build_id,
+        "countries": list(countries),
+        "train": str(train),
+        "validate": str(validate),
+        "burn_in_months": BURN_IN,
+        "seed": seed,
+        "households": households,
+        "free": list(calibration.free),
+        "start_values": calibration.start_values,
+        "fitted": calibration.fitted,
+        "loss": calibration.loss,
+        "evaluations": calibration.evaluations,
+        "converged": calibration.converged,
+        "fit_wall_seconds": round(calibration.wall_seconds, 2),
+        "metrics": scores,
+        "definitions": {
+            "flee_ard": "mean over months of sum_c |sim - obs| / sum_c obs (Suleimenova et al. "
+            "2017, Flee)",
+            "mase": "mean |sim - obs| / in-sample seasonal naive MAE (lag 12) of the training "
+            "window, per country, averaged over countries",
+            "seasonal_naive": "last 12 training months repeated (forecast made at training end)",
+            "seasonal_naive_lag12": "observed value 12 months earlier (sees validation data)",
+        },
+        "calibrated": calibrated_document(overrides, provenance),
+        "series": [
+            {
+                "month": m.isoformat(),
+                "citizenship": c,
+                "observed": float(target.values[t, k]),
+                "simulated": float(simulated[t, k]),
+                "window": "train" if t < n_train else "validate",
+            }
+            for t, m in enumerate(target.months)
+            for k, c in enumerate(countries)
+        ],
+    }
+
+
+def _latest_full_fiscal_year(con: Any, countries: Sequence[str]) -> int:
+    """The last fiscal year whose September is observed."""
+    from rootcauses.store import query
+
+    frame = query.encounters_monthly(con, basis="usbp", citizenship=list(countries))
+    if frame.empty:
+        raise SimError("the store has no USBP encounters by citizenship (ohss_usbp)")
+    last = pd.Timestamp(frame["month"].max())
+    return last.year if last.month >= 9 else last.year - 1

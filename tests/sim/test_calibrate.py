@@ -1,0 +1,200 @@
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from rootcauses.sim import calibrate as cal
+from rootcauses.sim import cli, scenarios
+from rootcauses.sim.errors import SimError
+from rootcauses.sim.scenarios import load_parameter_specs
+from tests.sim.conftest import tiny_inputs
+
+HOUSEHOLDS, SEED = 10_000, 7
+TRUTH = {"base_departure_rate": 0.02, "beta_violence": 1.2}
+FREE = tuple(TRUTH)
+
+
+@pytest.fixture
+def world(tiny_network, params):
+    """36 months whose homicide rate swings by a factor e each way over a year (so beta_violence
+    is identified), everyone encountered and returned home (no depletion, no re-attempt
+    feedback), and a target produced by the simulator itself with TRUTH."""
+    inputs = tiny_inputs(tiny_network, months=36)
+    swing = 30.0 * np.exp(np.sin(2 * np.pi * np.arange(36) / 12))[:, None]
+    inputs = dataclasses.replace(inputs, homicide_rate=swing)
+    specs = load_parameter_specs()
+    params = {
+        **params,
+        "us_encounter_probability": 1.0,
+        "us_return_probability": 1.0,
+        "beta_attempts": 0.0,
+    }
+    observed = cal.simulate_encounters(inputs, {**params, **TRUTH}, specs, HOUSEHOLDS, SEED)
+    target = cal.Target(inputs.countries, inputs.months, observed)
+    return inputs, target, specs, params
+
+
+def _start(params):
+    return {**params, "base_departure_rate": 0.008, "beta_violence": 0.5}
+
+
+def test_calibration_recovers_known_parameters(world):
+    inputs, target, specs, params = world
+    calibration, scores = cal.calibrate_target(
+        inputs, target, 24, _start(params), specs, free=FREE, households=HOUSEHOLDS, seed=SEED
+    )
+    fitted = calibration.fitted
+    assert fitted["base_departure_rate"] == pytest.approx(TRUTH["base_departure_rate"], rel=0.1)
+    assert fitted["beta_violence"] == pytest.approx(TRUTH["beta_violence"], abs=0.15)
+    # the same seed and households reproduce the target: the fit is close on both windows
+    assert scores["training"]["flee_ard"] < 0.1
+    assert scores["validation"]["simulation"]["flee_ard"] < 0.15
+
+
+def test_validation_window_is_never_used_in_fitting(world):
+    """Wreck the validation window's encounters and drivers: the fit must not move."""
+    inputs, target, specs, params = world
+    n_train = 24
+    kwargs = dict(free=FREE, households=HOUSEHOLDS, seed=SEED, max_evaluations=60)
+    clean, _ = cal.calibrate_target(inputs, target, n_train, _start(params), specs, **kwargs)
+
+    values = target.values.copy()
+    values[n_train:] *= 1000
+    homicide = inputs.homicide_rate.copy()
+    homicide[n_train:] = 500.0
+    wrecked_inputs = dataclasses.replace(inputs, homicide_rate=homicide)
+    wrecked_target = dataclasses.replace(target, values=values)
+    wrecked, scores = cal.calibrate_target(
+        wrecked_inputs, wrecked_target, n_train, _start(params), specs, **kwargs
+    )
+    assert wrecked.fitted == clean.fitted
+    assert wrecked.loss == clean.loss
+    assert scores["validation"]["simulation"]["flee_ard"] > 0.9  # but it is scored on it
+
+
+def test_flee_ard_and_mase_by_hand():
+    observed = np.array([[10.0, 30.0], [20.0, 20.0]])
+    simulated = np.array([[12.0, 26.0], [20.0, 30.0]])
+    # month 1: (2 + 4) / 40; month 2: 10 / 40
+    assert cal.flee_ard(simulated, observed) == pytest.approx((6 / 40 + 10 / 40) / 2)
+    scores = cal.score(simulated, observed, np.array([2.0, 5.0]), ("GTM", "HND"))
+    assert scores["mase_by_country"] == {"GTM": pytest.approx(0.5), "HND": pytest.approx(1.4)}
+    train = np.arange(24.0)[:, None]
+    forecast = cal.seasonal_naive_forecast(train, 15)
+    assert forecast[:12, 0].tolist() == list(range(12, 24))
+    assert forecast[12:, 0].tolist() == [12.0, 13.0, 14.0]
+
+
+@pytest.mark.parametrize(
+    ("text", "window"),
+    [("2014..2019", (2014, 2019)), ("FY2014..FY2019", (2014, 2019)), ("2020", (2020, 2020))],
+)
+def test_parse_window(text, window):
+    parsed = cal.parse_window(text)
+    assert (parsed.first, parsed.last) == window
+    assert parsed.start.isoformat() == f"{window[0] - 1}-10-01"
+
+
+@pytest.mark.parametrize("text", ["", "fy14", "2019..2014"])
+def test_bad_window_is_a_clear_error(text):
+    with pytest.raises(SimError, match="--train"):
+        cal.parse_window(text)
+
+
+def test_empty_training_window_is_a_clear_error(world):
+    inputs, target, specs, params = world
+    with pytest.raises(SimError, match="training window"):
+        cal.calibrate_target(inputs, target, 0, params, specs, free=FREE)
+    with pytest.raises(SimError, match="burn-in"):
+        cal.fit(inputs, target.values[:2], params, specs, free=FREE)
+    with pytest.raises(SimError, match="no observed encounters"):
+        cal.fit(inputs, np.full((12, 1), np.nan), params, specs, free=FREE)
+    with pytest.raises(SimError, match="leave months to validate"):
+        cal.calibrate_target(inputs, target, 36, params, specs, free=FREE)
+
+
+def test_unknown_country_or_parameter_is_a_clear_error(world):
+    inputs, target, specs, params = world
+    with pytest.raises(SimError, match=r"unknown country 'MEX'.*GTM, HND, SLV"):
+        cal.check_countries(["GTM", "MEX"])
+    with pytest.raises(SimError, match="no country"):
+        cal.check_countries([])
+    with pytest.raises(SimError, match="unknown parameter 'beta_walls'"):
+        cal.fit(inputs, target.values[:24], params, specs, free=("beta_walls",))
+    with pytest.raises(SimError, match="lever"):
+        cal.fit(inputs, target.values[:24], params, specs, free=("deterrence_add",))
+
+
+def test_calibrated_file_becomes_the_default(tmp_path, monkeypatch):
+    path = tmp_path / "calibrated.yaml"
+    cal.write_calibrated(
+        path,
+        cal.calibrated_document({"beta_violence": 0.9}, {"build_id": "b1", "seed": 0}),
+    )
+    assert yaml.safe_load(path.read_text())["overrides"] == {"beta_violence": 0.9}
+    monkeypatch.setattr(scenarios, "calibrated_path", lambda: path)
+    specs = load_parameter_specs()
+    assert specs["beta_violence"].value == 0.9
+    assert "calibrated" in specs["beta_violence"].source
+    assert load_parameter_specs(calibrated=False)["beta_violence"].value == 0.5
+    # scenarios still override on top of the calibrated defaults
+    assert scenarios.load_scenario("status_quo", specs).values["beta_violence"] == 0.9
+
+    path.write_text("overrides:\n  beta_violence: 99\n")
+    with pytest.raises(SimError, match=r"calibrated.yaml: beta_violence: 99 is outside"):
+        load_parameter_specs()
+
+
+def test_cli_calibrate_prints_validation_metrics(tmp_path, monkeypatch, world):
+    inputs, target, specs, params = world
+
+    def fake_store(settings, *, train, validate, households, seed, max_evaluations, **_):
+        calibration, scores = cal.calibrate_target(
+            inputs, target, 24, _start(params), specs, free=FREE, households=households,
+            seed=seed, max_evaluations=max_evaluations,
+        )  # fmt: skip
+        scores.pop("simulated")
+        return {
+            "train": str(train),
+            "validate": "FY2021..FY2021",
+            "build_id": "b1",
+            "evaluations": calibration.evaluations,
+            "fitted": calibration.fitted,
+            "metrics": scores,
+            "calibrated": cal.calibrated_document(calibration.fitted, {"seed": seed}),
+        }
+
+    monkeypatch.setattr(cal, "calibrate_store", fake_store)
+    out, saved = tmp_path / "cal.json", tmp_path / "calibrated.yaml"
+    result = CliRunner().invoke(
+        cli.app,
+        [
+            "calibrate",
+            "--households",
+            str(HOUSEHOLDS),
+            "--train",
+            "2019..2020",
+            "--seed",
+            str(SEED),
+            "--evaluations",
+            "30",
+            "--output",
+            str(out),
+            "--save",
+            str(saved),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "FY2019..FY2020" in result.output
+    assert "seasonal_naive" in result.output and "flee_ard" in result.output
+    assert out.exists() and saved.exists()
+
+
+def test_cli_calibrate_bad_window_exits_1():
+    result = CliRunner().invoke(cli.app, ["calibrate", "--train", "2019..2014"])
+    assert result.exit_code == 1
+    assert "--train" in result.output and "Traceback" not in result.output
