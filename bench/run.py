@@ -22,9 +22,9 @@ import duckdb
 import pandas as pd
 
 from rootcauses.config import Settings
-from sim import bench_sim  # bench/sim.py (this script's folder is on sys.path)
 from rootcauses.store import build_store, connect
 from rootcauses.store import query as q
+from sim import bench_sim  # bench/sim.py (this script's folder is on sys.path)
 
 HERE = Path(__file__).resolve().parent
 
