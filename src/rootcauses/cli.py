@@ -6,15 +6,11 @@ as one paragraph without a traceback, and the command exits 1.
 
 from __future__ import annotations
 
-import functools
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -24,10 +20,20 @@ from rich.progress import (
     TimeElapsedColumn,
     TransferSpeedColumn,
 )
-from rich.table import Table
 
+from rootcauses.cli_support import (
+    ExportFormat,
+    FormatOption,
+    OutputFormat,
+    console,
+    err,
+    handle_errors,
+    print_frame,
+)
 from rootcauses.config import get_settings
 from rootcauses.errors import RootCausesError
+from rootcauses.sim.cli import app as sim_app
+from rootcauses.tracker.cli import app as tracker_app
 
 app = typer.Typer(
     help="rootcauses: data, models and a policy lab for migration from the Northern Triangle.",
@@ -44,54 +50,6 @@ forecast_app = typer.Typer(
     help="Forecast monthly Southwest-border encounters by nationality.", no_args_is_help=True
 )
 app.add_typer(forecast_app, name="forecast")
-
-console = Console()
-err = Console(stderr=True)
-
-
-class OutputFormat(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-
-
-class ExportFormat(StrEnum):
-    csv = "csv"
-    parquet = "parquet"
-
-
-FormatOption = Annotated[
-    OutputFormat, typer.Option("--format", "-f", help="How to print: table, csv or json.")
-]
-
-
-def handle_errors(func):
-    """Print project errors as one paragraph (no traceback) and exit 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except RootCausesError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
-
-    return wrapper
-
-
-def print_frame(frame: pd.DataFrame, fmt: OutputFormat, title: str | None = None) -> None:
-    """The shared output of every read command."""
-    if fmt is OutputFormat.csv:
-        sys.stdout.write(frame.to_csv(index=False))
-    elif fmt is OutputFormat.json:
-        sys.stdout.write(frame.to_json(orient="records", date_format="iso", indent=1) + "\n")
-    else:
-        table = Table(title=title, header_style="bold")
-        for column in frame.columns:
-            table.add_column(str(column), overflow="fold")
-        for row in frame.itertuples(index=False):
-            table.add_row(*("" if pd.isna(v) else str(v) for v in row))
-        console.print(table)
 
 
 @data_app.command("build")
@@ -428,14 +386,7 @@ def serve(
     uvicorn.run(create_app(query_settings), host=host, port=port, log_level="warning")
 
 
-# The commitment tracker: registered after handle_errors, print_frame & co. are defined,
-# because rootcauses.tracker.cli imports them from this module.
-from rootcauses.tracker.cli import app as tracker_app  # noqa: E402
-
 app.add_typer(tracker_app, name="tracker")
-
-from rootcauses.sim.cli import app as sim_app  # noqa: E402
-
 app.add_typer(sim_app, name="sim")
 
 

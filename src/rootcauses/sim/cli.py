@@ -7,16 +7,14 @@ paragraph without a traceback and exit 1, as everywhere in the CLI.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from rootcauses.cli_support import err, handle_errors
 from rootcauses.config import get_settings
-from rootcauses.errors import RootCausesError
 from rootcauses.sim.errors import SimError
 from rootcauses.sim.scenarios import SCENARIO_NAMES
 
@@ -24,21 +22,7 @@ app = typer.Typer(
     help="Policy lab: agent-based simulation of migration decisions and journeys.",
     no_args_is_help=True,
 )
-console = Console(stderr=True)
-
-
-def handle_errors(func):
-    """Print project errors as one paragraph (no traceback) and exit 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except RootCausesError as exc:
-            console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
-
-    return wrapper
+console = err  # progress and messages go to standard error
 
 
 def _progress(label: str) -> Progress:

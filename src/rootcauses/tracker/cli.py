@@ -20,7 +20,14 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from rootcauses.cli import FormatOption, OutputFormat, console, err, handle_errors, print_frame
+from rootcauses.cli_support import (
+    FormatOption,
+    OutputFormat,
+    console,
+    err,
+    handle_errors,
+    print_frame,
+)
 from rootcauses.config import get_settings
 from rootcauses.errors import TrackerInputError
 from rootcauses.tracker import files, service
