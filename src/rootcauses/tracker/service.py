@@ -563,6 +563,41 @@ def _new_commitment_id(session: Session) -> str:
             return candidate
 
 
+def _insert_commitment(
+    session: Session, commitment_id: str, content: dict, actor: Actor
+) -> Commitment:
+    """Add a commitment with ``content`` and audit its creation (one rule for API and import)."""
+    c = Commitment(id=commitment_id, created_at=utcnow(), updated_at=utcnow(), source_urls=[])
+    session.add(c)
+    _write_content(session, c, content)
+    session.flush()
+    _audit(
+        session, actor, "create", "commitment", c.id, commitment_id=c.id, after=_audited(content, c)
+    )
+    return c
+
+
+def _rewrite_commitment(
+    session: Session, c: Commitment, before: dict, after: dict, actor: Actor
+) -> None:
+    """Replace a commitment's content and audit before/after. The flush raises StaleDataError
+    when another transaction bumped the version meanwhile."""
+    audited_before = _audited(before, c)
+    _write_content(session, c, after)
+    c.updated_at = utcnow()
+    session.flush()
+    _audit(
+        session,
+        actor,
+        "update",
+        "commitment",
+        c.id,
+        commitment_id=c.id,
+        before=audited_before,
+        after=_audited(after, c),
+    )
+
+
 def create_commitment(session: Session, data: CommitmentCreate, actor: Actor) -> Commitment:
     """A new commitment (version 1), audited. A taken id is bad input (the id field)."""
     require(actor, "editor", "creating a commitment")
@@ -574,15 +609,9 @@ def create_commitment(session: Session, data: CommitmentCreate, actor: Actor) ->
             [("body", "id", f"commitment {commitment_id!r} already exists")],
         )
     _check_pillars(session, data.pillar_ids)
-    content = content_from_input(data, commitment_id)
-    c = Commitment(id=commitment_id, created_at=utcnow(), updated_at=utcnow(), source_urls=[])
-    session.add(c)
-    _write_content(session, c, content)
-    session.flush()
-    _audit(
-        session, actor, "create", "commitment", c.id, commitment_id=c.id, after=_audited(content, c)
+    return _insert_commitment(
+        session, commitment_id, content_from_input(data, commitment_id), actor
     )
-    return c
 
 
 def _stale(c: Commitment, version: int) -> TrackerConflictError:
@@ -613,23 +642,10 @@ def update_commitment(
     if after == before:
         return c
     _check_pillars(session, fields.pillar_ids)
-    audited_before = _audited(before, c)
-    _write_content(session, c, after)
-    c.updated_at = utcnow()
     try:
-        session.flush()
+        _rewrite_commitment(session, c, before, after, actor)
     except StaleDataError:
         raise _stale(c, data.version) from None
-    _audit(
-        session,
-        actor,
-        "update",
-        "commitment",
-        c.id,
-        commitment_id=c.id,
-        before=audited_before,
-        after=_audited(after, c),
-    )
     return c
 
 
@@ -1024,19 +1040,7 @@ def _import_commitments(
         content = content_from_input(row.data, row.data.id)
         c = existing.get(row.data.id)
         if c is None:
-            c = Commitment(id=row.data.id, created_at=utcnow(), updated_at=utcnow(), source_urls=[])
-            session.add(c)
-            _write_content(session, c, content)
-            session.flush()
-            _audit(
-                session,
-                actor,
-                "create",
-                "commitment",
-                c.id,
-                commitment_id=c.id,
-                after=_audited(content, c),
-            )
+            _insert_commitment(session, row.data.id, content, actor)
             report.add("commitments", "inserted")
             continue
         before = commitment_content(c)
@@ -1046,20 +1050,7 @@ def _import_commitments(
         if before == content:
             report.add("commitments", "unchanged")
             continue
-        audited_before = _audited(before, c)
-        _write_content(session, c, content)
-        c.updated_at = utcnow()
-        session.flush()
-        _audit(
-            session,
-            actor,
-            "update",
-            "commitment",
-            c.id,
-            commitment_id=c.id,
-            before=audited_before,
-            after=_audited(content, c),
-        )
+        _rewrite_commitment(session, c, before, content, actor)
         report.add("commitments", "updated")
 
 
