@@ -44,6 +44,7 @@ format: install
 	$(BIN)/ruff check --fix src tests bench
 
 bench: install
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	$(BIN)/python bench/run.py
 
 clean:

@@ -10,9 +10,9 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from rootcauses import __version__
-from rootcauses.api import encounters, forecasts, indicators, sources, tracker
+from rootcauses.api import encounters, forecasts, indicators, sim, sources, tracker
 from rootcauses.config import Settings, get_settings
-from rootcauses.web import pages
+from rootcauses.web import commitments, pages, policylab
 
 API_ROUTERS: list[APIRouter] = [
     encounters.router,
@@ -20,7 +20,9 @@ API_ROUTERS: list[APIRouter] = [
     forecasts.router,
     tracker.router,
     indicators.router,
+    sim.router,
 ]
+PAGE_ROUTERS: list[APIRouter] = [pages.router, commitments.router, policylab.router]
 
 
 def _plotly_js() -> Path:
@@ -39,7 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in API_ROUTERS:
         app.include_router(router, prefix="/api")
 
-    app.include_router(pages.router)
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
     app.mount(
         "/assets", StaticFiles(directory=str(files("rootcauses.web") / "static")), name="assets"
     )

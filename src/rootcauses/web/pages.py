@@ -21,6 +21,8 @@ NAV = [
     ("/", "Overview"),
     ("/drivers", "Drivers"),
     ("/forecasts", "Forecasts"),
+    ("/commitments", "Commitments"),
+    ("/policy-lab", "Policy lab"),
     ("/sources", "Sources"),
 ]
 MAP_COUNTRIES = (*NORTHERN_TRIANGLE, *COMPARATORS)
