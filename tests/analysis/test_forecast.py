@@ -82,8 +82,84 @@ def test_backtests_never_show_a_model_data_after_its_origin() -> None:
     # at the first origin the regime switches on right after: the model was not told
     assert exog["title_42"].iloc[origins[0] - 1] == 0 and (spy.calls[0][2][:, 0] == 0).all()
     # the spy forecasts the last training value: its errors are computed against later actuals
+    # (the first origins only calibrate the intervals; the frame holds the scored ones)
+    first_scored = origins[-SMALL.origins]
+    assert frame["origin"].nunique() == SMALL.origins
     first = frame[frame["origin"] == frame["origin"].min()]
-    assert (first["mean"].round() == wide["GTM"].iloc[origins[0] - 1]).all()
+    assert (first["mean"].round() == wide["GTM"].iloc[first_scored - 1]).all()
+
+
+def _calibration_frame(
+    origins: int, errors: np.ndarray, half_width: float, series: int = 1
+) -> pd.DataFrame:
+    """Backtest-shaped rows of one model at h = 1: point forecast 100, an 80%/95% interval of
+    log half-width ``half_width`` / 1.5 × that, and actuals 100·exp(error)."""
+    months = pd.date_range("2000-01-01", periods=origins + 1, freq="MS")
+    rows = []
+    for s in range(series):
+        for k in range(origins):
+            rows.append(
+                {
+                    "series": f"S{s}",
+                    "model": "m",
+                    "origin": months[k],
+                    "month": months[k + 1],
+                    "h": 1,
+                    "actual": 100 * np.exp(errors[s * origins + k]),
+                    "mean": 100.0,
+                    "scale": 1.0,
+                    "lo80": 100 * np.exp(-half_width),
+                    "hi80": 100 * np.exp(half_width),
+                    "lo95": 100 * np.exp(-1.5 * half_width),
+                    "hi95": 100 * np.exp(1.5 * half_width),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_conformal_quantile_by_hand() -> None:
+    scores = np.arange(1.0, 10.0)  # nine scores: the 80% quantile is the ⌈10 · 0.8⌉ = 8th
+    assert fc.conformal_quantile(scores, 80) == 8
+    assert fc.conformal_quantile(np.append(scores, np.nan), 80) == 8  # NaN (no actual) ignored
+    assert np.isnan(fc.conformal_quantile(np.array([1.0, 2.0, 3.0]), 95))  # too few for 95%
+
+
+def test_interval_factors_use_only_errors_observed_by_the_origin() -> None:
+    errors = np.full(30, 0.5)  # half the interval's half-width: factor 0.5
+    errors[20:] = 5.0  # later errors are huge; forecasts made at origin 19 must not see them
+    frame = _calibration_frame(30, errors, half_width=1.0)
+    origin = frame["origin"].iloc[19]  # rows 0-18 have their outcome (month ≤ origin) observed
+    factors = fc.interval_factors(frame, origin, calibration_origins=12)
+    (row,) = factors.itertuples()
+    assert row.calibration_rows == 12
+    assert row.factor80 == pytest.approx(0.5, rel=0.01)  # log1p, not log
+    later = fc.interval_factors(frame, frame["month"].iloc[-1], calibration_origins=12)
+    assert later["factor80"].item() == pytest.approx(5.0, rel=0.01)
+
+
+def test_rescaled_bounds_move_in_log_space_around_the_forecast() -> None:
+    frame = _calibration_frame(3, np.zeros(3), half_width=1.0)
+    factors = pd.DataFrame({"model": ["m"], "h": [1], "factor80": [0.5], "factor95": [1.0]})
+    out = fc.rescale_bounds(frame, factors)
+    np.testing.assert_allclose(np.log1p(out["hi80"]) - np.log1p(out["mean"]), 0.5, rtol=0.02)
+    np.testing.assert_allclose(out["hi95"], frame["hi95"])  # factor 1 keeps the bounds
+    untouched = fc.rescale_bounds(frame, factors.assign(model="other"))
+    np.testing.assert_allclose(untouched["lo80"], frame["lo80"])
+
+
+def test_calibration_brings_too_wide_intervals_to_their_level() -> None:
+    rng = np.random.default_rng(3)
+    sigma, origins, series = 0.2, 160, 5
+    errors = rng.normal(0, sigma, origins * series)
+    # the model's 80% interval is twice as wide as it should be: it covers ~99%
+    frame = _calibration_frame(origins, errors, half_width=2 * 1.2816 * sigma, series=series)
+    config = fc.ForecastConfig(horizon=1, origins=140, calibration_origins=12)
+    scored = fc.conformalise(frame, config)
+    raw = fc.score(scored)
+    assert raw["model_cov80"].mean() > 0.95
+    assert 0.74 < raw["cov80"].mean() < 0.86
+    assert 0.90 < raw["cov95"].mean() <= 1.0
+    assert scored["origin"].nunique() == 140
 
 
 def test_metrics_on_a_tiny_example_by_hand() -> None:

@@ -20,6 +20,16 @@ bounds are transformed back, so the point forecast is a median):
 Backtests use rolling origins: for each origin the model sees the months up to the origin only
 (``y[:origin]``, exogenous values as known then) and forecasts the next ``horizon`` months. MASE is
 scaled by the seasonal naive in-sample error of the same training window.
+
+Prediction intervals are conformalised. The models' own intervals were too wide for these series
+(80% intervals covered about 90% of outcomes), so each model's interval at horizon ``h`` is
+rescaled, in log space around its point forecast, by a factor read from that model's own past
+errors: the empirical ``level`` quantile of its normalised errors (the log error divided by the
+log half-width of its interval on the side the error fell) over the last ``calibration_origins``
+origins whose ``h``-month outcome was already observed, pooled over the series (split conformal
+prediction with a rolling calibration window). A backtest therefore runs ``calibration_origins +
+horizon - 1`` extra origins before the scored ones, and a forecast takes its factors from the last
+backtest. ``calibration_origins=0`` keeps the models' own intervals.
 """
 
 from __future__ import annotations
@@ -45,7 +55,7 @@ from rootcauses.store import query
 Basis = Literal["cbp", "usbp"]
 LEVELS = (80, 95)
 SERIES = HEADLINE_CITIZENSHIPS
-MODEL_VERSION = "1"
+MODEL_VERSION = "2"  # 2: conformalised intervals
 POLICY_COLUMNS = tuple(POLICY_REGIMES)  # held at their origin value over the horizon
 ProgressCallback = Callable[[int, int], None]
 
@@ -58,6 +68,7 @@ class ForecastConfig:
     season: int = 12
     basis: Basis = "usbp"
     exog_lag: int = 12
+    calibration_origins: int = 12  # past origins per conformal factor; 0 = the models' intervals
     seed: int = 0  # the models are deterministic; recorded so every result says so
 
     def validate(self) -> None:
@@ -70,6 +81,16 @@ class ForecastConfig:
             )
         if self.origins <= 0:
             raise ForecastError(f"origins must be positive, got {self.origins}")
+        if self.calibration_origins < 0:
+            raise ForecastError(
+                f"calibration_origins must be 0 or more, got {self.calibration_origins}"
+            )
+
+    @property
+    def extra_origins(self) -> int:
+        """Origins run before the scored ones so that the first scored origin already has
+        ``calibration_origins`` observed errors at every horizon."""
+        return self.calibration_origins + self.horizon - 1 if self.calibration_origins else 0
         if self.window < 3 * self.season:
             raise ForecastError(f"window must be at least {3 * self.season} months")
 
@@ -154,6 +175,7 @@ BASE_MODELS: dict[str, StatsForecastModel] = {
 ENSEMBLE_MEMBERS = ("auto_ets", "auto_arima", "auto_theta", "sarimax_policy")
 MODEL_NAMES = (*BASE_MODELS, "ensemble")
 BOUNDS = ("mean", "lo80", "hi80", "lo95", "hi95")
+MODEL_BOUNDS = ("model_lo80", "model_hi80", "model_lo95", "model_hi95")  # before calibration
 
 
 def check_models(names: Sequence[str], registry: Mapping[str, Model] = BASE_MODELS) -> list[str]:
@@ -301,12 +323,20 @@ def run_task(task: Task, models: Mapping[str, Model] | None = None) -> pd.DataFr
 
 
 def origin_indices(n: int, config: ForecastConfig) -> list[int]:
-    """The last ``origins`` origins with a full horizon of actuals after them."""
-    first = n - config.horizon - config.origins + 1
+    """The last ``origins`` origins with a full horizon of actuals after them, preceded by the
+    extra origins the interval calibration needs."""
+    total = config.origins + config.extra_origins
+    first = n - config.horizon - total + 1
     if first < 3 * config.season:
+        calibration = (
+            f" plus {config.extra_origins} for the interval calibration"
+            if config.extra_origins
+            else ""
+        )
         raise ForecastError(
-            f"{n} months are too few for {config.origins} origins of {config.horizon}-month "
-            f"forecasts (need at least {3 * config.season + config.origins + config.horizon - 1})"
+            f"{n} months are too few for {config.origins} origins{calibration} of "
+            f"{config.horizon}-month forecasts "
+            f"(need at least {3 * config.season + total + config.horizon - 1})"
         )
     return list(range(first, n - config.horizon + 1))
 
@@ -332,6 +362,82 @@ def ensemble(frame: pd.DataFrame, members: Sequence[str] = ENSEMBLE_MEMBERS) -> 
     combined = combined.merge(extra, on=keys)
     combined["model"] = "ensemble"
     return combined
+
+
+# --- interval calibration -----------------------------------------------------------------
+
+
+def normalised_errors(frame: pd.DataFrame, level: int) -> np.ndarray:
+    """How far each actual fell outside the point forecast, in units of the interval's log
+    half-width on that side: ≤ 1 means the ``level``% interval covered it (NaN without actual)."""
+    mean = np.log1p(frame["mean"].to_numpy(float))
+    error = np.log1p(frame["actual"].to_numpy(float)) - mean
+    upper = np.log1p(frame[f"hi{level}"].to_numpy(float)) - mean
+    lower = mean - np.log1p(frame[f"lo{level}"].to_numpy(float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = np.where(error >= 0, error / upper, -error / lower)
+    score = np.where(error == 0, 0.0, score)  # a degenerate zero-width interval that is right
+    return np.where(np.isnan(error), np.nan, score)
+
+
+def conformal_quantile(scores: np.ndarray, level: int) -> float:
+    """The split-conformal quantile: the ⌈(n + 1)·level⌉-th smallest of n scores (NaN when
+    there are too few to reach the level, e.g. 95% from fewer than 19 scores)."""
+    scores = np.sort(scores[~np.isnan(scores)])
+    rank = int(np.ceil((scores.size + 1) * level / 100))
+    return float(scores[rank - 1]) if 0 < rank <= scores.size else float("nan")
+
+
+def rescale_bounds(frame: pd.DataFrame, factors: pd.DataFrame) -> pd.DataFrame:
+    """Bounds moved to ``factor`` times their log distance from the point forecast; rows without
+    a factor keep the model's own bounds. ``factors`` has model, h, factor80, factor95."""
+    out = frame.merge(factors, on=["model", "h"], how="left")
+    mean = np.log1p(out["mean"].to_numpy(float))
+    for level in LEVELS:
+        factor = out[f"factor{level}"].to_numpy(float)
+        known = ~np.isnan(factor)
+        for side, sign in (("lo", -1), ("hi", +1)):
+            column = f"{side}{level}"
+            distance = sign * (np.log1p(out[column].to_numpy(float)) - mean)
+            rescaled = np.clip(np.expm1(mean + sign * factor * distance), 0, None)
+            out[column] = np.where(known, rescaled, out[column].to_numpy(float))
+    return out
+
+
+def interval_factors(
+    frame: pd.DataFrame, origin: pd.Timestamp | dt.date, calibration_origins: int
+) -> pd.DataFrame:
+    """Per model and horizon, the conformal factors for forecasts made at ``origin``: from the
+    errors of the ``calibration_origins`` latest origins whose outcome at that horizon was
+    observed by ``origin`` (never later ones), pooled over series."""
+    origin = pd.Timestamp(origin)
+    rows = []
+    for (model, h), part in frame.groupby(["model", "h"]):
+        seen = part[pd.to_datetime(part["month"]) <= origin]  # the origin month is observed
+        latest = np.sort(pd.to_datetime(seen["origin"]).unique())[-calibration_origins:]
+        window = seen[pd.to_datetime(seen["origin"]).isin(latest)]
+        row = {"model": model, "h": h, "calibration_rows": len(window)}
+        for level in LEVELS:
+            row[f"factor{level}"] = conformal_quantile(normalised_errors(window, level), level)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["model", "h", "calibration_rows", "factor80", "factor95"])
+
+
+def conformalise(frame: pd.DataFrame, config: ForecastConfig) -> pd.DataFrame:
+    """The scored origins of a backtest (the last ``config.origins``) with each row's bounds
+    rescaled by factors from the errors observed before its origin; the calibration-only
+    origins are dropped. The models' own factor-free bounds stay in ``model_lo80`` etc."""
+    origins = np.sort(frame["origin"].unique())
+    scored = frame[frame["origin"].isin(origins[-config.origins :])].copy()
+    for column in ("lo80", "hi80", "lo95", "hi95"):
+        scored[f"model_{column}"] = scored[column]
+    if not config.calibration_origins:
+        return scored.assign(factor80=np.nan, factor95=np.nan)
+    parts = []
+    for origin, part in scored.groupby("origin"):
+        factors = interval_factors(frame, origin, config.calibration_origins)
+        parts.append(rescale_bounds(part, factors.drop(columns="calibration_rows")))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _aligned_exog(
@@ -390,7 +496,21 @@ def backtest(
     frame["origin"] = months[frame["origin_index"].to_numpy()]
     frame["month"] = months[frame["target_index"].to_numpy()]
     frame["note"] = frame["note"].fillna("")
-    columns = ["series", "model", "origin", "month", "h", "actual", *BOUNDS, "scale", "note"]
+    frame = conformalise(frame, config)
+    columns = [
+        "series",
+        "model",
+        "origin",
+        "month",
+        "h",
+        "actual",
+        *BOUNDS,
+        "scale",
+        "note",
+        "factor80",
+        "factor95",
+        *MODEL_BOUNDS,
+    ]
     return frame[columns].sort_values(["series", "model", "origin", "h"]).reset_index(drop=True)
 
 
@@ -407,6 +527,10 @@ def score(frame: pd.DataFrame) -> pd.DataFrame:
         out[f"width{level}"] = metrics.relative_width(
             out["actual"], out[f"lo{level}"], out[f"hi{level}"]
         )
+        if f"model_lo{level}" in out.columns:  # the model's own interval, before calibration
+            out[f"model_cov{level}"] = metrics.covered(
+                out["actual"], out[f"model_lo{level}"], out[f"model_hi{level}"]
+            )
     return out
 
 
@@ -421,6 +545,11 @@ def leaderboard(frame: pd.DataFrame) -> pd.DataFrame:
         cov95=("cov95", "mean"),
         width80=("width80", "median"),
         origins=("mase", "size"),
+        **{
+            f"model_cov{level}": (f"model_cov{level}", "mean")
+            for level in LEVELS
+            if f"model_cov{level}" in scored.columns
+        },
     )
     naive = board[board["model"] == "seasonal_naive"][["series", "h", "mase"]]
     board = board.merge(naive.rename(columns={"mase": "naive_mase"}), on=["series", "h"])
@@ -482,9 +611,11 @@ def forecast(
     best: Mapping[str, str],
     models: Sequence[str] = MODEL_NAMES,
     config: ForecastConfig = ForecastConfig(),
+    factors: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Fit every model on all of ``wide`` and forecast ``horizon`` months: one row per series,
-    month and model (plus ``best``, the leaderboard's pick for the series)."""
+    month and model (plus ``best``, the leaderboard's pick for the series). ``factors`` (model,
+    h, factor80, factor95; see :func:`interval_factors`) rescale the intervals."""
     config.validate()
     check_no_gaps(wide)
     names = check_models(models)
@@ -514,6 +645,8 @@ def forecast(
         combined = _mean_in_logs(members, ["series", "month", "h"])
         combined["model"] = "ensemble"
         frame = pd.concat([frame, combined], ignore_index=True)
+    if factors is not None and not factors.empty:
+        frame = rescale_bounds(frame, factors[["model", "h", "factor80", "factor95"]])
     chosen = []
     for series, name in best.items():
         rows = frame[(frame["series"] == series) & (frame["model"] == name)].copy()

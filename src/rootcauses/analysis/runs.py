@@ -6,6 +6,7 @@ The CLI and the API call these; the numerical work lives in :mod:`forecast` and 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -83,21 +84,17 @@ def run_forecast(
         exog = fc.exogenous(con, wide.index, config.exog_lag)
         build = current_build(con)
         previous = read_results(con, "backtests")
-    usable = (
-        not previous.empty
-        and previous["build_id"].iloc[0] == build
-        and previous["basis"].iloc[0] == config.basis
-        and pd.to_datetime(previous["month"]).max() <= wide.index.max()
-        and set(fc.check_models(models)) <= set(previous["model"])
-    )
-    if usable:
-        board = fc.leaderboard(previous)
-    else:
-        _, board = run_backtest(
+    if not _backtest_fits(previous, build, config, models, wide.index.max()):
+        run_id, _ = run_backtest(
             settings, config, models=models, until=until, workers=workers, progress=progress
         )
-    best = fc.select_best(board)
-    frame = fc.forecast(wide, exog=exog, best=best, models=models, config=config)
+        with query.connect(settings) as con:
+            previous = read_results(con, "backtests", run_id)
+    best = fc.select_best(fc.leaderboard(previous))
+    factors = None
+    if config.calibration_origins:
+        factors = fc.interval_factors(previous, wide.index.max(), config.calibration_origins)
+    frame = fc.forecast(wide, exog=exog, best=best, models=models, config=config, factors=factors)
     stored = frame.assign(
         build_id=build,
         basis=config.basis,
@@ -112,6 +109,29 @@ def run_forecast(
         columns = ["series", "month", "model", "mean", "lo80", "hi80", "lo95", "hi95"]
         frame[columns].to_csv(output, index=False, float_format="%.1f")
     return frame
+
+
+def _backtest_fits(
+    previous: pd.DataFrame,
+    build: str,
+    config: fc.ForecastConfig,
+    models: Sequence[str],
+    last_month: pd.Timestamp,
+) -> bool:
+    """Whether a stored backtest can pick the best models and calibrate the intervals of this
+    forecast: same data build and basis, no month after the data, every model, and the same
+    interval calibration over at least this horizon."""
+    if previous.empty or "factor80" not in previous.columns:
+        return False
+    params = json.loads(previous["params"].iloc[0])
+    return (
+        previous["build_id"].iloc[0] == build
+        and previous["basis"].iloc[0] == config.basis
+        and pd.to_datetime(previous["month"]).max() <= last_month
+        and set(fc.check_models(models)) <= set(previous["model"])
+        and params.get("calibration_origins") == config.calibration_origins
+        and int(previous["h"].max()) >= config.horizon
+    )
 
 
 def run_drivers(settings: Settings, *, basis: fc.Basis = "usbp") -> tuple[pd.DataFrame, str]:

@@ -55,6 +55,7 @@ def write_results(
             con.register("incoming", rows)
             con.execute("BEGIN TRANSACTION")
             con.execute(f'CREATE TABLE IF NOT EXISTS "{table}" AS SELECT * FROM incoming LIMIT 0')
+            _add_new_columns(con, table)
             con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM incoming')
             con.execute("COMMIT")
             return
@@ -64,6 +65,15 @@ def write_results(
         finally:
             con.close()
     raise BuildError(f"the store at {settings.store_path} stayed locked: {last}")
+
+
+def _add_new_columns(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Columns a newer model version writes are added to an older table (earlier runs read
+    NULL there), so results kept across versions stay in one table."""
+    have = {row[0] for row in con.execute(f'DESCRIBE "{table}"').fetchall()}
+    for name, kind, *_ in con.execute("DESCRIBE incoming").fetchall():
+        if name not in have:
+            con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {kind}')
 
 
 def read_results(
