@@ -243,10 +243,23 @@ ModelsOption = Annotated[
 ]
 
 
-def _config(horizon: int, basis: Basis, origins: int = 24):
+CalibrationOption = Annotated[
+    int,
+    typer.Option(
+        help="Past origins whose errors calibrate each interval (0: the models' own intervals)."
+    ),
+]
+
+
+def _config(horizon: int, basis: Basis, origins: int = 24, calibration_origins: int = 12):
     from rootcauses.analysis.forecast import ForecastConfig
 
-    return ForecastConfig(horizon=horizon, origins=origins, basis=basis.value)
+    return ForecastConfig(
+        horizon=horizon,
+        origins=origins,
+        basis=basis.value,
+        calibration_origins=calibration_origins,
+    )
 
 
 @forecast_app.command("backtest")
@@ -257,13 +270,14 @@ def forecast_backtest(
     basis: BasisOption = Basis.usbp,
     model: ModelsOption = None,
     workers: Annotated[int, typer.Option(help="Processes to use.")] = 2,
+    calibration_origins: CalibrationOption = 12,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Rolling-origin backtest of every model; prints and stores the leaderboard."""
     from rootcauses.analysis import forecast as fc
     from rootcauses.analysis.runs import run_backtest
 
-    config = _config(horizon, basis, origins)
+    config = _config(horizon, basis, origins, calibration_origins)
     with _progress_bar("backtest") as bar:
         task = bar.add_task("backtest", total=None)
         run_id, board = run_backtest(
@@ -286,7 +300,8 @@ def _print_leaderboard(board, fmt: OutputFormat, label: str) -> None:
         index=["series", "model"], columns="h", values="relative_mase"
     )
     wide.columns = [f"h={h}" for h in wide.columns]
-    cover = board.groupby(["series", "model"])[["cov80", "cov95"]].mean()
+    coverage = [c for c in ("cov80", "cov95", "model_cov80") if c in board.columns]
+    cover = board.groupby(["series", "model"])[coverage].mean()
     table = wide.join(cover).reset_index()
     for column in table.columns[2:]:
         table[column] = table[column].map(lambda v: f"{v:.2f}")
@@ -294,7 +309,7 @@ def _print_leaderboard(board, fmt: OutputFormat, label: str) -> None:
         table,
         fmt,
         title=f"Leaderboard ({label}): MASE relative to seasonal naive "
-        "(< 1 beats it), mean interval coverage",
+        "(< 1 beats it), mean interval coverage (model_cov80: before calibration)",
     )
     best = fc.select_best(board)
     console.print("best per series: " + ", ".join(f"{s} {m}" for s, m in best.items()))
@@ -338,6 +353,7 @@ def forecast_run(
     basis: BasisOption = Basis.usbp,
     model: ModelsOption = None,
     workers: Annotated[int, typer.Option(help="Processes for the backtest, if one is needed.")] = 2,
+    calibration_origins: CalibrationOption = 12,
 ) -> None:
     """Forecast the next HORIZON months for GTM, HND, SLV, MEX and OTHER with every model and
     the leaderboard's best (running the backtest first when the store has none for this data)."""
@@ -349,7 +365,7 @@ def forecast_run(
 
         if not re.fullmatch(r"\d{4}-\d{2}", until):
             raise fc.ForecastError(f"--until must be YYYY-MM, got {until!r}")
-    config = _config(horizon, basis)
+    config = _config(horizon, basis, calibration_origins=calibration_origins)
     with _progress_bar("backtest for the leaderboard") as bar:
         task = bar.add_task("backtest", total=None)
         frame = run_forecast(
@@ -392,3 +408,43 @@ app.add_typer(sim_app, name="sim")
 
 def main() -> None:  # pragma: no cover - console entry
     app()
+
+
+@app.command("report")
+@handle_errors
+def report(
+    country: Annotated[str, typer.Option(help="GTM, HND, SLV, or NT for all three.")],
+    start: Annotated[str, typer.Option(help="First month of the period (YYYY-MM).")],
+    end: Annotated[str, typer.Option(help="Last month of the period (YYYY-MM).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")],
+    pdf: Annotated[Path | None, typer.Option(help="Also write the brief as PDF here.")] = None,
+    basis: BasisOption = Basis.usbp,
+) -> None:
+    """Write a self-contained HTML brief (and optionally a PDF) on a country and period: headline
+    figures, encounters with policy events, drivers, models, forecast, commitments, sources."""
+    from rootcauses.report import build_report, render_html, render_pdf
+    from rootcauses.report.errors import ReportError
+
+    with err.status("building the brief") as status:
+        brief = build_report(
+            get_settings(),
+            country,
+            start,
+            end,
+            basis=basis.value,
+            progress=lambda message: status.update(message),
+        )
+        html = render_html(brief)
+        document = None
+        if pdf:
+            status.update("rendering the PDF")
+            document = render_pdf(html)
+    try:
+        output.write_text(html, encoding="utf-8")
+        if pdf and document is not None:
+            pdf.write_bytes(document)
+    except OSError as exc:
+        raise ReportError(f"cannot write {exc.filename}: {exc.strerror}") from exc
+    console.print(f"wrote {output}" + (f" and {pdf}" if pdf else ""))
+    for section, command in brief.missing.items():
+        err.print(f"[yellow]{section.replace('_', ' ')}: not in the store; run `{command}`[/]")

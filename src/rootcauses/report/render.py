@@ -1,0 +1,215 @@
+"""Turn a :class:`~rootcauses.report.build.Report` into one self-contained HTML file (inline
+CSS, inline SVG charts, no scripts, no external files) and that HTML into a PDF."""
+
+from __future__ import annotations
+
+import math
+from importlib.resources import files
+
+import jinja2
+import pandas as pd
+from markupsafe import Markup
+
+from rootcauses import __version__
+from rootcauses.countries import country_name
+from rootcauses.report import svg
+from rootcauses.report.build import Report, theory_summary
+from rootcauses.report.errors import ReportError
+from rootcauses.store.query import BASIS_SOURCE
+
+BASIS_LABEL = {"usbp": "U.S. Border Patrol (OHSS)", "cbp": "all CBP (Border Patrol + OFO)"}
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(files("rootcauses.report") / "templates")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(number=number, percent=percent, signed_percent=signed_percent, fixed=fixed)
+    return env
+
+
+def number(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:,.0f}"
+
+
+def fixed(value: object, digits: int = 2) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None or math.isnan(value) else f"{100 * value:.{digits}f}%"
+
+
+def signed_percent(value: float | None) -> str:
+    return "—" if value is None or math.isnan(value) else f"{100 * value:+.1f}%"
+
+
+def _color(i: int) -> str:
+    return svg.PALETTE[i % len(svg.PALETTE)]
+
+
+def encounters_chart(report: Report) -> str:
+    frame = report.monthly.sort_index()
+    x = [svg.decimal_year(m) for m in frame.index]
+    lines = [
+        svg.Line(country_name(c), x, list(frame[c].astype(float)), _color(i))
+        for i, c in enumerate(report.codes)
+    ]
+    markers = [
+        svg.Marker(svg.decimal_year(pd.Timestamp(e.date).date().replace(day=1)), str(e.number))
+        for e in report.events.itertuples()
+    ]
+    end = svg.decimal_year(report.end) + 1 / 12
+    return svg.line_chart(
+        svg.Chart(
+            title=f"Southwest-border encounters per month, citizens of {report.label}",
+            lines=lines,
+            markers=markers,
+            spans=[svg.Span(svg.decimal_year(report.start), end, "the period of this brief")],
+            width=680,
+            height=260,
+            css_class="chart encounters",
+        )
+    )
+
+
+def driver_chart(panel, codes) -> str:
+    frame = panel.values
+    x = [float(y) for y in frame.index]
+    lines = [
+        svg.Line(country_name(c), x, list(frame[c]), _color(codes.index(c)))
+        for c in codes
+        if c in frame.columns
+    ]
+    return svg.line_chart(
+        svg.Chart(
+            title=panel.label,
+            lines=lines,
+            y_zero=bool(frame.min().min() >= 0) if not frame.empty else True,
+            width=330,
+            height=170,
+            legend=len(lines) > 1,
+            css_class="chart driver",
+        )
+    )
+
+
+def fan_chart(report: Report, series: str) -> str:
+    fc = report.forecast
+    assert fc is not None
+    fan = fc.fan[fc.fan["series"] == series]
+    hist = fc.history[fc.history["series"] == series].sort_values("month")
+    fx = [svg.decimal_year(m) for m in fan["month"]]
+    hx = [svg.decimal_year(m) for m in hist["month"]]
+    color = _color(report.codes.index(series)) if series in report.codes else _color(0)
+    return svg.line_chart(
+        svg.Chart(
+            title=f"{country_name(series)}: forecast ({fc.chosen.get(series, '?')}), "
+            "80% and 95% intervals",
+            lines=[
+                svg.Line("observed", hx, list(hist["count"].astype(float)), svg.GREY),
+                svg.Line("forecast", fx, list(fan["mean"]), color, dashed=True),
+            ],
+            bands=[
+                svg.Band(fx, list(fan["lo95"]), list(fan["hi95"]), color, 0.15),
+                svg.Band(fx, list(fan["lo80"]), list(fan["hi80"]), color, 0.3),
+            ],
+            width=680 if len(report.codes) == 1 else 330,
+            height=220,
+            css_class="chart fan",
+        )
+    )
+
+
+def scenario_chart(report: Report, citizenship: str, metric: str) -> str:
+    assert report.scenarios is not None
+    part = report.scenarios.monthly
+    part = part[(part["citizenship"] == citizenship) & (part["metric"] == metric)]
+    x = [svg.decimal_year(m) for m in part["month"]]
+    color = _color(report.codes.index(citizenship))
+    bands = []
+    if part["lo"].notna().any():
+        bands = [svg.Band(x, list(part["lo"]), list(part["hi"]), color, 0.25)]
+    return svg.line_chart(
+        svg.Chart(
+            title=f"{country_name(citizenship)}: {metric.replace('_', ' ')}",
+            lines=[svg.Line(metric, x, list(part["value"]), color)],
+            bands=bands,
+            y_zero=bool(part["value"].min() >= 0),
+            width=330,
+            height=170,
+            legend=False,
+            css_class="chart scenario",
+        )
+    )
+
+
+def render_html(report: Report) -> str:
+    """The brief as one HTML document: inline CSS and SVG, links only to the sources."""
+    charts = {
+        "encounters": Markup(encounters_chart(report)),
+        "drivers": [Markup(driver_chart(p, list(report.codes))) for p in report.drivers],
+        "fans": [],
+        "scenarios": [],
+    }
+    if report.forecast is not None:
+        charts["fans"] = [
+            Markup(fan_chart(report, s)) for s in report.codes if s in report.forecast.chosen
+        ]
+    if report.scenarios is not None:
+        pairs = report.scenarios.monthly[["citizenship", "metric"]].drop_duplicates()
+        charts["scenarios"] = [
+            Markup(scenario_chart(report, r.citizenship, r.metric))
+            for r in pairs.itertuples()
+            if r.metric in ("encounters_difference", "encounters", "arrivals")
+        ][:6]
+    template = _environment().get_template("brief.html")
+    return template.render(
+        r=report,
+        charts=charts,
+        names={c: country_name(c) for c in report.codes},
+        basis_source=BASIS_SOURCE[report.basis],
+        basis_sources=BASIS_SOURCE,
+        theory_summary=theory_summary,
+        basis_label=BASIS_LABEL[report.basis],
+        version=__version__,
+        today=report.generated_at.strftime("%Y-%m-%d"),
+        period=f"{report.start:%b %Y} – {report.end:%b %Y}",
+        previous=f"{report.headline.previous_start:%b %Y} – {report.headline.previous_end:%b %Y}",
+        date=lambda v: pd.Timestamp(v).strftime("%Y-%m-%d") if pd.notna(v) else "",
+        month=lambda v: pd.Timestamp(v).strftime("%b %Y") if pd.notna(v) else "",
+    )
+
+
+def render_pdf(html: str) -> bytes:
+    """The brief as PDF (WeasyPrint); the HTML has no external resources to fetch."""
+    try:
+        from weasyprint import HTML
+    except ImportError as exc:  # pragma: no cover - weasyprint is a dependency
+        raise ReportError(f"WeasyPrint is not installed: {exc}") from exc
+    try:
+        return HTML(string=html, url_fetcher=_no_fetch).write_pdf()
+    except ReportError:
+        raise
+    except Exception as exc:  # WeasyPrint raises many types (cairo, fonts, layout)
+        raise ReportError(f"could not render the PDF: {exc}") from exc
+
+
+def _no_fetch(url: str, *args, **kwargs):
+    """Refuse every fetch: a brief is self-contained, so a fetch is a bug, not a feature."""
+    raise ReportError(f"the brief tried to load {url}; it must be self-contained")
+
+
+def default_name(report: Report, suffix: str = "html") -> str:
+    return f"brief-{report.country}-{report.start:%Y-%m}-{report.end:%Y-%m}.{suffix}"
+
+
+__all__ = ["default_name", "render_html", "render_pdf"]
