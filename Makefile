@@ -21,6 +21,8 @@ build: install
 	@if [ -d "$(ROOTCAUSES_DATA)" ]; then \
 	  echo "building the store from the snapshot in $(ROOTCAUSES_DATA)"; \
 	  $(BIN)/rootcauses data build; \
+	  $(BIN)/rootcauses tracker import --on-existing skip > /dev/null; \
+	  $(BIN)/rootcauses tracker export --to-store; \
 	else \
 	  echo "no snapshot at $(ROOTCAUSES_DATA): downloading the official files (internet needed)"; \
 	  $(BIN)/rootcauses data pull; \

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Annotated, Any, Literal
 
+import pandas as pd
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from rootcauses.api.deps import frame_response
 from rootcauses.errors import (
     RootCausesError,
     TrackerAuthError,
@@ -152,10 +154,85 @@ def _today(as_of: dt.date | None) -> dt.date:
     return as_of or dt.date.today()
 
 
+# --------------------------------------------------------------------------- flat rows
+
+CSV_COLUMNS = (
+    "id",
+    "actor",
+    "actor_type",
+    "country",
+    "pillar_ids",
+    "commitment",
+    "metric",
+    "status",
+    "status_reason",
+    "has_metric",
+    "has_deadline",
+    "announced_date",
+    "deadline_text",
+    "deadline",
+    "amount_usd",
+    "reported_usd",
+    "progress_reports",
+    "last_progress_date",
+    "last_progress_value",
+    "last_progress_unit",
+    "source_urls",
+    "as_of",
+)
+
+
+SEARCH_FIELDS = ("id", "actor", "commitment", "metric")
+
+
+def matches_text(q: str, fields: Iterable[str | None]) -> bool:
+    """Every word of ``q`` appears (in any case) in one of ``fields``: the text search of the
+    API and of the dashboard, over a commitment's :data:`SEARCH_FIELDS`."""
+    haystack = " ".join(f for f in fields if f).casefold()
+    return all(word in haystack for word in q.casefold().split())
+
+
+def commitment_row(e: service.Evaluated) -> dict[str, Any]:
+    """A judged commitment as one flat row: the CSV download and the dashboard's table."""
+    c, j = e.commitment, e.judgement
+    content = service.commitment_content(c)
+    reports = service.live_progress(c)
+    dated = [p for p in reports if p.report_date is not None]
+    last = service.progress_public(dated[-1]) if dated else None
+    return {
+        "id": c.id,
+        "actor": c.actor,
+        "actor_type": c.actor_type,
+        "country": c.country,
+        "pillar_ids": ";".join(content["pillar_ids"]),
+        "commitment": c.commitment,
+        "metric": c.metric,
+        "status": j.status.value,
+        "status_reason": j.reason,
+        "has_metric": j.has_metric,
+        "has_deadline": j.has_deadline,
+        "announced_date": content["announced_date"],
+        "deadline_text": c.deadline_text,
+        "deadline": content["deadline"],
+        "amount_usd": c.amount_usd,
+        "reported_usd": e.reported_usd,
+        "progress_reports": len(reports),
+        "last_progress_date": last.date if last else None,
+        "last_progress_value": last.value if last else None,
+        "last_progress_unit": last.unit if last else None,
+        "source_urls": " ".join(content["source_urls"]),
+        "as_of": e.as_of.isoformat(),
+    }
+
+
 # --------------------------------------------------------------------------- reading
 
 
-@router.get("/commitments", response_model=Page[CommitmentPublic])
+@router.get(
+    "/commitments",
+    response_model=Page[CommitmentPublic],
+    responses={200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv"}},
+)
 def list_commitments(
     tracker: TrackerDep,
     _: Reader,
@@ -165,11 +242,21 @@ def list_commitments(
     ] = None,
     actor_type: ActorType | None = None,
     country: Annotated[str | None, Query(description="ISO code or 'regional'")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200, description="words that must all appear in id, actor, promise or metric"
+        ),
+    ] = None,
     as_of: AsOf = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> Page[CommitmentPublic]:
-    """Commitments with their computed status; ``count`` is the number of matches."""
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Any:
+    """Commitments with their computed status; ``count`` is the number of matches.
+
+    ``format=csv`` gives the same page as flat rows (:data:`CSV_COLUMNS`) with a header row and
+    the number of matches in the ``X-Total-Count`` header."""
     with tracker.session() as session:
         evaluated = service.evaluate_all(
             session,
@@ -180,7 +267,19 @@ def list_commitments(
             actor_type=actor_type,
             country=country,
         )
-        page = [service.to_public(e) for e in evaluated[offset : offset + limit]]
+        if q:
+            evaluated = [
+                e
+                for e in evaluated
+                if matches_text(q, (getattr(e.commitment, f) for f in SEARCH_FIELDS))
+            ]
+        chosen = evaluated[offset : offset + limit]
+        if format == "csv":
+            frame = pd.DataFrame([commitment_row(e) for e in chosen], columns=list(CSV_COLUMNS))
+            response = frame_response(frame, "csv", "commitments")
+            response.headers["X-Total-Count"] = str(len(evaluated))
+            return response
+        page = [service.to_public(e) for e in chosen]
     return Page[CommitmentPublic](data=page, count=len(evaluated))
 
 

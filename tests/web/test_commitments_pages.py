@@ -1,0 +1,354 @@
+"""The Commitments pages (status board, timeline data, one page per commitment) on a tracker
+seeded from the snapshot's strategy files; every figure is checked against the tracker's API."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from rootcauses.api.tracker import CSV_COLUMNS
+from rootcauses.config import Settings
+from rootcauses.errors import TrackerInputError
+from rootcauses.tracker import files, service
+from rootcauses.tracker.auth import Actor
+from rootcauses.tracker.db import open_tracker
+from rootcauses.tracker.schemas import CommitmentUpdate, PillarPublic
+from rootcauses.tracker.status import Milestone, Reading, Status
+from rootcauses.tracker.status import Target as TargetSpec
+from rootcauses.web import commitments as pages
+from rootcauses.web.app import create_app
+
+AS_OF = "2026-11-23"
+SEED_ACTOR = Actor(name="seed-import", role="admin")
+OKABE_ITO = {"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"}
+
+
+def seed_tracker(settings: Settings, snapshot: Path) -> None:
+    """Import the snapshot's strategy files into the tracker under ``settings.home``."""
+    tracker = open_tracker(settings)
+    try:
+        batch = files.read_batch([snapshot / "strategy"])
+        with tracker.session(write=True) as session:
+            service.import_batch(session, batch, SEED_ACTOR, on_existing="skip")
+    finally:
+        tracker.dispose()  # checkpoints SQLite's WAL into the file
+
+
+@pytest.fixture(scope="module")
+def seeded_home(snapshot: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    settings = Settings(home=tmp_path_factory.mktemp("commitments-home"), data=snapshot)
+    seed_tracker(settings, snapshot)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def client(seeded_home: Settings) -> Iterator[TestClient]:
+    """One app for the module (read-only tests): the tracker is opened once, on first use."""
+    with TestClient(create_app(seeded_home)) as test_client:
+        yield test_client
+
+
+def api(client: TestClient, query: str = "") -> list[dict]:
+    body = client.get(f"/api/tracker/commitments?as_of={AS_OF}&limit=500&{query}").json()
+    assert body["count"] == len(body["data"])
+    return body["data"]
+
+
+def row_ids(html: str) -> list[str]:
+    return re.findall(r'<tr data-status="[a-z_]+" data-id="([^"]+)"', html)
+
+
+def tile_counts(html: str) -> dict[str, int]:
+    found = re.findall(
+        r'data-status="([a-z_]+)"><span class="tile-count">(\d+)</span>', html, re.DOTALL
+    )
+    return {status: int(count) for status, count in found}
+
+
+def embedded(html: str, element: str) -> dict:
+    match = re.search(rf'<script[^>]* type="application/json" id="{element}">(.*?)</script>', html)
+    assert match, f"no #{element} in the page"
+    return json.loads(match.group(1))
+
+
+# --------------------------------------------------------------------------- the board
+
+
+def test_board_shows_every_commitment_with_tiles_and_the_headline(client: TestClient) -> None:
+    page = client.get(f"/commitments?as_of={AS_OF}")
+    assert page.status_code == 200
+    assert re.search(r"<title>[^<]+ — rootcauses</title>", page.text)
+    everything = api(client)
+    assert sorted(row_ids(page.text)) == sorted(c["id"] for c in everything)
+    tiles = tile_counts(page.text)
+    assert list(tiles) == [s.value for s in pages.STATUS_LABELS]  # every status, zero included
+    for status in Status:
+        assert tiles[status.value] == sum(c["status"] == status.value for c in everything)
+    total = client.get(f"/api/tracker/rollups?as_of={AS_OF}").json()["total"]
+    either = total["commitments"] - total["with_metric_and_deadline"]
+    assert either > 0
+    assert f"{either} of {total['commitments']} commitments have no measurable target" in page.text
+    assert f"{total['without_metric']} without a metric" in page.text
+    assert 'href="/sources#strategy_commitments"' in page.text
+
+
+def test_board_colours_are_okabe_ito_and_every_control_is_labelled(client: TestClient) -> None:
+    assert set(pages.STATUS_COLOURS.values()) <= OKABE_ITO
+    assert len(set(pages.STATUS_COLOURS.values())) == len(Status)
+    assert len(set(pages.STATUS_SYMBOLS.values())) == len(Status)
+    page = client.get("/commitments").text
+    for control in re.findall(r"<(?:select|input)[^>]*>", page):
+        if 'type="hidden"' in control:
+            continue
+        control_id = re.search(r'id="([^"]+)"', control).group(1)
+        assert f'<label for="{control_id}">' in page, control
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "status=missed",
+        "status=no_metric",
+        "pillar=P5",
+        "actor_type=partner_gov&pillar=M5",
+        "country=SLV",
+        "country=GTM&actor_type=private",
+    ],
+)
+def test_filters_in_the_query_string_match_the_api(client: TestClient, query: str) -> None:
+    page = client.get(f"/commitments?{query}&as_of={AS_OF}")
+    assert page.status_code == 200
+    expected = sorted(c["id"] for c in api(client, query))
+    assert sorted(row_ids(page.text)) == expected
+    assert f"Showing {len(expected)} of" in page.text
+    for key, value in (part.split("=") for part in query.split("&")):
+        assert re.search(rf'<select id="{key}".*?value="{value}" selected', page.text, re.DOTALL)
+
+
+def test_the_text_search_needs_every_word(client: TestClient) -> None:
+    ids = row_ids(client.get("/commitments?q=MICROSOFT").text)
+    assert ids and all(
+        "microsoft" in " ".join(filter(None, (c["actor"], c["commitment"], c["metric"]))).lower()
+        for c in api(client)
+        if c["id"] in ids
+    )
+    narrower = row_ids(client.get("/commitments?q=microsoft+guatemala").text)
+    assert set(narrower) < set(ids)
+    assert row_ids(client.get("/commitments?q=zzzz-nothing").text) == []
+
+
+def test_tiles_count_within_the_other_filters_and_link_to_a_status(client: TestClient) -> None:
+    page = client.get(f"/commitments?actor_type=private&as_of={AS_OF}").text
+    tiles = tile_counts(page)
+    assert sum(tiles.values()) == len(row_ids(page)) == len(api(client, "actor_type=private"))
+    assert f'href="/commitments?status=missed&amp;actor_type=private&amp;as_of={AS_OF}"' in page
+    selected = client.get(f"/commitments?status=missed&actor_type=private&as_of={AS_OF}").text
+    assert tile_counts(selected) == tiles  # the tiles ignore the status filter itself
+    assert 'class="tile selected"' in selected
+
+
+def test_the_csv_link_downloads_the_rows_of_the_table(client: TestClient) -> None:
+    page = client.get(f"/commitments?status=no_deadline&country=GTM&as_of={AS_OF}").text
+    link = re.search(r'<a id="csv" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert link.startswith("/api/tracker/commitments?") and "format=csv" in link
+    download = client.get(link)
+    assert download.status_code == 200 and download.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(download.text)))
+    assert [r["id"] for r in rows] == row_ids(page)
+    assert {r["status"] for r in rows} == {"no_deadline"}
+    assert download.headers["x-total-count"] == str(len(rows))
+    assert list(rows[0]) == list(CSV_COLUMNS)
+
+
+def test_the_timeline_holds_the_dated_commitments_and_lists_the_rest(client: TestClient) -> None:
+    page = client.get(f"/commitments?as_of={AS_OF}").text
+    data = embedded(page, "timeline-data")
+    everything = api(client)
+    dated = {c["id"]: c for c in everything if c["deadline"]}
+    assert {p["id"] for p in data["points"]} == set(dated)
+    assert [p["deadline"] for p in data["points"]] == sorted(p["deadline"] for p in data["points"])
+    assert all(p["status"] == dated[p["id"]]["status"] for p in data["points"])
+    assert data["today"] == AS_OF
+    assert f"Without a deadline ({len(everything) - len(dated)})" in page
+    assert '<div id="timeline" class="chart"' in page
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("status=fine", "status"),
+        ("pillar=P99", "pillar"),
+        ("actor_type=pirate", "actor_type"),
+        ("country=Atlantis", "country"),
+        ("as_of=2026-13-01", "as_of"),
+    ],
+)
+def test_bad_filters_are_422_naming_the_parameter(
+    client: TestClient, query: str, parameter: str
+) -> None:
+    page = client.get(f"/commitments?{query}")
+    assert page.status_code == 422
+    assert 'role="alert"' in page.text and f"query parameter {parameter}" in page.text
+
+
+# --------------------------------------------------------------------------- one commitment
+
+
+def test_a_commitment_page_shows_targets_progress_evidence_and_history(
+    client: TestClient,
+) -> None:
+    page = client.get(f"/commitments/C103?as_of={AS_OF}")
+    assert page.status_code == 200
+    detail = client.get(f"/api/tracker/commitments/C103?as_of={AS_OF}").json()
+    assert detail["status_reason"] in page.text.replace("&#39;", "'")
+    evidence = re.findall(
+        r'<a class="evidence" href="([^"]+)" rel="([^"]+)" target="_blank"', page.text
+    )
+    assert sorted(href for href, _ in evidence) == sorted(
+        p["evidence_url"] for p in detail["progress"]
+    )
+    assert all({"noopener", "external"} <= set(rel.split()) for _, rel in evidence)
+    history = re.search(r'<table id="history">.*?</table>', page.text, re.DOTALL).group(0)
+    assert history.count("<tr><td>") == len(detail["history"]) > 1
+    charts = embedded(page.text, "progress-data")["charts"]
+    assert len(charts) == 1
+    target = detail["targets"][0]
+    assert charts[0]["target"] == target["value"]
+    assert charts[0]["path"][-1] == {"date": detail["deadline"], "value": target["value"]}
+    assert target["latest_value"] in [r["value"] for r in charts[0]["readings"]]
+    assert 'id="progress-1"' in page.text
+
+
+def test_no_chart_without_numeric_progress(client: TestClient) -> None:
+    detail = client.get("/api/tracker/commitments/C006").json()
+    assert detail["progress"] == [] or all(p["value"] is None for p in detail["progress"])
+    page = client.get("/commitments/C006").text
+    assert embedded(page, "progress-data")["charts"] == []
+    assert "No measurable target was published" in page
+
+
+def test_an_edit_shows_in_the_history_with_before_and_after(
+    seeded_home: Settings, tmp_path: Path
+) -> None:
+    home = tmp_path / "edited"
+    home.mkdir()
+    shutil.copy(seeded_home.home / "tracker.sqlite", home / "tracker.sqlite")
+    settings = Settings(home=home, data=seeded_home.data)
+    tracker = open_tracker(settings)
+    with tracker.session(write=True) as session:
+        service.update_commitment(
+            session, "C106", CommitmentUpdate(version=1, amount_usd=1234.0), Actor("ana", "editor")
+        )
+    tracker.dispose()
+    page = TestClient(create_app(settings)).get("/commitments/C106").text
+    history = re.search(r'<table id="history">.*?</table>', page, re.DOTALL).group(0)
+    assert "ana" in history and "1 field(s) changed" in history
+    assert "<code>amount_usd</code>: — → 1234.0" in history
+
+
+def test_an_unknown_commitment_is_the_404_page_with_a_way_back(client: TestClient) -> None:
+    page = client.get("/commitments/C999")
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "C999" in page.text and 'href="/commitments"' in page.text
+
+
+# --------------------------------------------------------------------------- no tracker data
+
+
+def test_an_empty_tracker_says_how_to_fill_it(tmp_path: Path) -> None:
+    client = TestClient(create_app(Settings(home=tmp_path / "empty")))
+    page = client.get("/commitments")
+    assert page.status_code == 200
+    assert "The commitment tracker is empty" in page.text
+    assert "<code>rootcauses tracker import</code>" in page.text
+    assert client.get("/commitments/C001").status_code == 404
+
+
+# --------------------------------------------------------------------------- pure parts
+
+
+def _pillar(pid: str, parent: str | None = None) -> PillarPublic:
+    return PillarPublic(
+        id=pid,
+        framework="f",
+        pillar="p",
+        parent_id=parent,
+        strategy_id="s",
+        level="line_of_effort" if parent else "pillar",
+    )
+
+
+def test_filters_parse_check_and_make_permalinks() -> None:
+    filters = pages.parse_filters(
+        {"status": "at_risk", "pillar": "P1", "country": "Honduras", "q": "  coffee   farms "},
+        ["P1", "P2"],
+    )
+    assert filters == pages.Filters(Status.at_risk, "P1", None, "HND", "coffee farms", None)
+    assert filters.query() == "status=at_risk&pillar=P1&country=HND&q=coffee+farms"
+    assert filters.query(status=None) == "pillar=P1&country=HND&q=coffee+farms"
+    assert pages.parse_filters({}, []) == pages.Filters()
+    assert pages.Filters().api_query() == "limit=500"
+    with pytest.raises(TrackerInputError, match="pillar: is 'P3'; expected one of P1, P2"):
+        pages.parse_filters({"pillar": "P3"}, ["P1", "P2"])
+    with pytest.raises(TrackerInputError, match="q: is longer than 200"):
+        pages.parse_filters({"q": "x" * 201}, [])
+
+
+def test_a_pillar_filter_includes_its_lines_of_effort() -> None:
+    scopes = pages.pillar_scopes([_pillar("P1"), _pillar("L1", "P1"), _pillar("P2")])
+    assert scopes == {"P1": {"P1", "L1"}, "L1": {"L1"}, "P2": {"P2"}}
+    row = {"pillars": ["L1"], "actor_type": "ngo", "country": "GTM", "id": "C1"}
+    row |= {"actor": "A", "commitment": "Train growers", "metric": None}
+    assert pages.matches(row, pages.Filters(pillar="P1"), scopes["P1"])
+    assert not pages.matches(row, pages.Filters(pillar="P2"), scopes["P2"])
+    assert not pages.matches(row, pages.Filters(country="HND"), None)
+    assert pages.matches(row, pages.Filters(q="GROWERS train"), None)
+
+
+def test_progress_charts_follow_the_declared_trajectory() -> None:
+    start, deadline = dt.date(2021, 1, 1), dt.date(2025, 12, 31)
+    measurable = TargetSpec(
+        target=100.0,
+        unit="farms",
+        baseline=10.0,
+        start=start,
+        deadline=deadline,
+        milestones=(Milestone(dt.date(2023, 1, 1), 20.0),),
+        readings=(Reading(dt.date(2024, 1, 1), 40.0), Reading(dt.date(2022, 1, 1), 15.0)),
+    )
+    unmeasured = TargetSpec(target=None, unit="people", readings=(Reading(start, 1.0),))
+    no_readings = TargetSpec(target=5.0, unit="hubs", deadline=deadline)
+    charts = pages.progress_charts([unmeasured, measurable, no_readings], "C1")
+    assert [c["id"] for c in charts] == ["progress-2"]
+    assert [p["value"] for p in charts[0]["path"]] == [10.0, 20.0, 100.0]
+    assert [r["date"] for r in charts[0]["readings"]] == ["2022-01-01", "2024-01-01"]
+
+
+def test_an_unreachable_tracker_database_is_a_message_not_a_server_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/tracker")
+    page = TestClient(create_app(Settings(home=tmp_path))).get("/commitments")
+    assert page.status_code == 200
+    assert 'role="alert"' in page.text and "The tracker could not be read" in page.text
+
+
+def test_a_tracker_that_needs_a_token_to_read_is_not_shown(
+    seeded_home: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ROOTCAUSES_TRACKER_READ_REQUIRES_TOKEN", "true")
+    client = TestClient(create_app(seeded_home))
+    for path in ("/commitments", "/commitments/C103"):
+        page = client.get(path)
+        assert page.status_code == 200 and "needs an API token" in page.text
+        assert "C103: Microsoft" not in page.text and 'data-id="C103"' not in page.text
