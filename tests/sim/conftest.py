@@ -81,3 +81,35 @@ def inputs(tiny_network: Network) -> SimInputs:
 
 
 START = dt.date(2019, 1, 1)
+
+
+@pytest.fixture(scope="session")
+def ray_local():
+    """One local Ray (2 CPUs) for the whole session: starting Ray takes seconds. Code under test
+    finds it running, uses it and leaves it up; it is shut down here at the end."""
+    import logging
+
+    ray = pytest.importorskip("ray")
+    started = not ray.is_initialized()
+    if started:
+        ray.init(
+            address="local",
+            num_cpus=2,
+            include_dashboard=False,
+            logging_level=logging.WARNING,
+            log_to_driver=False,
+            object_store_memory=128 * 2**20,
+        )
+    yield ray
+    if started:
+        ray.shutdown()
+
+
+@pytest.fixture
+def unreachable_address() -> str:
+    """host:port of a local port nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"127.0.0.1:{sock.getsockname()[1]}"

@@ -132,3 +132,93 @@ def test_run_is_stored_when_a_store_exists(tmp_path, tiny_store_inputs):
         ).fetchone()[0]
     assert run == [("status_quo", "run", "b1", 1000)]
     assert rows == 3
+
+
+def test_sensitivity_writes_indices_per_parameter(tmp_path, tiny_store_inputs):
+    out = tmp_path / "sobol.json"
+    result = runner.invoke(
+        cli.app,
+        [
+            "sensitivity",
+            "--parameters",
+            "beta_violence,beta_network",
+            "--samples",
+            "4",
+            "--households",
+            "600",
+            "--months",
+            "3",
+            "--backend",
+            "serial",
+            "--output",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(out.read_text())
+    assert payload["scenario"] == "status_quo" and payload["baseline"] is None
+    assert payload["problem"]["names"] == ["beta_violence", "beta_network"]
+    encounters = [r for r in payload["indices"] if r["output"] == "encounters"]
+    assert {r["parameter"] for r in encounters} == {"beta_violence", "beta_network"}
+    assert all({"S1", "S1_conf", "ST", "ST_conf"} <= set(r) for r in encounters)
+    assert not any(r["output"].endswith("_difference") for r in payload["indices"])
+    assert "beta_violence" in result.output
+
+
+def test_sensitivity_unknown_parameter_names_the_allowed_ones(tmp_path, tiny_store_inputs):
+    result = runner.invoke(
+        cli.app,
+        ["sensitivity", "--parameters", "beta_walls", "--output", str(tmp_path / "s.json")],
+    )
+    assert result.exit_code == 1
+    assert "'beta_walls' cannot vary" in result.output and "beta_violence" in result.output
+    assert not (tmp_path / "s.json").exists()
+
+
+def test_unreachable_ray_address_exits_1_naming_it(
+    tmp_path, tiny_store_inputs, unreachable_address
+):
+    args = ["compare", "status_quo", "deterrence", "--months", "3"]
+    args += ["--address", unreachable_address, "--output", str(tmp_path / "c.json")]
+    result = runner.invoke(cli.app, args)
+    assert result.exit_code == 1
+    assert unreachable_address in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "c.json").exists()
+
+
+def test_serial_backend_with_an_address_is_refused(tmp_path, tiny_store_inputs):
+    out = str(tmp_path / "r.json")
+    result = runner.invoke(
+        cli.app,
+        ["run", "status_quo", "--backend", "serial", "--address", "10.0.0.1:6379", "--output", out],
+    )
+    assert result.exit_code == 1
+    assert "needs --backend ray" in result.output
+
+
+def test_sensitivity_is_stored_next_to_runs(tmp_path, tiny_store_inputs):
+    import duckdb
+
+    from rootcauses.config import get_settings
+
+    settings = get_settings()
+    settings.home.mkdir(parents=True)
+    with duckdb.connect(str(settings.store_path)) as con:
+        con.execute("CREATE TABLE build_info AS SELECT 'b1' AS build_id")
+    common = ["--households", "500", "--months", "2"]
+    run = runner.invoke(cli.app, ["run", "status_quo", *common, "--output", str(tmp_path / "r")])
+    assert run.exit_code == 0, run.output
+    args = ["sensitivity", "harris_strategy", "--parameters", "beta_cost,beta_risk"]
+    args += ["--samples", "2", "--backend", "serial", *common, "--output", str(tmp_path / "s")]
+    result = runner.invoke(cli.app, args)
+    assert result.exit_code == 0, result.output
+    with duckdb.connect(str(settings.store_path), read_only=True) as con:
+        kinds = con.execute("SELECT kind, baseline FROM sim_runs ORDER BY kind").fetchall()
+        sobol = con.execute(
+            "SELECT metric, month, value FROM scenario_results WHERE metric LIKE 'sobol_%'"
+        ).df()
+    assert kinds == [("run", None), ("sobol", "status_quo")]
+    payload = json.loads((tmp_path / "s").read_text())
+    assert len(sobol) == 2 * len(payload["indices"])
+    assert "sobol_ST:encounters_difference:beta_cost" in set(sobol["metric"])
+    assert (sobol["month"].astype(str) == "2019-01-01").all()

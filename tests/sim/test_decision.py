@@ -59,3 +59,23 @@ def test_anchor_gives_the_base_rate_exactly():
     u = rng.normal(0, 2, 10_000).astype(np.float32)  # heavy spread: exp approximation fails
     a = decision.anchor_intercept(0.004, u)
     assert float(np.mean(1 / (1 + np.exp(-(a + u.astype(float)))))) == pytest.approx(0.004)
+
+
+@pytest.mark.parametrize(
+    ("spread", "base_rate"), [(0.5, 0.004), (3.0, 0.004), (5.0, 0.3), (8.0, 1e-5), (3.0, 0.999)]
+)
+def test_anchor_agrees_with_a_bracketing_root_finder(spread, base_rate):
+    """Newton's safeguarded steps land on the root Brent's method finds, also for spreads where
+    the hazard is far from its exponential approximation."""
+    from scipy.optimize import brentq
+    from scipy.special import expit
+
+    u = np.random.default_rng(1).normal(1.0, spread, 20_000).astype(np.float32)
+    uu = u.astype(float)
+    reference = brentq(
+        lambda a: float(expit(a + uu).mean()) - base_rate,
+        -60 - uu.max(),
+        60 - uu.min(),
+        xtol=1e-12,
+    )
+    assert decision.anchor_intercept(base_rate, u) == pytest.approx(reference, abs=1e-8)

@@ -1,4 +1,5 @@
-"""``rootcauses sim``: run, compare and calibrate. A thin layer over :mod:`rootcauses.sim.runs`.
+"""``rootcauses sim``: run, compare, sensitivity and calibrate. A thin layer over
+:mod:`rootcauses.sim.runs`, :mod:`rootcauses.sim.sensitivity` and :mod:`rootcauses.sim.calibrate`.
 
 Registered in the main CLI as ``app.add_typer(sim_app, name="sim")``. Errors print as one
 paragraph without a traceback and exit 1, as everywhere in the CLI.
@@ -7,6 +8,7 @@ paragraph without a traceback and exit 1, as everywhere in the CLI.
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,8 +17,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rootcauses.cli_support import err, handle_errors
 from rootcauses.config import get_settings
+from rootcauses.sim.ensemble import Executor, check_reachable
 from rootcauses.sim.errors import SimError
-from rootcauses.sim.scenarios import SCENARIO_NAMES
+from rootcauses.sim.scenarios import SCENARIO_NAMES, load_parameter_specs
 
 app = typer.Typer(
     help="Policy lab: agent-based simulation of migration decisions and journeys.",
@@ -49,6 +52,15 @@ def _network(locations: Path | None, routes: Path | None) -> tuple[Path, Path] |
     return (locations, routes) if locations and routes else None
 
 
+def _executor(backend: Backend, address: str | None, workers: int) -> Executor:
+    """Checked before any data is loaded, so a bad --address fails in seconds."""
+    executor = Executor(backend.value, address, workers)
+    executor.check()
+    if address:
+        check_reachable(address)
+    return executor
+
+
 ScenarioArg = Annotated[
     str,
     typer.Argument(help=f"A packaged scenario ({', '.join(SCENARIO_NAMES)}) or a .yaml file."),
@@ -66,6 +78,25 @@ RoutesOption = Annotated[
 ]
 
 
+class Backend(StrEnum):
+    auto = "auto"
+    ray = "ray"
+    serial = "serial"
+
+
+BackendOption = Annotated[
+    Backend,
+    typer.Option(
+        help="Where members run: ray (local Ray with --workers CPUs, or --address), serial, or "
+        "auto (Ray when --address is given or --workers > 1)."
+    ),
+]
+AddressOption = Annotated[
+    str | None,
+    typer.Option(help="An existing Ray cluster: host:port, ray://host:port or auto."),
+]
+
+
 @app.command("run")
 @handle_errors
 def run(
@@ -78,6 +109,14 @@ def run(
     start: StartOption = "2019-01",
     locations: LocationsOption = None,
     routes: RoutesOption = None,
+    backend: Annotated[
+        Backend,
+        typer.Option(
+            help="serial (shards in --workers processes) or ray (the run as one Ray task; "
+            "auto = ray only with --address)."
+        ),
+    ] = Backend.auto,
+    address: AddressOption = None,
 ) -> None:
     """Simulate SCENARIO and write encounters by month and citizenship to OUTPUT (JSON); also
     stores the run in the store's sim_runs / scenario_results tables."""
@@ -87,6 +126,7 @@ def run(
     chosen = runs.resolve(scenario)
     request = runs.RunRequest(households, months, seed, workers, _start(start))
     request.check()
+    _executor(backend, address, workers)
     inputs = runs.store_inputs(settings, request.start, months, _network(locations, routes))
     with _progress(f"sim {chosen.name}") as bar:
         task = bar.add_task("run", total=None)
@@ -95,6 +135,8 @@ def run(
             inputs,
             request,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
+            backend=backend.value,
+            address=address,
         )
     runs.write_json(payload, output)
     run_id = runs.store_run(settings, payload, runs.run_rows(payload, counts))
@@ -120,6 +162,8 @@ def compare(
     start: StartOption = "2019-01",
     locations: LocationsOption = None,
     routes: RoutesOption = None,
+    backend: BackendOption = Backend.auto,
+    address: AddressOption = None,
 ) -> None:
     """Encounters under SCENARIO minus under BASELINE, with 5-95% ensemble bands, to OUTPUT."""
     from rootcauses.sim import runs
@@ -128,6 +172,7 @@ def compare(
     a, b = runs.resolve(baseline), runs.resolve(scenario)
     request = runs.RunRequest(households, months, seed, workers, _start(start))
     request.check()
+    _executor(backend, address, workers)
     inputs = runs.store_inputs(settings, request.start, months, _network(locations, routes))
     with _progress(f"{b.name} vs {a.name}") as bar:
         task = bar.add_task("compare", total=2 * members)
@@ -138,6 +183,8 @@ def compare(
             request,
             members=members,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
+            backend=backend.value,
+            address=address,
         )
     runs.write_json(payload, output)
     run_id = runs.store_run(settings, payload, runs.compare_rows(payload))
@@ -147,6 +194,90 @@ def compare(
         f"(5-95%: {band['lo']:+,.0f} to {band['hi']:+,.0f})"
         + (f"; stored as run {run_id}" if run_id else "")
     )
+
+
+@app.command("sensitivity")
+@handle_errors
+def sensitivity(
+    output: Annotated[Path, typer.Option(help="JSON file to write.")],
+    scenario: Annotated[
+        str,
+        typer.Argument(
+            help=f"A packaged scenario ({', '.join(SCENARIO_NAMES)}) or a .yaml file; other "
+            "than status_quo, its difference from status_quo is analysed too."
+        ),
+    ] = "status_quo",
+    parameters: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated parameters to vary (default: every parameter with an "
+            "uncertainty interval in parameters.yaml)."
+        ),
+    ] = None,
+    samples: Annotated[
+        int, typer.Option(help="Sobol base samples N (a power of 2): N x (parameters + 2) runs.")
+    ] = 64,
+    households: HouseholdsOption = 20_000,
+    months: MonthsOption = 36,
+    seed: Annotated[
+        int,
+        typer.Option(
+            help="Seed of every evaluation (the same for all: the indices measure the "
+            "parameters, not household sampling noise) and of the Sobol sample."
+        ),
+    ] = 0,
+    workers: Annotated[int, typer.Option(help="Ray CPUs (or shard processes when serial).")] = 1,
+    start: StartOption = "2019-01",
+    backend: BackendOption = Backend.auto,
+    address: AddressOption = None,
+    locations: LocationsOption = None,
+    routes: RoutesOption = None,
+) -> None:
+    """Sobol sensitivity (S1, ST with confidence intervals) of encounters and departures over
+    the run to the uncertain parameters, written to OUTPUT and stored as kind 'sobol'."""
+    from rootcauses.sim import runs
+    from rootcauses.sim import sensitivity as sens
+
+    settings = get_settings()
+    chosen = runs.resolve(scenario)
+    baseline = runs.resolve("status_quo") if chosen.name != "status_quo" else None
+    names = [p.strip() for p in parameters.split(",") if p.strip()] if parameters else None
+    problem = sens.problem_for(load_parameter_specs(), names)  # fail before loading data
+    sens.check_samples(samples)
+    executor = _executor(backend, address, workers)
+    request = runs.RunRequest(households, months, seed, workers, _start(start))
+    request.check()
+    inputs = runs.store_inputs(settings, request.start, months, _network(locations, routes))
+    runs_per_eval = 2 if baseline else 1
+    with _progress(f"sobol {chosen.name}") as bar:
+        task = bar.add_task("sobol", total=samples * (len(problem.names) + 2) * runs_per_eval)
+        payload = sens.sensitivity(
+            chosen,
+            inputs,
+            households=households,
+            months=months,
+            seed=seed,
+            parameters=problem.names,
+            samples=samples,
+            baseline=baseline,
+            executor=executor,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    runs.write_json(payload, output)
+    run_id = runs.store_run(settings, payload, sens.sensitivity_rows(payload))
+    overall = [
+        r for r in payload["indices"] if r["output"] == "encounters" and r["citizenship"] == "ALL"
+    ]
+    overall.sort(key=lambda r: -1.0 if r["ST"] is None else -r["ST"])
+    typer.echo(
+        f"wrote {output}: {payload['evaluations']} evaluations ({payload['simulations']} "
+        f"simulations) in {payload['wall_seconds']:.1f} s"
+        + (f"; stored as run {run_id}" if run_id else "")
+    )
+    typer.echo("encounters (ALL):                S1      ST")
+    for r in overall:
+        s1, st = (float("nan") if v is None else v for v in (r["S1"], r["ST"]))
+        typer.echo(f"  {r['parameter']:<28} {s1:6.3f}  {st:6.3f}")
 
 
 @app.command("calibrate")

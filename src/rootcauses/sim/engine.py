@@ -1,16 +1,23 @@
 """The simulation engine: households as columns, one month at a time.
 
-Each month, in this order (all randomness from one ``np.random.Generator`` per shard):
+Each month, every household goes through these steps in this order, in one compiled pass over
+the households (:func:`rootcauses.sim.kernel.month`; all randomness from one
+``np.random.Generator`` per shard, so one sent home this month does not decide again before the
+next month, and one that leaves travels at once):
 
 1. households at home whose cooldown is over decide (:mod:`rootcauses.sim.decision`); those who
    leave choose a US sector (the year's USBP sector shares, among sectors their origin reaches);
-2. everyone on the way travels a month (:func:`rootcauses.sim.journey.advance_month`, compiled):
+2. everyone on the way travels a month (:func:`rootcauses.sim.kernel.travel`):
    Mexican interdiction (back home, one more attempt), death, or arrival at the border;
 3. at the border: encounter by USBP or not (got away); the encountered are removed/returned/
    expelled (Title 42 raises the probability while in force) or released;
 4. migrants in the US go home at a small monthly rate.
 
-Counts per month and country are unweighted here; :func:`run` scales them to real households.
+Python does only what is the same for a whole country, origin or month (:func:`_month_terms`,
+the sector choice probabilities, :func:`rootcauses.sim.kernel.hazard_terms`); the hazard itself
+is the documented :func:`rootcauses.sim.decision.departure_probability`, rearranged (tested equal).
+Counts per month and country (and encounters by US sector) are unweighted here; :func:`run` scales
+them to real households.
 Conservation holds by construction and is tested: cumulative departures = on the way +
 cumulative (interdicted + dead + returned by the US + released + got away).
 
@@ -30,23 +37,14 @@ import numpy as np
 import pandas as pd
 
 from rootcauses.countries import NORTHERN_TRIANGLE
-from rootcauses.sim import decision, journey
+from rootcauses.sim import decision, kernel
 from rootcauses.sim import population as pop
 from rootcauses.sim.errors import SimError
+from rootcauses.sim.kernel import FLOWS as FLOWS  # re-exported: callers use engine.FLOWS …
+from rootcauses.sim.kernel import METRICS as METRICS
+from rootcauses.sim.kernel import STOCKS as STOCKS
 from rootcauses.sim.network import Network, edge_properties, fastest_paths, path_failure
 
-FLOWS = (
-    "departures",
-    "interdicted_mx",
-    "deaths",
-    "encounters",
-    "returned_us",
-    "released_us",
-    "got_away",
-    "voluntary_returns",
-)
-STOCKS = ("at_home", "in_transit", "in_us", "dead")
-METRICS = FLOWS + STOCKS
 SHARD_SIZE = 250_000
 DAYS_PER_MONTH = 30.4
 DETERRENCE_REGIMES = ("mpp", "mexico_enforcement", "title_42", "securing_the_border")
@@ -106,6 +104,7 @@ class Shard:
     counts: np.ndarray  # int64 [month, country, metric]
     sampled: np.ndarray  # households sampled per country
     bytes_per_household: float
+    sector_encounters: np.ndarray  # int64 [month, country, sector of network.sectors]
 
 
 def _month_terms(
@@ -191,106 +190,80 @@ def simulate(
     ).sum(axis=1)
     anchor_x = _drivers(people, everyone, anchor_terms, inputs, anchor_params, anchor_risk)
     intercept = decision.anchor_intercept(
-        params["base_departure_rate"], decision.utility(beta, anchor_x)
+        params["base_departure_rate"], decision.utility(beta, anchor_x), kernel.logistic_moments
     )
+    del anchor_x, everyone
 
     n_months, n_countries = len(inputs.months), len(inputs.countries)
     counts = np.zeros((n_months, n_countries, len(METRICS)), dtype=np.int64)
-    column = {m: i for i, m in enumerate(METRICS)}
-    delay = int(params["reattempt_delay_months"])
+    sector_encounters = np.zeros((n_months, n_countries, network.sectors.size), dtype=np.int64)
     base_return = params["us_return_probability"]
     t42_return = params["title42_expulsion_probability"]
-
-    def tally(t: int, name: str, idx: np.ndarray) -> None:
-        counts[t, :, column[name]] += np.bincount(people.country[idx], minlength=n_countries)
-
-    def send_home(idx: np.ndarray, attempt: bool) -> None:
-        people.status[idx] = pop.HOME
-        people.cooldown[idx] = delay
-        if attempt:
-            people.attempts[idx] = np.minimum(people.attempts[idx].astype(np.int16) + 1, 255)
+    log_cost = float(
+        np.log(max(params["smuggler_fee_usd"] * params["smuggler_fee_multiplier"], 1.0))
+    )
+    log_us = float(np.log(params["us_gdp_pc_ppp"]))
+    log_household_size = np.log(inputs.household_size)
+    path_edges = np.ascontiguousarray(paths.edges)
+    sampled = counts_by_country.astype(np.int64)
+    path_length = np.ascontiguousarray(paths.length)
+    interdiction = np.ascontiguousarray(props.interdiction, dtype=np.float64)
+    death = np.ascontiguousarray(props.death, dtype=np.float64)
 
     for t in range(n_months):
-        terms = _month_terms(inputs, params, t)
         probs = _sector_probabilities(inputs.sector_shares[t], reachable)
         risk_by_origin = (probs * failure).sum(axis=1)
-
-        # 1. decisions
-        waiting = (people.status == pop.HOME) & (people.cooldown > 0)
-        people.cooldown[waiting] -= 1
-        deciding = np.flatnonzero((people.status == pop.HOME) & ~waiting)
-        x = _drivers(people, deciding, terms, inputs, params, risk_by_origin)
-        p_leave = decision.departure_probability(intercept, beta, x)
-        leaving = deciding[rng.random(deciding.size) < p_leave]
-        cumulative = probs.cumsum(axis=1)[people.origin[leaving]]
-        u = rng.random(leaving.size)[:, None]
-        sector = np.minimum((u > cumulative).sum(axis=1), probs.shape[1] - 1)
-        people.sector[leaving] = sector
-        people.step[leaving] = 0
-        first_edge = paths.edges[people.origin[leaving], sector, 0]
-        people.days_left[leaving] = edge_days32[first_edge]
-        people.status[leaving] = pop.TRANSIT
-        tally(t, "departures", leaving)
-
-        # 2. travel
-        movers = np.flatnonzero(people.status == pop.TRANSIT)
-        event = journey.advance_month(
-            rng,
-            movers,
-            people.origin,
-            people.sector,
-            people.step,
-            people.days_left,
-            paths.edges,
-            paths.length,
-            edge_days32,
-            props.interdiction,
-            props.death,
-            DAYS_PER_MONTH,
+        terms = kernel.hazard_terms(
+            intercept,
+            beta,
+            _month_terms(inputs, params, t),
+            log_us,
+            log_cost,
+            log_household_size,
+            risk_by_origin,
         )
-        interdicted = movers[event == journey.INTERDICTED]
-        send_home(interdicted, attempt=True)
-        tally(t, "interdicted_mx", interdicted)
-        died = movers[event == journey.DIED]
-        people.status[died] = pop.DEAD
-        tally(t, "deaths", died)
-
-        # 3. the US border
-        arrived = movers[event == journey.AT_BORDER]
         t42 = float(inputs.title_42[t].mean())
         p_return = min(
             1.0, params["us_return_multiplier"] * (base_return + t42 * (t42_return - base_return))
         )
-        encountered, returned = journey.border_outcomes(
-            rng, arrived.size, params["us_encounter_probability"], p_return
+        kernel.month(
+            rng,
+            people.country,
+            people.origin,
+            people.log_income,
+            people.violence,
+            people.climate,
+            people.remittance,
+            people.network,
+            people.attempts,
+            people.status,
+            people.cooldown,
+            people.sector,
+            people.step,
+            people.days_left,
+            terms.country_const,
+            terms.violence,
+            terms.climate,
+            terms.origin_const,
+            terms.household,
+            np.ascontiguousarray(probs.cumsum(axis=1)),
+            path_edges,
+            path_length,
+            edge_days32,
+            interdiction,
+            death,
+            DAYS_PER_MONTH,
+            float(params["us_encounter_probability"]),
+            p_return,
+            float(params["voluntary_return_rate"]),
+            int(params["reattempt_delay_months"]),
+            sampled,
+            counts[t],
+            sector_encounters[t],
         )
-        tally(t, "encounters", arrived[encountered])
-        send_home(arrived[returned], attempt=True)
-        tally(t, "returned_us", arrived[returned])
-        entered = arrived[~returned]
-        people.status[entered] = pop.IN_US
-        people.network[entered] = 1
-        people.remittance[entered] = 1
-        tally(t, "released_us", arrived[encountered & ~returned])
-        tally(t, "got_away", arrived[~encountered])
-
-        # 4. going home from the US (those who arrived this month stay at least a month)
-        in_us = np.flatnonzero(people.status == pop.IN_US)
-        in_us = np.setdiff1d(in_us, entered, assume_unique=True)
-        going = in_us[rng.random(in_us.size) < params["voluntary_return_rate"]]
-        send_home(going, attempt=False)
-        tally(t, "voluntary_returns", going)
-
-        for name, code in (
-            ("at_home", pop.HOME),
-            ("in_transit", pop.TRANSIT),
-            ("in_us", pop.IN_US),
-            ("dead", pop.DEAD),
-        ):
-            tally(t, name, np.flatnonzero(people.status == code))
         if progress is not None:
             progress(t + 1, n_months)
-    return Shard(counts, counts_by_country, people.bytes_per_household())
+    return Shard(counts, counts_by_country, people.bytes_per_household(), sector_encounters)
 
 
 def _simulate_job(job: tuple) -> Shard:
@@ -313,6 +286,8 @@ class RunCounts:
     values: np.ndarray  # float64
     weights: np.ndarray  # real households per sampled household, per country
     bytes_per_household: float
+    sectors: tuple[str, ...] = ()  # US sector ids (network.sectors)
+    sector_encounters: np.ndarray | None = None  # float64 [month, country, sector], weighted
 
     def frame(self) -> pd.DataFrame:
         """Long form: month, citizenship, metric, value."""
@@ -359,6 +334,9 @@ def run(
 
             shards.append(simulate(inputs, params, anchor_params, size, child, shard_progress))
     else:
+        # load the compiled kernels here, once: the forked workers inherit them instead of each
+        # loading numba's cache on its first shard (seconds on a busy machine)
+        simulate(inputs.head(1), params, anchor_params, len(inputs.countries), 0)
         jobs = [
             (inputs, dict(params), dict(anchor_params), s, c)
             for s, c in zip(sizes, seeds, strict=True)
@@ -377,6 +355,8 @@ def run(
         values=counts * weights[None, :, None],
         weights=weights,
         bytes_per_household=max(s.bytes_per_household for s in shards),
+        sectors=tuple(str(s) for s in inputs.network.node_ids[inputs.network.sectors]),
+        sector_encounters=sum(s.sector_encounters for s in shards) * weights[None, :, None],
     )
 
 

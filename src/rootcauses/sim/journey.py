@@ -1,4 +1,5 @@
-"""One month of travel for every migrant on the way: the per-agent inner loop, compiled.
+"""One month of travel for every migrant on the way, on its own (the engine runs the same compiled
+step, :func:`rootcauses.sim.kernel.travel`, inside its fused month kernel).
 
 A migrant follows the fastest path from its origin to its chosen sector, ``days_per_month`` days
 a month. On finishing an edge it may be interdicted in Mexico (probability per edge) or die
@@ -9,52 +10,11 @@ a sector) puts it at the US border. Random numbers come from the run's single
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-ON_THE_WAY, INTERDICTED, DIED, AT_BORDER = 0, 1, 2, 3
+from rootcauses.sim.kernel import AT_BORDER, DIED, INTERDICTED, ON_THE_WAY, advance
 
-
-@numba.njit(cache=True, nogil=True)
-def _advance(
-    rng: np.random.Generator,
-    movers: np.ndarray,
-    origin: np.ndarray,
-    sector: np.ndarray,
-    step: np.ndarray,
-    days_left: np.ndarray,
-    path_edges: np.ndarray,
-    path_length: np.ndarray,
-    edge_days: np.ndarray,
-    edge_interdiction: np.ndarray,
-    edge_death: np.ndarray,
-    days_per_month: float,
-    event: np.ndarray,
-) -> None:
-    for k in range(movers.size):
-        i = movers[k]
-        o = origin[i]
-        s = sector[i]
-        budget = days_per_month
-        event[k] = ON_THE_WAY
-        while True:
-            need = days_left[i]
-            if budget < need:
-                days_left[i] = need - budget
-                break
-            budget -= need
-            edge = path_edges[o, s, step[i]]
-            if rng.random() < edge_interdiction[edge]:
-                event[k] = INTERDICTED
-                break
-            if rng.random() < edge_death[edge]:
-                event[k] = DIED
-                break
-            step[i] += 1
-            if step[i] >= path_length[o, s]:
-                event[k] = AT_BORDER
-                break
-            days_left[i] = edge_days[path_edges[o, s, step[i]]]
+__all__ = ["AT_BORDER", "DIED", "INTERDICTED", "ON_THE_WAY", "advance_month", "border_outcomes"]
 
 
 def advance_month(
@@ -74,7 +34,7 @@ def advance_month(
     """Move the households ``movers`` (indices) one month along their paths, updating ``step``
     and ``days_left`` in place; returns one event code per mover (:data:`AT_BORDER` …)."""
     event = np.empty(movers.size, dtype=np.uint8)
-    _advance(
+    advance(
         rng,
         movers.astype(np.int64, copy=False),
         origin,

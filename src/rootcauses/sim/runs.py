@@ -6,6 +6,11 @@
 * :func:`compare_scenarios` — an ensemble of members (seed ``seed + i`` and one parameter draw
   each); A and B share each member's seed and draw (common random numbers), so the band is that
   of the difference B − A, month by month and in total (5th-95th percentiles).
+
+Both take ``backend``/``address`` (see :mod:`rootcauses.sim.ensemble`: members run on Ray or
+serially with identical results), a ``progress(done, total)`` callback and a ``cancel`` event
+(anything with ``is_set()``), checked between members and, in a serial single run, between
+months; a cancelled call raises :class:`~rootcauses.sim.ensemble.EnsembleCancelled`.
 """
 
 from __future__ import annotations
@@ -23,9 +28,18 @@ import pandas as pd
 
 from rootcauses.config import Settings
 from rootcauses.sim import engine
+from rootcauses.sim.ensemble import (
+    CancelEvent,
+    EnsembleCancelled,
+    Executor,
+    Member,
+    run_members,
+    run_sharded,
+)
 from rootcauses.sim.errors import SimError
 from rootcauses.sim.network import read_network_csv, read_network_store
 from rootcauses.sim.scenarios import (
+    ParameterSpec,
     Scenario,
     draw_parameters,
     load_parameter_specs,
@@ -37,6 +51,8 @@ MODEL = "rootcauses.sim/0.1"
 DEFAULT_START = dt.date(2019, 1, 1)
 InputsLoader = Callable[[Settings, dt.date, int], engine.SimInputs]
 Progress = Callable[[int, int], None]
+# payload keys kept in sim_runs.settings (JSON): what is needed to rerun the result
+SETTINGS_KEYS = ("parameters", "overrides", "problem", "samples", "backend")
 
 
 def store_inputs(
@@ -82,26 +98,55 @@ def _series(counts: engine.RunCounts, metric: str) -> list[dict[str, Any]]:
     ]
 
 
+def _cancellable(progress: Progress | None, cancel: CancelEvent | None) -> Progress | None:
+    """``progress`` that first raises :class:`EnsembleCancelled` once ``cancel`` is set."""
+    if cancel is None:
+        return progress
+
+    def tick(done: int, total: int) -> None:
+        if cancel.is_set():
+            raise EnsembleCancelled(f"cancelled after {done} of {total} steps")
+        if progress is not None:
+            progress(done, total)
+
+    return tick
+
+
 def run_scenario(
     scenario: Scenario,
     inputs: engine.SimInputs,
     request: RunRequest,
     progress: Progress | None = None,
+    *,
+    backend: str = "auto",
+    address: str | None = None,
+    cancel: CancelEvent | None = None,
 ) -> tuple[dict[str, Any], engine.RunCounts]:
-    """One run; returns the interface JSON (as a dict) and the weighted counts."""
+    """One run; returns the interface JSON (as a dict) and the weighted counts.
+
+    A single run is serial (its shards in ``request.workers`` processes) unless ``backend`` is
+    ``ray`` or an ``address`` is given: then its household shards (engine.SHARD_SIZE households
+    each) are Ray tasks, with the same result."""
     request.check()
+    Executor(backend, address, request.workers).check()
+    on_ray = backend == "ray" or bool(address)
     specs = load_parameter_specs()
     inputs = inputs.head(request.months)
     began = time.perf_counter()
-    counts = engine.run(
-        inputs,
-        scenario.values,
-        neutral_levers(scenario.values, specs),
-        households=request.households,
-        seed=request.seed,
-        workers=request.workers,
-        progress=progress,
-    )
+    if on_ray:
+        member = Member(request.seed, scenario.values, neutral_levers(scenario.values, specs))
+        executor = Executor("ray", address, request.workers)
+        counts = run_sharded(inputs, member, request.households, executor, progress, cancel)
+    else:
+        counts = engine.run(
+            inputs,
+            scenario.values,
+            neutral_levers(scenario.values, specs),
+            households=request.households,
+            seed=request.seed,
+            workers=request.workers,
+            progress=_cancellable(progress, cancel),
+        )
     wall = time.perf_counter() - began
     totals = {
         metric: {
@@ -119,6 +164,7 @@ def run_scenario(
         "months": request.months,
         "start": inputs.months[0].isoformat(),
         "workers": request.workers,
+        "backend": "ray" if on_ray else "serial",
         "wall_seconds": round(wall, 4),
         "household_months_per_second": round(request.households * request.months / wall, 1),
         "bytes_per_household": counts.bytes_per_household,
@@ -132,33 +178,21 @@ def run_scenario(
     return payload, counts
 
 
-def _ensemble(
+def ensemble_members(
     scenario: Scenario,
-    inputs: engine.SimInputs,
     request: RunRequest,
     members: int,
-    progress: Progress | None,
-    offset: int,
-    total: int,
-) -> np.ndarray:
-    """[member, month, country] encounters of one scenario over the ensemble."""
-    specs = load_parameter_specs()
+    specs: Mapping[str, ParameterSpec] | None = None,
+) -> list[Member]:
+    """Member i: seed ``request.seed + i`` and the parameter draw of that seed (so two scenarios
+    share each member's seed and draw: common random numbers)."""
+    specs = load_parameter_specs() if specs is None else specs
     out = []
     for i in range(members):
         seed = request.seed + i
         values = draw_parameters(scenario.values, specs, np.random.default_rng([seed, 1]))
-        counts = engine.run(
-            inputs,
-            values,
-            neutral_levers(values, specs),
-            households=request.households,
-            seed=seed,
-            workers=request.workers,
-        )
-        out.append(counts.values[:, :, engine.METRICS.index("encounters")])
-        if progress is not None:
-            progress(offset + i + 1, total)
-    return np.stack(out)
+        out.append(Member(seed, values, neutral_levers(values, specs)))
+    return out
 
 
 def _band(values: np.ndarray) -> dict[str, float]:
@@ -173,15 +207,28 @@ def compare_scenarios(
     request: RunRequest,
     members: int = 8,
     progress: Progress | None = None,
+    *,
+    backend: str = "auto",
+    address: str | None = None,
+    cancel: CancelEvent | None = None,
 ) -> dict[str, Any]:
-    """Encounters under B minus under A, with 5-95% bands over ``members`` ensemble members."""
+    """Encounters under B minus under A, with 5-95% bands over ``members`` ensemble members.
+
+    The 2 × ``members`` runs are one ensemble (A's members, then B's), so Ray spreads them all."""
     request.check()
     if members < 2:
         raise SimError(f"--members must be at least 2 for a band, got {members}")
+    executor = Executor(backend, address, request.workers)
+    executor.check()
     inputs = inputs.head(request.months)
     began = time.perf_counter()
-    ea = _ensemble(a, inputs, request, members, progress, 0, 2 * members)
-    eb = _ensemble(b, inputs, request, members, progress, members, 2 * members)
+    specs = load_parameter_specs()
+    both = ensemble_members(a, request, members, specs) + ensemble_members(
+        b, request, members, specs
+    )
+    counts = run_members(inputs, both, request.households, executor, progress, cancel)
+    encounters = counts[:, :, :, engine.METRICS.index("encounters")]
+    ea, eb = encounters[:members], encounters[members:]
     diff = eb - ea
     months = [m.isoformat() for m in inputs.months]
     differences = [
@@ -213,6 +260,7 @@ def compare_scenarios(
         "months": request.months,
         "start": months[0],
         "band": "5th-95th percentile over ensemble members (seeds and parameter draws)",
+        "backend": "ray" if executor.uses_ray() else "serial",
         "wall_seconds": round(time.perf_counter() - began, 4),
         "totals": totals,
         "differences": differences,
@@ -245,14 +293,12 @@ def store_run(settings: Settings, payload: Mapping[str, Any], rows: pd.DataFrame
         [
             {
                 **{k: meta.get(k) for k in ("model", "scenario", "seed", "households", "months")},
-                "kind": "compare" if "baseline" in payload else "run",
+                "kind": payload.get("kind") or ("compare" if "baseline" in payload else "run"),
                 "baseline": payload.get("baseline"),
                 "start": meta.get("start"),
                 "wall_seconds": meta.get("wall_seconds"),
                 "build_id": build_id,
-                "settings": json.dumps(
-                    {k: v for k, v in payload.items() if k in ("parameters", "overrides")}
-                ),
+                "settings": json.dumps({k: v for k, v in payload.items() if k in SETTINGS_KEYS}),
             }
         ]
     )
