@@ -25,7 +25,7 @@ def _traces(page, element: str) -> int:
 
 def _wait_chart(page, element: str = "chart") -> None:
     page.wait_for_function(
-        f"document.getElementById('{element}').data && "
+        f"() => document.getElementById('{element}').data && "
         f"document.getElementById('{element}').data.length > 0",
         timeout=10_000,
     )
@@ -55,11 +55,12 @@ def test_basis_and_per_100k_switch_change_the_chart(page) -> None:
     first = page.evaluate("document.getElementById('chart').data[0].x[0]")
     assert first.startswith("2019-10")  # CBP basis starts with FY2020
     page.check("input[name=basis][value=usbp]")
-    page.wait_for_function("document.getElementById('chart').data[0].x[0] < '2001-01'")
+    page.wait_for_function("() => document.getElementById('chart').data[0].x[0] < '2001-01'")
     assert "basis=usbp" in page.url
     page.check("#per100k")
     page.wait_for_function(
-        "(document.getElementById('chart').layout?.yaxis?.title?.text || '').includes('100,000')"
+        "() => (document.getElementById('chart').layout?.yaxis?.title?.text || '')"
+        ".includes('100,000')"
     )
     names = page.evaluate("document.getElementById('chart').data.map(t => t.name)")
     assert "Other countries" not in names  # no population for "other"
@@ -67,7 +68,8 @@ def test_basis_and_per_100k_switch_change_the_chart(page) -> None:
     # the permalink restores the view
     page.goto(page.url)
     page.wait_for_function(
-        "(document.getElementById('chart').layout?.yaxis?.title?.text || '').includes('100,000')"
+        "() => (document.getElementById('chart').layout?.yaxis?.title?.text || '')"
+        ".includes('100,000')"
     )
     assert page.is_checked("input[name=basis][value=usbp]")
     assert page.problems == []
@@ -98,7 +100,7 @@ def test_drivers_map_and_table_render(page) -> None:
     assert page.locator("#values tbody tr").count() > 10
     page.uncheck("input[name=country][value=MEX]")
     page.click("#tab-chart")
-    page.wait_for_function("document.getElementById('chart').data.length === 3")
+    page.wait_for_function("() => document.getElementById('chart').data.length === 3")
     assert "view=chart" in page.url
     assert page.problems == []
 

@@ -1,7 +1,60 @@
-"""Dashboard page of the policy lab: run a scenario and compare it with the baseline."""
+"""Dashboard page of the policy lab: run a scenario and compare it with the baseline.
+
+The page is rendered with everything the form needs (scenarios, their lever values, ranges and
+the web limits) so it works before any run; runs go through ``/api/sim/runs`` from
+``static/policylab.js``.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from rootcauses.api.sim import SimWebSettings, limits_public, parameter_rows
+from rootcauses.countries import country_name
+from rootcauses.errors import RootCausesError
+from rootcauses.sim.scenarios import SCENARIO_NAMES, load_parameter_specs, load_scenario
+from rootcauses.web.pages import _render
 
 router = APIRouter(include_in_schema=False)
+TITLE = "Policy lab"
+DEFAULTS = {"households": 20_000, "months": 24, "members": 4, "seed": 0, "start": "2019-01"}
+
+
+def page_context(limits: dict[str, int]) -> dict[str, Any]:
+    """Scenarios with the value of every lever under each, the lever specs and the limits."""
+    specs = load_parameter_specs()
+    levers = [row for row in parameter_rows() if row["lever"]]
+    scenarios = []
+    for name in SCENARIO_NAMES:
+        scenario = load_scenario(name, specs)
+        scenarios.append(
+            {
+                "name": name,
+                "description": scenario.description,
+                "overrides": scenario.overrides,
+                "levers": {row["name"]: scenario.values[row["name"]] for row in levers},
+            }
+        )
+    return {
+        "scenarios": scenarios,
+        "levers": levers,
+        "limits": limits,
+        "defaults": DEFAULTS,
+        "names": {c: country_name(c) for c in ("GTM", "HND", "SLV")},
+    }
+
+
+@router.get("/policy-lab", response_class=HTMLResponse)
+def policy_lab(request: Request) -> HTMLResponse:
+    try:
+        registry = getattr(request.app.state, "sim_jobs", None)
+        limits = registry.limits if registry is not None else SimWebSettings()
+        context = page_context(dict(limits_public(limits)))
+    except RootCausesError as exc:
+        return _render(request, "policylab.html", TITLE, error=str(exc))
+    if not request.app.state.settings.store_path.exists():
+        context["store_missing"] = True
+    return _render(request, "policylab.html", TITLE, **context)

@@ -1,0 +1,208 @@
+// Policy lab: the form <-> the query string (permalink), a run through /api/sim/runs polled for
+// progress (and cancellable), then the scenario − baseline chart with bands and the totals table.
+// Needs common.js (getJSON, writeState, showError, COLOURS, PLOT_CONFIG) and LAB from the page.
+(function () {
+  const form = document.getElementById("lab");
+  const SIZE = ["households", "months", "members", "seed", "start"];
+  const byName = Object.fromEntries(LAB.scenarios.map(s => [s.name, s]));
+  const field = id => document.getElementById(id);
+  const bar = field("progress");
+  const csv = field("csv");
+  const POLL_MS = 400;
+  let current = null;  // the run on show (id)
+  let timer = null;
+
+  const leverInputs = name => [form.querySelector(`[data-lever="${name}"]`),
+                               form.querySelector(`[data-lever-value="${name}"]`)];
+  const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
+  const number = v => Number(v).toLocaleString("en-US", {maximumFractionDigits: 0});
+  const signed = v => (v > 0 ? "+" : "") + number(v);
+
+  function setLever(name, value) { for (const input of leverInputs(name)) input.value = value; }
+  function leverValue(name) { return Number(leverInputs(name)[1].value); }
+
+  function applyScenario(name) {
+    const scenario = byName[name];
+    field("description").textContent = scenario.description;
+    for (const [key, value] of Object.entries(scenario.levers)) setLever(key, value);
+  }
+
+  // Only the levers moved away from the scenario's own values are sent as overrides.
+  function overrides() {
+    const scenario = byName[form.scenario.value];
+    const out = {};
+    for (const p of LAB.levers) {
+      const value = leverValue(p.name);
+      if (Math.abs(value - scenario.levers[p.name]) > 1e-12) out[p.name] = value;
+    }
+    return out;
+  }
+
+  function state() {
+    const st = {scenario: form.scenario.value, baseline: form.baseline.value};
+    for (const key of SIZE) st[key] = field(key).value;
+    for (const [key, value] of Object.entries(overrides())) st[`p.${key}`] = value;
+    if (current) st.run = current;
+    return st;
+  }
+
+  function restore() {
+    const params = new URLSearchParams(window.location.search);
+    const pick = (select, value) => {
+      if (value && [...select.options].some(o => o.value === value)) select.value = value;
+    };
+    pick(form.scenario, params.get("scenario"));
+    pick(form.baseline, params.get("baseline"));
+    applyScenario(form.scenario.value);
+    for (const key of SIZE) if (params.get(key)) field(key).value = params.get(key);
+    for (const p of LAB.levers) {
+      const raw = params.get(`p.${p.name}`);
+      if (raw !== null && raw !== "" && !Number.isNaN(Number(raw))) setLever(p.name, clamp(Number(raw), p.min, p.max));
+    }
+    return params.get("run");
+  }
+
+  function running(on) {
+    field("run").disabled = on;
+    field("cancel").disabled = !on;
+  }
+
+  function setStatus(text) { field("status").textContent = text; }
+
+  function describe(detail, response) {
+    if (typeof detail === "string") return detail;
+    if (Array.isArray(detail)) return detail.map(d => `${(d.loc || []).slice(1).join(".")}: ${d.msg}`).join("; ");
+    return `${response.status} ${response.statusText}`;
+  }
+
+  function rgba(hex, alpha) {
+    const n = parseInt(hex.slice(1), 16);
+    return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${alpha})`;
+  }
+
+  function draw(result) {
+    const rows = result.differences;
+    const countries = [...new Set(rows.map(r => r.citizenship))];
+    const traces = [];
+    for (const code of countries) {
+      const mine = rows.filter(r => r.citizenship === code);
+      const x = mine.map(r => r.month);
+      const colour = COLOURS[code] || "#000000";
+      const name = LAB.names[code] || code;
+      traces.push({x, y: mine.map(r => r.hi), mode: "lines", line: {width: 0}, showlegend: false,
+                   hoverinfo: "skip", legendgroup: code});
+      traces.push({x, y: mine.map(r => r.lo), mode: "lines", line: {width: 0}, fill: "tonexty",
+                   fillcolor: rgba(colour, 0.22), name: `${name}: 5–95% band`, legendgroup: code, hoverinfo: "skip"});
+      traces.push({x, y: mine.map(r => r.mean), mode: "lines+markers", line: {color: colour, width: 2},
+                   marker: {size: 4}, name: `${name}: mean difference`, legendgroup: code});
+    }
+    Plotly.react("chart", traces, {
+      margin: {t: 10, r: 10},
+      yaxis: {title: {text: `encounters per month, ${result.scenario} − ${result.baseline}`}, zeroline: true},
+      legend: {orientation: "h"},
+    }, PLOT_CONFIG);
+    const body = document.querySelector("#totals tbody");
+    body.innerHTML = "";
+    for (const [code, t] of Object.entries(result.totals)) {
+      const tr = body.insertRow();
+      const label = code === "ALL" ? "All three" : (LAB.names[code] || code);
+      [label, number(t.baseline.mean), number(t.scenario.mean), signed(t.difference.mean),
+       signed(t.difference.lo), signed(t.difference.hi)].forEach((v, i) => {
+        const td = tr.insertCell(); td.textContent = v; if (i) td.className = "num"; });
+    }
+  }
+
+  async function poll() {
+    const id = current;
+    try {
+      const job = await getJSON(`/api/sim/runs/${id}`);
+      if (id !== current) return;
+      const {done, total} = job.progress;
+      bar.max = total || 1;
+      bar.value = done;
+      if (job.status === "queued" || job.status === "running") {
+        setStatus(`${job.status}${job.cancel_requested ? " (cancelling)" : ""}: ${done} of ${total || "?"} ensemble steps`);
+        timer = setTimeout(poll, POLL_MS);
+        return;
+      }
+      running(false);
+      if (job.status === "done") {
+        draw(job.result);
+        csv.href = `/api/sim/runs/${id}/differences?format=csv`;
+        csv.removeAttribute("aria-disabled");
+        const stored = job.stored_run_id ? `; stored as run ${job.stored_run_id}` : "";
+        setStatus(`Done in ${job.result.wall_seconds.toFixed(1)} s (${job.result.members} members)${stored}.`);
+      } else if (job.status === "cancelled") {
+        setStatus("Cancelled.");
+      } else {
+        setStatus("Failed.");
+        showError("lab-error", `The run failed: ${job.error}`);
+      }
+    } catch (error) {
+      running(false);
+      setStatus("");
+      showError("lab-error", `Run ${id}: ${error.message}`);
+    }
+  }
+
+  async function submit(event) {
+    event.preventDefault();
+    showError("lab-error", "");
+    clearTimeout(timer);
+    const body = {scenario: form.scenario.value, baseline: form.baseline.value, overrides: overrides(),
+                  households: Number(field("households").value), months: Number(field("months").value),
+                  members: Number(field("members").value), seed: Number(field("seed").value),
+                  start: field("start").value};
+    running(true);
+    setStatus("Submitting…");
+    bar.value = 0;
+    try {
+      const response = await fetch("/api/sim/runs", {
+        method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
+      const answer = await response.json().catch(() => ({}));
+      if (!response.ok) throw new Error(describe(answer.detail, response));
+      current = answer.id;
+      writeState(state());
+      poll();
+    } catch (error) {
+      running(false);
+      setStatus("");
+      showError("lab-error", `Could not start the run: ${error.message}`);
+    }
+  }
+
+  async function cancel() {
+    if (!current) return;
+    field("cancel").disabled = true;
+    try {
+      const response = await fetch(`/api/sim/runs/${current}`, {method: "DELETE"});
+      if (!response.ok) {
+        const answer = await response.json().catch(() => ({}));
+        throw new Error(describe(answer.detail, response));
+      }
+      setStatus("Cancelling…");
+    } catch (error) {
+      showError("lab-error", `Could not cancel: ${error.message}`);
+    }
+  }
+
+  for (const p of LAB.levers) {
+    const [range, value] = leverInputs(p.name);
+    range.addEventListener("input", () => { value.value = range.value; });
+    value.addEventListener("input", () => {
+      if (value.value !== "" && value.checkValidity()) range.value = value.value;
+    });
+  }
+  form.scenario.addEventListener("change", () => applyScenario(form.scenario.value));
+  form.addEventListener("change", () => writeState(state()));
+  form.addEventListener("submit", submit);
+  field("cancel").addEventListener("click", cancel);
+
+  const run = restore();
+  writeState(state());
+  if (run && /^[0-9a-f]{12}$/.test(run)) {
+    current = run;
+    running(true);
+    poll();
+  }
+})();
