@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from load import bench_load  # bench/load.py: 50 concurrent clients on cached chart data
 from rootcauses.config import Settings
 from rootcauses.store import build_store, connect
 from rootcauses.store import query as q
@@ -205,6 +206,7 @@ def main() -> None:
         lines += bench_calibration(settings)
         lines += bench_mesa(settings)
         lines += bench_flee(settings)
+        lines += bench_load(settings)
     out = HERE / "RESULTS.md"
     out.write_text("\n".join(lines))
     print(out.read_text())

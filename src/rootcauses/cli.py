@@ -399,7 +399,13 @@ def serve(
     if not query_settings.store_path.exists():
         err.print("[yellow]no store yet: run `rootcauses data build` (pages will say so)[/]")
     console.print(f"serving on http://{host}:{port}/")
-    uvicorn.run(create_app(query_settings), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(query_settings),
+        host=host,
+        port=port,
+        log_level="warning",
+        server_header=False,
+    )
 
 
 app.add_typer(tracker_app, name="tracker")

@@ -27,6 +27,13 @@ class Settings(BaseSettings):
     home: Path = Field(default=Path(".rootcauses"), description="store, cache and outputs")
     http_timeout: float = Field(default=60.0, gt=0)
     http_retries: int = Field(default=3, ge=0)
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="browser origins allowed to call the API (CORS); empty = closed",
+    )
+    max_request_bytes: int = Field(
+        default=1024 * 1024, gt=0, description="largest request body accepted; larger gets 413"
+    )
 
     @property
     def store_path(self) -> Path:

@@ -1,18 +1,26 @@
-"""Shared API dependencies and response helpers."""
+"""Shared API dependencies and response helpers: the store connection, paging and the one
+table-shaped response (CSV with a header row, or JSON ``{data, count, …}``)."""
 
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 import duckdb
 import pandas as pd
-from fastapi import Depends, HTTPException, Request, Response
+from fastapi import Depends, HTTPException, Query, Request, Response
+from starlette.datastructures import URL
 
 from rootcauses.config import Settings
 from rootcauses.errors import RootCausesError
 from rootcauses.store import query
+
+# One page holds every row a dashboard chart asks for (the largest is ~1,500), so charts never
+# page; exports of bigger tables follow the ``next`` link.
+MAX_LIMIT = 10_000
 
 
 def get_settings(request: Request) -> Settings:
@@ -36,18 +44,63 @@ def get_store(
 Store = Annotated[duckdb.DuckDBPyConnection, Depends(get_store)]
 
 
-def frame_response(frame: pd.DataFrame, fmt: str, name: str) -> Response:
-    """CSV (with a header row) or JSON ``{data, count}`` for any table-shaped answer."""
+@dataclass(frozen=True)
+class PageParams:
+    """Which slice of the rows to send, and the request URL to build the ``next`` link from."""
+
+    limit: int = MAX_LIMIT
+    offset: int = 0
+    url: str | None = None
+
+    def next_url(self, total: int) -> str | None:
+        """The URL of the following page, or None on the last one."""
+        if self.url is None or self.offset + self.limit >= total:
+            return None
+        return str(URL(self.url).include_query_params(offset=self.offset + self.limit))
+
+
+def paging(
+    request: Request,
+    limit: Annotated[
+        int,
+        Query(ge=1, le=MAX_LIMIT, description=f"rows per page (at most {MAX_LIMIT:,})"),
+    ] = MAX_LIMIT,
+    offset: Annotated[int, Query(ge=0, description="rows to skip")] = 0,
+) -> PageParams:
+    return PageParams(limit=limit, offset=offset, url=str(request.url))
+
+
+Paging = Annotated[PageParams, Depends(paging)]
+
+
+def _json_records(frame: pd.DataFrame) -> str:
+    body = frame.to_json(orient="records", date_format="iso", date_unit="s")
+    return body.replace("T00:00:00", "")  # dates, not timestamps
+
+
+def frame_response(
+    frame: pd.DataFrame, fmt: str, name: str, page: PageParams | None = None
+) -> Response:
+    """CSV (with a header row) or JSON for any table-shaped answer, one page of it.
+
+    JSON is ``{data, count, offset, limit, next}`` where ``count`` is the number of matching rows
+    (all pages) and ``next`` the URL of the following page (null on the last); CSV carries the
+    same as ``X-Total-Count`` and a ``Link: <…>; rel="next"`` header."""
+    page = page or PageParams(limit=max(len(frame), 1))
+    total = len(frame)
+    rows = frame.iloc[page.offset : page.offset + page.limit].reset_index(drop=True)
+    next_url = page.next_url(total)
+    headers = {"X-Total-Count": str(total)}
+    if next_url:
+        headers["Link"] = f'<{next_url}>; rel="next"'
     if fmt == "csv":
         buffer = io.StringIO()
-        frame.to_csv(buffer, index=False)
-        return Response(
-            buffer.getvalue(),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
-    body = frame.to_json(orient="records", date_format="iso", date_unit="s")
-    body = body.replace("T00:00:00", "")  # dates, not timestamps
-    return Response(
-        content=f'{{"data":{body},"count":{len(frame)}}}', media_type="application/json"
+        rows.to_csv(buffer, index=False)
+        headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+    next_json = json.dumps(next_url)
+    body = (
+        f'{{"data":{_json_records(rows)},"count":{total},"offset":{page.offset},'
+        f'"limit":{page.limit},"next":{next_json}}}'
     )
+    return Response(body, media_type="application/json", headers=headers)

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
-from rootcauses.api.deps import Store, frame_response
+from rootcauses.api.deps import Paging, Store, frame_response
 from rootcauses.countries import _codes
 from rootcauses.store import query
 
@@ -18,6 +18,7 @@ MONTH = r"^\d{4}-\d{2}(-\d{2})?$"
 @router.get("")
 def encounters(
     store: Store,
+    page: Paging,
     citizenship: Annotated[
         list[str] | None,
         Query(description="ISO3 code(s), or OTHER; default: GTM, HND, SLV, MEX, OTHER"),
@@ -49,4 +50,4 @@ def encounters(
         )
     except query.QueryError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
-    return frame_response(frame, format, "encounters")
+    return frame_response(frame, format, "encounters", page)

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from rootcauses.analysis import forecast as fc
-from rootcauses.api.deps import Store, frame_response
+from rootcauses.api.deps import Paging, Store, frame_response
 from rootcauses.store.results import read_results
 
 router = APIRouter(tags=["forecasts"])
@@ -24,6 +24,7 @@ def _latest(store, table: str, run: str | None, hint: str):
 @router.get("/forecasts")
 def forecasts(
     store: Store,
+    page: Paging,
     series: Annotated[list[str] | None, Query(description="GTM, HND, SLV, MEX, OTHER")] = None,
     model: Annotated[list[str] | None, Query(description="e.g. best, seasonal_naive")] = None,
     run: RunId = None,
@@ -52,23 +53,23 @@ def forecasts(
         "basis",
         "until",
     ]
-    return frame_response(frame[columns], format, "forecasts")
+    return frame_response(frame[columns], format, "forecasts", page)
 
 
 @router.get("/forecasts/leaderboard")
 def leaderboard(
-    store: Store, run: RunId = None, format: Literal["json", "csv"] = "json"
+    store: Store, page: Paging, run: RunId = None, format: Literal["json", "csv"] = "json"
 ) -> Response:
     """MASE, sMAPE and interval coverage per series, model and horizon."""
     frame = _latest(store, "backtests", run, "rootcauses forecast backtest")
     board = fc.leaderboard(frame).assign(run_id=frame["run_id"].iloc[0])
-    return frame_response(board, format, "leaderboard")
+    return frame_response(board, format, "leaderboard", page)
 
 
 @router.get("/drivers")
 def driver_models(
-    store: Store, run: RunId = None, format: Literal["json", "csv"] = "json"
+    store: Store, page: Paging, run: RunId = None, format: Literal["json", "csv"] = "json"
 ) -> Response:
     """The theory comparison table (coefficients, intervals, within-R², out-of-sample gain)."""
     frame = _latest(store, "driver_models", run, "rootcauses drivers fit")
-    return frame_response(frame, format, "driver_models")
+    return frame_response(frame, format, "driver_models", page)

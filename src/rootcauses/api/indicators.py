@@ -7,14 +7,13 @@ from typing import Annotated, Literal
 import pandas as pd
 from fastapi import APIRouter, HTTPException, Path, Query, Response
 
-from rootcauses.api.deps import Store, frame_response
+from rootcauses.api.deps import Paging, Store, frame_response
 from rootcauses.countries import _codes
 from rootcauses.store import query
 
 router = APIRouter(tags=["indicators"])
 
 DATE = r"^\d{4}(-\d{2}){0,2}$"
-MAX_LIMIT = 10_000
 Format = Annotated[Literal["json", "csv"], Query()]
 Start = Annotated[str | None, Query(pattern=DATE, description="first period, YYYY[-MM[-DD]]")]
 End = Annotated[str | None, Query(pattern=DATE, description="last period, YYYY[-MM[-DD]]")]
@@ -45,21 +44,22 @@ def _dates(start: str | None, end: str | None) -> None:
 
 
 @router.get("/indicators")
-def indicators(store: Store, format: Format = "json") -> Response:
+def indicators(store: Store, page: Paging, format: Format = "json") -> Response:
     """The catalogue: every indicator with its unit, frequency, country count, span and sources."""
     frame = query.indicators_catalogue(store)
-    return frame_response(frame, format, "indicators")
+    for column in ("frequency", "sources"):  # string_agg(DISTINCT …) has no fixed order
+        frame[column] = frame[column].map(lambda joined: ", ".join(sorted(joined.split(", "))))
+    return frame_response(frame, format, "indicators", page)
 
 
 @router.get("/indicators/{name}")
 def indicator(
     store: Store,
+    page: Paging,
     name: Annotated[str, Path(pattern=r"^[A-Za-z0-9_]{1,80}$", description="e.g. homicide_rate")],
     country: Annotated[list[str] | None, Query(description="ISO3 code(s); default all")] = None,
     start: Start = None,
     end: End = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 5_000,
-    offset: Annotated[int, Query(ge=0)] = 0,
     format: Format = "json",
 ) -> Response:
     """One indicator in long form (country, period, value, unit, source); ``count`` is the total
@@ -72,21 +72,13 @@ def indicator(
         raise HTTPException(status_code=422, detail=str(exc)) from exc
     frame["period"] = pd.to_datetime(frame["period"]).dt.date
     frame["period_end"] = pd.to_datetime(frame["period_end"]).dt.date
-    total = len(frame)
-    page = frame.iloc[offset : offset + limit].reset_index(drop=True)
-    if format == "csv":
-        response = frame_response(page, format, name)
-    else:
-        body = page.to_json(orient="records", date_format="iso", date_unit="s")
-        body = body.replace("T00:00:00", "")
-        response = Response(f'{{"data":{body},"count":{total}}}', media_type="application/json")
-    response.headers["X-Total-Count"] = str(total)
-    return response
+    return frame_response(frame, format, name, page)
 
 
 @router.get("/events")
 def events(
     store: Store,
+    page: Paging,
     category: Annotated[
         list[str] | None, Query(description="e.g. policy, disaster, election; default all")
     ] = None,
@@ -116,4 +108,4 @@ def events(
         date=frame["date"].dt.date,
         end_date=pd.to_datetime(frame["end_date"]).dt.date,
     ).reset_index(drop=True)
-    return frame_response(frame, format, "events")
+    return frame_response(frame, format, "events", page)

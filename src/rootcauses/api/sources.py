@@ -6,13 +6,13 @@ from typing import Literal
 
 from fastapi import APIRouter, Response
 
-from rootcauses.api.deps import Store, frame_response
+from rootcauses.api.deps import Paging, Store, frame_response
 
 router = APIRouter(prefix="/sources", tags=["sources"])
 
 
 @router.get("")
-def sources(store: Store, format: Literal["json", "csv"] = "json") -> Response:
+def sources(store: Store, page: Paging, format: Literal["json", "csv"] = "json") -> Response:
     """Every published table in the store with its provenance (URL, file, sha256, period)."""
     frame = store.execute("SELECT * FROM sources ORDER BY dataset, id").df()
-    return frame_response(frame, format, "sources")
+    return frame_response(frame, format, "sources", page)

@@ -222,9 +222,10 @@ def indicator_by_year(
 
 def indicators_catalogue(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(
-        "SELECT indicator, any_value(unit) AS unit, string_agg(DISTINCT frequency, ', ') AS "
-        "frequency, count(DISTINCT country) AS countries, min(period) AS first, "
-        "max(period) AS last, string_agg(DISTINCT source, ', ') AS sources "
+        "SELECT indicator, any_value(unit) AS unit, "
+        "string_agg(DISTINCT frequency, ', ' ORDER BY frequency) AS frequency, "
+        "count(DISTINCT country) AS countries, min(period) AS first, "
+        "max(period) AS last, string_agg(DISTINCT source, ', ' ORDER BY source) AS sources "
         "FROM indicators GROUP BY indicator ORDER BY indicator"
     ).df()
 

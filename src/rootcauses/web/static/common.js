@@ -1,9 +1,19 @@
-// Shared helpers for the dashboard pages. Okabe–Ito colour-blind-safe palette.
+// Shared helpers for the dashboard pages. Okabe–Ito colour-blind-safe palette (its neutral grey
+// #999999 marks "other").
 const OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
 const COLOURS = {GTM: "#0072B2", HND: "#E69F00", SLV: "#009E73", MEX: "#CC79A7", OTHER: "#999999",
                  NIC: "#56B4E9", CRI: "#D55E00", PAN: "#000000", XNT: "#D55E00"};
+const CHART_FILENAME = "rootcauses-chart";
+// The modebar's camera saves a PNG; this button next to it saves the same chart as SVG.
+const SVG_BUTTON = {
+  name: "downloadSVG",
+  title: "Download plot as SVG",
+  icon: Plotly.Icons.camera,
+  click: gd => Plotly.downloadImage(gd, {format: "svg", filename: CHART_FILENAME}),
+};
 const PLOT_CONFIG = {responsive: true, displaylogo: false,
-                     toImageButtonOptions: {format: "png", filename: "rootcauses-chart"}};
+                     toImageButtonOptions: {format: "png", filename: CHART_FILENAME},
+                     modeBarButtonsToAdd: [SVG_BUTTON]};
 
 async function getJSON(url) {
   const response = await fetch(url);
