@@ -1,0 +1,101 @@
+"""Screenshots of the dashboard's main pages for the README (``docs/screenshots/*.png``).
+
+Serves the app on 127.0.0.1 (a free port) from the store under ``$ROOTCAUSES_HOME`` — build it and
+run ``rootcauses drivers fit``, ``rootcauses forecast run …`` and ``rootcauses tracker import``
+first so that every page has something to show — and drives Debian's chromium through
+Playwright. The policy-lab shot runs a small scenario comparison first.
+
+Usage::
+
+    python scripts/screenshots.py [--output docs/screenshots] [--chromium /usr/bin/chromium]
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+PAGES = (
+    ("overview", "/?basis=usbp"),
+    ("drivers", "/drivers"),
+    ("forecasts", "/forecasts"),
+    ("commitments", "/commitments"),
+    ("policy-lab", "/policy-lab?scenario=harris_strategy&households=20000&months=36&members=4"),
+    ("sources", "/sources"),
+)
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+CHART_DRAWN = (
+    "() => [...document.querySelectorAll('.js-plotly-plot')].every(e => e.data && e.data.length)"
+)
+BAND_DRAWN = (
+    "() => { const d = document.getElementById('chart').data;"
+    " return !!d && d.some(t => t.fill === 'tonexty'); }"
+)
+
+
+@contextmanager
+def serve() -> Iterator[str]:
+    import uvicorn
+
+    from rootcauses.config import get_settings
+    from rootcauses.web.app import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(get_settings()), host="127.0.0.1", port=port, log_level="error")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+def take(output: Path, chromium: Path) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    output.mkdir(parents=True, exist_ok=True)
+    written = []
+    with serve() as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        page = browser.new_context(
+            base_url=base, viewport={"width": 1280, "height": 900}
+        ).new_page()
+        for name, path in PAGES:
+            page.goto(path)
+            page.wait_for_load_state("networkidle")
+            if name == "policy-lab":
+                page.click("#run")
+                page.wait_for_function(BAND_DRAWN, timeout=300_000)
+            else:
+                page.wait_for_function(CHART_DRAWN, timeout=30_000)
+            page.wait_for_timeout(500)  # let plotly finish its transitions
+            target = output / f"{name}.png"
+            page.screenshot(path=str(target), full_page=False)
+            written.append(target)
+        browser.close()
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=Path("docs/screenshots"))
+    parser.add_argument("--chromium", type=Path, default=Path("/usr/bin/chromium"))
+    args = parser.parse_args()
+    for path in take(args.output, args.chromium):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
