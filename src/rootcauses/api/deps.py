@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import duckdb
 import pandas as pd
@@ -23,8 +24,25 @@ from rootcauses.store import query
 MAX_LIMIT = 10_000
 
 
+T = TypeVar("T")
+_APP_STATE_LOCK = threading.Lock()
+
+
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
+
+
+def app_state(request: Request, name: str, make: Callable[[], T]) -> T:
+    """One object per app (the tracker database, the simulation job queue), made on first use
+    by whichever request needs it first; tests may put their own on ``app.state`` beforehand."""
+    value = getattr(request.app.state, name, None)
+    if value is None:
+        with _APP_STATE_LOCK:
+            value = getattr(request.app.state, name, None)
+            if value is None:
+                value = make()
+                setattr(request.app.state, name, value)
+    return value
 
 
 def get_store(

@@ -39,7 +39,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from rootcauses.api.deps import Store, frame_response
+from rootcauses.api.deps import Store, app_state, frame_response
 from rootcauses.config import Settings
 from rootcauses.errors import RootCausesError, TrackerAuthError, TrackerPermissionError
 from rootcauses.sim import engine, runs
@@ -312,7 +312,6 @@ class JobRegistry:
 
 # --------------------------------------------------------------------------- dependencies
 
-_REGISTRY_LOCK = threading.Lock()
 _OPEN_REGISTRIES: weakref.WeakSet[JobRegistry] = weakref.WeakSet()
 
 
@@ -326,14 +325,7 @@ def _close_registries() -> None:
 
 def get_registry(request: Request) -> JobRegistry:
     """The app's job registry, made on first use (tests may put their own on ``app.state``)."""
-    registry = getattr(request.app.state, "sim_jobs", None)
-    if registry is None:
-        with _REGISTRY_LOCK:
-            registry = getattr(request.app.state, "sim_jobs", None)
-            if registry is None:
-                registry = JobRegistry(request.app.state.settings)
-                request.app.state.sim_jobs = registry
-    return registry
+    return app_state(request, "sim_jobs", lambda: JobRegistry(request.app.state.settings))
 
 
 Registry = Annotated[JobRegistry, Depends(get_registry)]

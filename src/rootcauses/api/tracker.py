@@ -11,7 +11,6 @@ messages, in FastAPI's ``{"detail": [{"loc", "msg", "type"}]}`` shape).
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Annotated, Any, Literal
 
@@ -21,7 +20,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from rootcauses.api.deps import frame_response
+from rootcauses.api.deps import app_state, frame_response
 from rootcauses.errors import (
     RootCausesError,
     TrackerAuthError,
@@ -54,7 +53,6 @@ from rootcauses.tracker.schemas import (
 from rootcauses.tracker.status import Status
 
 MAX_LIMIT = 500
-_OPEN_LOCK = threading.Lock()
 
 
 def _loc(where: str, field: str) -> list[str | int]:
@@ -109,14 +107,7 @@ router = APIRouter(prefix="/tracker", tags=["tracker"], route_class=TrackerRoute
 
 def get_tracker(request: Request) -> Tracker:
     """The app's tracker database, opened (and migrated) on first use."""
-    tracker = getattr(request.app.state, "tracker", None)
-    if tracker is None:
-        with _OPEN_LOCK:
-            tracker = getattr(request.app.state, "tracker", None)
-            if tracker is None:
-                tracker = open_tracker(request.app.state.settings)
-                request.app.state.tracker = tracker
-    return tracker
+    return app_state(request, "tracker", lambda: open_tracker(request.app.state.settings))
 
 
 TrackerDep = Annotated[Tracker, Depends(get_tracker)]
