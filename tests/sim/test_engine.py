@@ -43,7 +43,8 @@ def test_journey_kernel_by_hand():
     assert event.tolist() == [journey.INTERDICTED]
 
 
-def test_no_risk_everyone_reaches_the_border_the_same_month(inputs, params):
+@pytest.mark.parametrize("exact", [False, True])
+def test_no_risk_everyone_reaches_the_border_the_same_month(inputs, params, exact):
     """A 14-day path without interdiction or death: each month's departures are that month's
     encounters (all encountered), and all are returned when the return probability is 1."""
     params.update(
@@ -54,7 +55,7 @@ def test_no_risk_everyone_reaches_the_border_the_same_month(inputs, params):
         us_return_probability=1.0,
         voluntary_return_rate=0.0,
     )
-    counts = _run(inputs, params)[:, 0]
+    counts = _run(inputs, params, exact=exact)[:, 0]
     assert counts[:, _col("departures")].sum() > 500
     np.testing.assert_array_equal(counts[:, _col("departures")], counts[:, _col("encounters")])
     np.testing.assert_array_equal(counts[:, _col("encounters")], counts[:, _col("returned_us")])
@@ -87,9 +88,10 @@ def test_long_path_arrives_the_next_month(inputs, params):
     )
 
 
-def test_conservation_every_month(inputs, params):
+@pytest.mark.parametrize("exact", [False, True])
+def test_conservation_every_month(inputs, params, exact):
     params.update(base_departure_rate=0.02, voluntary_return_rate=0.05)
-    counts = _run(inputs, params, households=30_000)
+    counts = _run(inputs, params, households=30_000, exact=exact)
     cum = counts.cumsum(axis=0)
     left_transit = sum(
         cum[:, :, _col(m)]
@@ -113,10 +115,54 @@ def test_conservation_every_month(inputs, params):
     )
 
 
-def test_deterministic_per_seed(inputs, params):
-    a = _run(inputs, params, seed=3)
-    np.testing.assert_array_equal(a, _run(inputs, params, seed=3))
-    assert not np.array_equal(a, _run(inputs, params, seed=4))
+@pytest.mark.parametrize("exact", [False, True])
+def test_deterministic_per_seed(inputs, params, exact):
+    a = _run(inputs, params, seed=3, exact=exact)
+    np.testing.assert_array_equal(a, _run(inputs, params, seed=3, exact=exact))
+    assert not np.array_equal(a, _run(inputs, params, seed=4, exact=exact))
+
+
+def test_skipping_and_exact_paths_agree_in_distribution(inputs, params):
+    """The event-skipping kernel only changes which random numbers are drawn: over many seeds,
+    its mean departures, encounters, returns and final stocks equal the per-household pass's
+    within sampling error (the spread between seeds)."""
+    params.update(
+        base_departure_rate=0.01,
+        voluntary_return_rate=0.05,
+        us_return_probability=0.5,
+        reattempt_delay_months=2,
+    )
+    names = (
+        "departures",
+        "interdicted_mx",
+        "encounters",
+        "returned_us",
+        "voluntary_returns",
+        "got_away",
+    )
+    seeds = range(12)
+    totals = {}
+    for exact in (False, True):
+        runs = [_run(inputs, params, seed=s, households=20_000, exact=exact) for s in seeds]
+        totals[exact] = np.array(
+            [[r[:, 0, _col(m)].sum() for m in names] + [r[-1, 0, _col("in_us")]] for r in runs],
+            dtype=float,
+        )
+    skipping, exact = totals[False], totals[True]
+    assert (exact.mean(axis=0) > 100).all()  # enough events for the comparison to bite
+    error = np.sqrt((skipping.var(axis=0, ddof=1) + exact.var(axis=0, ddof=1)) / len(seeds))
+    np.testing.assert_array_less(np.abs(skipping.mean(axis=0) - exact.mean(axis=0)), 5 * error)
+    # and the comparison can see a real difference: a 10% higher base rate shows
+    params.update(base_departure_rate=0.011)
+    more = np.mean([_run(inputs, params, seed=s, households=20_000)[:, 0, 0].sum() for s in seeds])
+    assert more - skipping[:, 0].mean() > 5 * error[0]
+
+
+def test_state_stays_within_the_memory_budget(inputs, params):
+    run = engine.run(inputs, params, params, households=20_000, seed=1)
+    assert 22 < run.bytes_per_household <= 64  # the skip index is counted too
+    exact = engine.run(inputs, params, params, households=20_000, seed=1, exact=True)
+    assert exact.bytes_per_household == 22
 
 
 def test_sharded_run_depends_on_seed_not_workers(inputs, params):

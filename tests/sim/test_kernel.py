@@ -8,6 +8,8 @@ import pytest
 from rootcauses.sim import decision, engine, kernel
 from rootcauses.sim import population as pop
 from rootcauses.sim.engine import METRICS
+from rootcauses.sim.errors import SimError
+from rootcauses.sim.population import HOME
 from tests.sim.conftest import tiny_inputs
 
 
@@ -137,3 +139,150 @@ def test_departure_shortcut_decides_as_the_exact_comparison():
     got = np.array([kernel._departs(a, r) for a, r in zip(zs, draws, strict=True)])
     np.testing.assert_array_equal(got, draws < np.tile(p, 4))
     assert got.any() and not got.all()
+
+
+def _random_terms(rng: np.random.Generator, params: dict[str, float]) -> kernel.HazardTerms:
+    cost = params["smuggler_fee_usd"] * params["smuggler_fee_multiplier"]
+    return kernel.hazard_terms(
+        float(rng.normal(-6, 1)),
+        decision.Coefficients.from_params(params),
+        {
+            "log_homicide": np.log(rng.uniform(5, 60, 3)),
+            "income_shift": rng.normal(0, 0.2, 3),
+            "drought": rng.uniform(0, 2, 3),
+            "deterrence": float(rng.uniform(0, 3)),
+        },
+        float(np.log(params["us_gdp_pc_ppp"])),
+        float(np.log(max(cost, 1.0))),
+        np.log(rng.uniform(3.5, 5.0, 3)),
+        rng.uniform(0, 0.5, 5),
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_block_bounds_cover_every_household(params, seed):
+    """Every household's hazard is at most its block's candidate probability, in the month the
+    index was sorted on and in later months with other drivers (violence coefficients of either
+    sign, droughts, origin risks); and in the sort month the bound is tight."""
+    rng = np.random.default_rng(seed)
+    people, index = kernel.skip_index(
+        _random_population(rng, params), (first := _random_terms(rng, params)), 3
+    )
+    sizes = np.diff(index.block_start)
+    assert sizes.sum() == len(people) and sizes.min() >= 1 and sizes.max() <= kernel.BLOCK
+    for t in range(4):
+        other = _random_terms(rng, params)  # later months: other drivers, same coefficients
+        violence = -other.violence if t == 3 else other.violence
+        terms = (
+            first
+            if t == 0
+            else kernel.HazardTerms(
+                other.country_const, violence, other.climate, other.origin_const, first.household
+            )
+        )
+        bound = np.repeat(kernel.block_bounds(index, terms), sizes)
+        hazard = kernel.hazards(people, terms)
+        assert (hazard <= bound).all()
+        if t == 0:
+            assert bound.sum() < 1.5 * hazard.sum()
+
+
+def test_block_bounds_refuse_other_household_coefficients(params):
+    rng = np.random.default_rng(3)
+    terms = _random_terms(rng, params)
+    _, index = kernel.skip_index(_random_population(rng, params), terms, 3)
+    other = kernel.HazardTerms(
+        terms.country_const, terms.violence, terms.climate, terms.origin_const,
+        terms.household + 0.1,
+    )  # fmt: skip
+    with pytest.raises(SimError, match="household coefficients"):
+        kernel.block_bounds(index, other)
+
+
+def test_skip_index_keeps_the_households(params):
+    """Sorting and packing only reorders households; the columns are views of one record array
+    and sorting puts equal hazards next to each other."""
+    rng = np.random.default_rng(6)
+    before = _random_population(rng, params)
+    terms = _random_terms(rng, params)
+    after, index = kernel.skip_index(before, terms, 3)
+    for name, values in before.arrays().items():
+        np.testing.assert_array_equal(np.sort(getattr(after, name)), np.sort(values))
+    records = index.eligible_from.base
+    assert records is not None and records.dtype == kernel.RECORD
+    assert all(a.base is records for a in after.arrays().values())
+    rows = np.lexsort((before.log_income, before.violence, before.origin))
+    again = np.lexsort((after.log_income, after.violence, after.origin))
+    np.testing.assert_array_equal(before.attempts[rows], after.attempts[again])
+    hazard = kernel.hazards(after, terms)
+    neighbours = np.abs(np.diff(np.log(hazard))).mean()
+    assert neighbours < 0.2 * np.abs(np.log(hazard) - np.log(hazard).mean()).mean()
+
+
+def test_counting_rank_is_a_stable_sort():
+    key = np.random.default_rng(7).integers(0, 50, 5_000)
+    rank = kernel._counting_rank(key, 50)
+    order = np.empty_like(rank)
+    order[rank] = np.arange(key.size)
+    np.testing.assert_array_equal(order, np.argsort(key, kind="stable"))
+
+
+def test_anchor_moments_from_exponentials_equal_the_direct_ones():
+    u = np.random.default_rng(8).normal(-1.0, 2.0, 5_000)
+    moments = kernel.exp_moments(u)
+    for a in (-8.0, -2.5, 0.0, 3.0):
+        np.testing.assert_allclose(moments(a, u), kernel.logistic_moments(a, u), rtol=1e-10)
+    assert kernel.exp_moments(np.array([800.0])) is kernel.logistic_moments
+
+
+def test_bounds_hold_every_month_of_a_run(monkeypatch, tiny_network, params):
+    """In a run where many go and come back (more attempts, family abroad: higher hazards),
+    every household at home that may decide is covered by its block's bound every month."""
+    params.update(
+        base_departure_rate=0.05,
+        us_return_probability=0.7,
+        voluntary_return_rate=0.2,
+        reattempt_delay_months=0,
+    )
+    seen: dict[str, object] = {}
+    skip_index, fill = kernel.skip_index, kernel.fill_block_bounds
+
+    def spy_index(people, terms, n_countries):
+        seen["people"], seen["index"] = skip_index(people, terms, n_countries)
+        return seen["people"], seen["index"]
+
+    months = []
+
+    def spy_fill(index, terms):
+        fill(index, terms)
+        people = seen["people"]
+        t = len(months)
+        deciding = (people.status == HOME) & (index.eligible_from <= t)
+        bound = np.repeat(-np.expm1(-index.rate), np.diff(index.block_start))
+        hazard = kernel.hazards(people, terms)
+        months.append((deciding.sum(), (people.attempts > 0).sum()))
+        assert (hazard[deciding] <= bound[deciding]).all()
+
+    monkeypatch.setattr(kernel, "skip_index", spy_index)
+    monkeypatch.setattr(kernel, "fill_block_bounds", spy_fill)
+    n_months = 2 * kernel.REFRESH_MONTHS + 2  # the bounds are refreshed twice
+    engine.simulate(tiny_inputs(tiny_network, months=n_months), params, params, 5_000, 2)
+    assert len(months) == n_months
+    assert months[-1][1] > 500  # many came back with an attempt more
+
+
+def test_hazard_terms_for_all_months_at_once_equal_month_by_month(inputs, params):
+    """The engine builds every month's terms in one broadcast call; each row is that month's."""
+    rng = np.random.default_rng(9)
+    params.update(income_growth_extra=0.02, deterrence_add=0.5, climate_shock_add=0.3)
+    beta = decision.Coefficients.from_params(params)
+    n = len(inputs.months)
+    risk = rng.uniform(0, 0.3, (n, 1))
+    args = (1.5, 8.0, np.log(inputs.household_size))
+    every = kernel.hazard_terms(-5.0, beta, engine._month_terms_all(inputs, params), *args, risk)
+    for t in (0, 5, n - 1):
+        one = kernel.hazard_terms(
+            -5.0, beta, engine._month_terms(inputs, params, t), *args, risk[t]
+        )
+        for name in ("country_const", "violence", "climate", "origin_const"):
+            np.testing.assert_array_equal(getattr(every, name)[t], getattr(one, name))

@@ -1,9 +1,12 @@
 """The simulation engine: households as columns, one month at a time.
 
-Each month, every household goes through these steps in this order, in one compiled pass over
-the households (:func:`rootcauses.sim.kernel.month`; all randomness from one
-``np.random.Generator`` per shard, so one sent home this month does not decide again before the
-next month, and one that leaves travels at once):
+Each month, every household goes through these steps (one sent home this month does not decide
+again before the next month, and one that leaves travels at once). By default a month runs in
+the event-skipping kernel (:func:`rootcauses.sim.kernel.month_skipping`): it visits only the
+households on the way, in the US (at the return rate) and the candidates for a departure drawn by
+thinning against block-wise hazard bounds, which leaves the departure process unchanged in
+distribution (tested against the per-household pass). ``exact=True`` runs the per-household
+pass (:func:`rootcauses.sim.kernel.month`), which draws for every household every month:
 
 1. households at home whose cooldown is over decide (:mod:`rootcauses.sim.decision`); those who
    leave choose a US sector (the year's USBP sector shares, among sectors their origin reaches);
@@ -22,7 +25,10 @@ Conservation holds by construction and is tested: cumulative departures = on the
 cumulative (interdicted + dead + returned by the US + released + got away).
 
 Large runs are split into fixed-size shards with seeds spawned from the run's seed, so the result
-depends on the seed only, not on how many workers run the shards.
+depends on the seed only, not on how many workers run the shards. Within a shard, decisions in
+the skipping kernel draw from a generator of their own per month (:class:`_DecisionStreams`), so
+runs with nearby parameters share their draws (smoother for calibration); the rest from the
+shard's one.
 """
 
 from __future__ import annotations
@@ -43,9 +49,15 @@ from rootcauses.sim.errors import SimError
 from rootcauses.sim.kernel import FLOWS as FLOWS  # re-exported: callers use engine.FLOWS …
 from rootcauses.sim.kernel import METRICS as METRICS
 from rootcauses.sim.kernel import STOCKS as STOCKS
-from rootcauses.sim.network import Network, edge_properties, fastest_paths, path_failure
+from rootcauses.sim.network import (
+    Network,
+    Paths,
+    edge_properties,
+    fastest_paths,
+    path_failure,
+)
 
-SHARD_SIZE = 250_000
+SHARD_SIZE = 500_000
 DAYS_PER_MONTH = 30.4
 DETERRENCE_REGIMES = ("mpp", "mexico_enforcement", "title_42", "securing_the_border")
 Progress = Callable[[int, int], None]
@@ -107,18 +119,30 @@ class Shard:
     sector_encounters: np.ndarray  # int64 [month, country, sector of network.sectors]
 
 
+def _month_terms_all(inputs: SimInputs, params: Mapping[str, float]) -> dict[str, np.ndarray]:
+    """Country- and month-level parts of x (levers applied) for every month: [month, country]
+    arrays, deterrence [month, 1]."""
+    growth = params["income_growth_extra"] * np.arange(len(inputs.months))[:, None] / 12
+    return {
+        "log_homicide": np.log(
+            np.maximum(inputs.homicide_rate * params["violence_multiplier"], 0.01)
+        ),
+        "income_shift": inputs.log_gdp_pc - inputs.log_gdp_pc[0] + growth,
+        "drought": np.maximum(0.0, -inputs.precip_z) + params["climate_shock_add"],
+        "deterrence": inputs.deterrence.mean(axis=1, keepdims=True) + params["deterrence_add"],
+    }
+
+
 def _month_terms(
     inputs: SimInputs, params: Mapping[str, float], t: int
 ) -> dict[str, np.ndarray | float]:
-    """Country- and month-level parts of x (levers applied)."""
-    growth = params["income_growth_extra"] * t / 12
+    """Month ``t``'s row of :func:`_month_terms_all`."""
+    terms = _month_terms_all(inputs, params)
     return {
-        "log_homicide": np.log(
-            np.maximum(inputs.homicide_rate[t] * params["violence_multiplier"], 0.01)
-        ),
-        "income_shift": inputs.log_gdp_pc[t] - inputs.log_gdp_pc[0] + growth,
-        "drought": np.maximum(0.0, -inputs.precip_z[t]) + params["climate_shock_add"],
-        "deterrence": float(inputs.deterrence[t].mean() + params["deterrence_add"]),
+        "log_homicide": terms["log_homicide"][t],
+        "income_shift": terms["income_shift"][t],
+        "drought": terms["drought"][t],
+        "deterrence": float(terms["deterrence"][t, 0]),
     }
 
 
@@ -150,11 +174,28 @@ def _drivers(
 
 
 def _sector_probabilities(shares: np.ndarray, reachable: np.ndarray) -> np.ndarray:
-    """[origin, sector] choice probabilities: the month's shares among reachable sectors."""
-    weights = reachable * shares[None, :]
-    totals = weights.sum(axis=1, keepdims=True)
+    """[origin, sector] choice probabilities: the month's shares among reachable sectors
+    (``shares`` [sector]); for ``shares`` [month, sector], [month, origin, sector]."""
+    weights = reachable * shares[..., None, :]
+    totals = weights.sum(axis=-1, keepdims=True)
     uniform = reachable / reachable.sum(axis=1, keepdims=True)
     return np.where(totals > 0, weights / np.where(totals > 0, totals, 1), uniform)
+
+
+_PATHS: dict[tuple[int, bytes], tuple[Network, Paths]] = {}
+
+
+def _fastest_paths(network: Network, days: np.ndarray) -> Paths:
+    """:func:`fastest_paths`, remembered for the last few (network, edge days): every shard of a
+    run and every month's anchor asks for the same ones. The network is kept with its paths,
+    so its id cannot be reused while remembered."""
+    key = (id(network), np.ascontiguousarray(days).tobytes())
+    hit = _PATHS.get(key)
+    if hit is None or hit[0] is not network:
+        if len(_PATHS) >= 8:
+            _PATHS.pop(next(iter(_PATHS)))
+        hit = _PATHS[key] = (network, fastest_paths(network, days))
+    return hit[1]
 
 
 def simulate(
@@ -164,16 +205,22 @@ def simulate(
     households: int,
     seed: np.random.SeedSequence | int,
     progress: Progress | None = None,
+    *,
+    exact: bool = False,
 ) -> Shard:
-    """One shard: ``households`` sampled households through every month of ``inputs``."""
-    rng = np.random.default_rng(seed)
+    """One shard: ``households`` sampled households through every month of ``inputs``. By
+    default months run in the event-skipping kernel (:func:`rootcauses.sim.kernel.month_skipping`);
+    ``exact=True`` runs the per-household pass (:func:`rootcauses.sim.kernel.month`), which draws
+    for every household every month: same distribution, different random stream."""
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    rng = np.random.default_rng(root)
     network = inputs.network
     counts_by_country = pop.allocate(households, inputs.households)
     people = pop.synthesize(
         counts_by_country, origins_by_country(inputs), inputs.log_gdp_pc[0], params, rng
     )
     props = edge_properties(network, params)
-    paths = fastest_paths(network, props.days)
+    paths = _fastest_paths(network, props.days)
     if paths.length.max() > 255:
         raise SimError("a path has more than 255 edges (uint8 state)")
     reachable = paths.length > 0
@@ -181,18 +228,27 @@ def simulate(
     edge_days32 = props.days.astype(np.float32)
 
     beta = decision.Coefficients.from_params(params)
-    everyone = np.arange(len(people))
     anchor_terms = _month_terms(inputs, anchor_params, 0)
     anchor_props = edge_properties(network, anchor_params)
     anchor_risk = (
         _sector_probabilities(inputs.sector_shares[0], reachable)
-        * path_failure(fastest_paths(network, anchor_props.days), anchor_props)
+        * path_failure(_fastest_paths(network, anchor_props.days), anchor_props)
     ).sum(axis=1)
-    anchor_x = _drivers(people, everyone, anchor_terms, inputs, anchor_params, anchor_risk)
-    intercept = decision.anchor_intercept(
-        params["base_departure_rate"], decision.utility(beta, anchor_x), kernel.logistic_moments
+    anchor_cost = anchor_params["smuggler_fee_usd"] * anchor_params["smuggler_fee_multiplier"]
+    anchor_utility_terms = kernel.hazard_terms(  # intercept 0: z is decision.utility (tested)
+        0.0,
+        beta,
+        anchor_terms,
+        float(np.log(anchor_params["us_gdp_pc_ppp"])),
+        float(np.log(max(anchor_cost, 1.0))),
+        np.log(inputs.household_size),
+        anchor_risk,
     )
-    del anchor_x, everyone
+    anchor_utilities = kernel.utilities(people, anchor_utility_terms)
+    intercept = decision.anchor_intercept(
+        params["base_departure_rate"], anchor_utilities, kernel.exp_moments(anchor_utilities)
+    )
+    del anchor_utilities
 
     n_months, n_countries = len(inputs.months), len(inputs.countries)
     counts = np.zeros((n_months, n_countries, len(METRICS)), dtype=np.int64)
@@ -210,22 +266,67 @@ def simulate(
     interdiction = np.ascontiguousarray(props.interdiction, dtype=np.float64)
     death = np.ascontiguousarray(props.death, dtype=np.float64)
 
-    for t in range(n_months):
-        probs = _sector_probabilities(inputs.sector_shares[t], reachable)
-        risk_by_origin = (probs * failure).sum(axis=1)
-        terms = kernel.hazard_terms(
-            intercept,
-            beta,
-            _month_terms(inputs, params, t),
-            log_us,
-            log_cost,
-            log_household_size,
-            risk_by_origin,
+    # the sector choice of every month at once: [month, origin, sector]
+    all_probs = _sector_probabilities(inputs.sector_shares, reachable)
+    all_risk = (all_probs * failure).sum(axis=2)
+    all_cdf = np.ascontiguousarray(all_probs.cumsum(axis=2))
+
+    # every month's hazard terms at once (the same formula, broadcast over months)
+    by_month = kernel.hazard_terms(
+        intercept,
+        beta,
+        _month_terms_all(inputs, params),
+        log_us,
+        log_cost,
+        log_household_size,
+        all_risk,
+    )
+
+    def month_hazard_terms(t: int) -> kernel.HazardTerms:
+        return kernel.HazardTerms(
+            by_month.country_const[t],
+            by_month.violence[t],
+            by_month.climate[t],
+            by_month.origin_const[t],
+            by_month.household,
         )
+
+    index = None
+    if not exact:
+        people, index = kernel.skip_index(people, month_hazard_terms(0), n_countries)
+        decisions = _DecisionStreams(root, n_months)
+
+    for t in range(n_months):
+        terms = month_hazard_terms(t)
         t42 = float(inputs.title_42[t].mean())
         p_return = min(
             1.0, params["us_return_multiplier"] * (base_return + t42 * (t42_return - base_return))
         )
+        if index is not None:
+            _skipping_month(
+                rng,
+                decisions.month(t),
+                t,
+                people,
+                index,
+                terms,
+                all_cdf[t],
+                path_edges,
+                path_length,
+                edge_days32,
+                interdiction,
+                death,
+                float(params["us_encounter_probability"]),
+                p_return,
+                float(params["voluntary_return_rate"]),
+                int(params["reattempt_delay_months"]),
+                sampled,
+                counts[t],
+                sector_encounters[t],
+            )
+            if progress is not None:
+                progress(t + 1, n_months)
+            continue
         kernel.month(
             rng,
             people.country,
@@ -246,7 +347,7 @@ def simulate(
             terms.climate,
             terms.origin_const,
             terms.household,
-            np.ascontiguousarray(probs.cumsum(axis=1)),
+            all_cdf[t],
             path_edges,
             path_length,
             edge_days32,
@@ -263,11 +364,113 @@ def simulate(
         )
         if progress is not None:
             progress(t + 1, n_months)
-    return Shard(counts, counts_by_country, people.bytes_per_household(), sector_encounters)
+    state_bytes = people.bytes_per_household()
+    if index is not None:
+        state_bytes += index.bytes_per_household()
+    return Shard(counts, counts_by_country, state_bytes, sector_encounters)
+
+
+class _DecisionStreams:
+    """One decision generator per month, cheaply: the months' 128-bit PCG64 states and
+    increments come from the shard's seed at once (derived without spawning, which would change
+    ``root``, and apart from the shard's own children), and one generator is re-seated on the
+    month's state instead of building a generator each month."""
+
+    def __init__(self, root: np.random.SeedSequence, months: int) -> None:
+        key = (*root.spawn_key, 2**32)
+        words = np.random.SeedSequence(root.entropy, spawn_key=key).generate_state(
+            4 * max(months, 1), np.uint64
+        )
+        self._words = words.reshape(-1, 4)
+        self._bits = np.random.PCG64()
+        self.generator = np.random.Generator(self._bits)
+
+    def month(self, t: int) -> np.random.Generator:
+        a, b, c, d = (int(w) for w in self._words[t])
+        self._bits.state = {
+            "bit_generator": "PCG64",
+            "state": {"state": (a << 64) | b, "inc": (c << 64) | d | 1},
+            "has_uint32": 0,
+            "uinteger": 0,
+        }
+        return self.generator
+
+
+def _skipping_month(
+    rng: np.random.Generator,
+    decide_rng: np.random.Generator,
+    t: int,
+    people: pop.Population,
+    index: kernel.SkipIndex,
+    terms: kernel.HazardTerms,
+    sector_cdf: np.ndarray,
+    path_edges: np.ndarray,
+    path_length: np.ndarray,
+    edge_days: np.ndarray,
+    interdiction: np.ndarray,
+    death: np.ndarray,
+    encounter_probability: float,
+    return_probability: float,
+    voluntary_return_rate: float,
+    delay: int,
+    sampled: np.ndarray,
+    counts: np.ndarray,
+    sector_encounters: np.ndarray,
+) -> None:
+    """Month ``t`` in the event-skipping kernel: block bounds, then the month."""
+    if t > 0 and t % kernel.REFRESH_MONTHS == 0:
+        kernel.refresh_block_bounds(people, index)
+    kernel.fill_block_bounds(index, terms)
+    kernel.month_skipping(
+        rng,
+        decide_rng,
+        t,
+        people.country,
+        people.origin,
+        people.log_income,
+        people.violence,
+        people.climate,
+        people.remittance,
+        people.network,
+        people.attempts,
+        people.status,
+        people.sector,
+        people.step,
+        people.days_left,
+        index.eligible_from,
+        index.transit,
+        index.in_us,
+        index.sizes,
+        index.stocks,
+        index.block_start,
+        index.static_max,
+        index.violence_ref,
+        index.rate,
+        terms.country_const,
+        terms.violence,
+        terms.climate,
+        terms.origin_const,
+        terms.household,
+        sector_cdf,
+        path_edges,
+        path_length,
+        edge_days,
+        interdiction,
+        death,
+        DAYS_PER_MONTH,
+        encounter_probability,
+        return_probability,
+        voluntary_return_rate,
+        delay,
+        sampled,
+        counts,
+        sector_encounters,
+    )
 
 
 def _simulate_job(job: tuple) -> Shard:
-    return simulate(*job)
+    *args, exact = job
+    return simulate(*args, exact=exact)
 
 
 def shard_sizes(households: int, shard_size: int = SHARD_SIZE) -> list[int]:
@@ -317,8 +520,10 @@ def run(
     workers: int = 1,
     progress: Progress | None = None,
     shard_size: int = SHARD_SIZE,
+    exact: bool = False,
 ) -> RunCounts:
-    """All shards of a run (in ``workers`` processes when > 1), summed and weighted."""
+    """All shards of a run (in ``workers`` processes when > 1), summed and weighted; ``exact``
+    as in :func:`simulate`."""
     sizes = shard_sizes(households, shard_size)
     seeds = np.random.SeedSequence(seed).spawn(len(sizes))
     n_months = len(inputs.months)
@@ -332,13 +537,15 @@ def run(
                 if progress is not None:
                     progress(done + t, total)
 
-            shards.append(simulate(inputs, params, anchor_params, size, child, shard_progress))
+            shards.append(
+                simulate(inputs, params, anchor_params, size, child, shard_progress, exact=exact)
+            )
     else:
         # load the compiled kernels here, once: the forked workers inherit them instead of each
         # loading numba's cache on its first shard (seconds on a busy machine)
-        simulate(inputs.head(1), params, anchor_params, len(inputs.countries), 0)
+        simulate(inputs.head(1), params, anchor_params, len(inputs.countries), 0, exact=exact)
         jobs = [
-            (inputs, dict(params), dict(anchor_params), s, c)
+            (inputs, dict(params), dict(anchor_params), s, c, None, exact)
             for s, c in zip(sizes, seeds, strict=True)
         ]
         with ProcessPoolExecutor(max_workers=workers) as pool:
