@@ -286,3 +286,51 @@ def test_hazard_terms_for_all_months_at_once_equal_month_by_month(inputs, params
         )
         for name in ("country_const", "violence", "climate", "origin_const"):
             np.testing.assert_array_equal(getattr(every, name)[t], getattr(one, name))
+
+
+def test_anchor_moments_equal_utilities_and_their_exponential_moments(params):
+    """The fused anchor pass gives the utilities of :func:`kernel.utilities` and the moments of
+    :func:`kernel.exp_moments` on them."""
+    rng = np.random.default_rng(9)
+    people = _random_population(rng, params)
+    terms = _random_terms(rng, params)
+    u, moments = kernel.anchor_moments(people, terms)
+    np.testing.assert_array_equal(u, kernel.utilities(people, terms))
+    reference = kernel.exp_moments(u)
+    for a in (-8.0, -2.5, 0.0, 3.0):
+        np.testing.assert_allclose(moments(a, u), reference(a, u), rtol=1e-12)
+    huge = kernel.HazardTerms(
+        terms.country_const + 800.0, terms.violence, terms.climate, terms.origin_const,
+        terms.household,
+    )  # fmt: skip
+    u_huge, fallback = kernel.anchor_moments(people, huge)
+    assert fallback is kernel.logistic_moments
+    assert u_huge.max() > 700.0
+
+
+def test_skip_keys_equal_the_array_formula():
+    rng = np.random.default_rng(10)
+    n = 4_000
+    origin = rng.integers(0, 40, n).astype(np.uint8)
+    climate = rng.integers(0, 2, n).astype(np.uint8)
+    score = rng.normal(0.0, 2.0, n)
+    lo, hi = float(score.min()), float(score.max())
+    scale = (kernel.SCORE_BINS - 1) / (hi - lo)
+    expected = (origin.astype(np.int64) * 2 + climate) * kernel.SCORE_BINS + (
+        (score - lo) * scale
+    ).astype(np.int64)
+    keys = kernel._skip_keys(origin, climate, score, lo, scale)
+    np.testing.assert_array_equal(keys, expected)
+    assert keys.max() < 512 * kernel.SCORE_BINS
+
+
+def test_pack_reorders_the_score_with_the_households(params):
+    rng = np.random.default_rng(11)
+    people = _random_population(rng, params)
+    people.attempts[:] = 0
+    score = rng.random(len(people))
+    rank = rng.permutation(len(people))
+    packed, _records, sorted_score = kernel.pack(people, rank, score)
+    np.testing.assert_array_equal(sorted_score[rank], score)
+    np.testing.assert_array_equal(packed.log_income[rank], people.log_income)
+    np.testing.assert_array_equal(packed.origin[rank], people.origin)

@@ -244,11 +244,11 @@ def simulate(
         np.log(inputs.household_size),
         anchor_risk,
     )
-    anchor_utilities = kernel.utilities(people, anchor_utility_terms)
+    anchor_utilities, anchor_moments = kernel.anchor_moments(people, anchor_utility_terms)
     intercept = decision.anchor_intercept(
-        params["base_departure_rate"], anchor_utilities, kernel.exp_moments(anchor_utilities)
+        params["base_departure_rate"], anchor_utilities, anchor_moments
     )
-    del anchor_utilities
+    del anchor_utilities, anchor_moments
 
     n_months, n_countries = len(inputs.months), len(inputs.countries)
     counts = np.zeros((n_months, n_countries, len(METRICS)), dtype=np.int64)
@@ -296,9 +296,11 @@ def simulate(
         people, index = kernel.skip_index(people, month_hazard_terms(0), n_countries)
         decisions = _DecisionStreams(root, n_months)
 
+    # every month's return probability at once (one reduction instead of one per month)
+    t42_by_month = inputs.title_42.mean(axis=1)
     for t in range(n_months):
         terms = month_hazard_terms(t)
-        t42 = float(inputs.title_42[t].mean())
+        t42 = float(t42_by_month[t])
         p_return = min(
             1.0, params["us_return_multiplier"] * (base_return + t42 * (t42_return - base_return))
         )

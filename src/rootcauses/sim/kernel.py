@@ -18,7 +18,7 @@ those of the functions it calls), including the travel step that
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numba
@@ -296,6 +296,83 @@ def _scaled_logistic_moments(scale: float, w: np.ndarray) -> tuple[float, float]
         total += p
         spread += p * (1.0 - p)
     return total / w.size, spread / w.size
+
+
+@numba.njit(cache=True, nogil=True)
+def _utilities_and_exponentials(
+    country: np.ndarray,
+    origin: np.ndarray,
+    log_income: np.ndarray,
+    violence: np.ndarray,
+    climate: np.ndarray,
+    network: np.ndarray,
+    remittance: np.ndarray,
+    attempts: np.ndarray,
+    country_const: np.ndarray,
+    violence_coef: np.ndarray,
+    climate_coef: np.ndarray,
+    origin_const: np.ndarray,
+    household: np.ndarray,
+    out_u: np.ndarray,
+    out_w: np.ndarray,
+) -> float:
+    """``_utilities`` and w = e^u in the same pass; returns max u (e^u is capped at e^700)."""
+    top = -np.inf
+    for i in range(country.size):
+        z = _utility(
+            i,
+            country,
+            origin,
+            log_income,
+            violence,
+            climate,
+            network,
+            remittance,
+            attempts,
+            country_const,
+            violence_coef,
+            climate_coef,
+            origin_const,
+            household,
+        )
+        out_u[i] = z
+        out_w[i] = np.exp(min(z, 700.0))
+        top = max(top, z)
+    return top
+
+
+def anchor_moments(
+    people: Population, terms: HazardTerms
+) -> tuple[np.ndarray, Callable[[float, np.ndarray], tuple[float, float]]]:
+    """(:func:`utilities`, :func:`exp_moments` of them) with the utilities and their
+    exponentials from one compiled pass over the households instead of three (the engine's
+    anchor, once per shard)."""
+    u = np.empty(len(people), dtype=np.float64)
+    w = np.empty(len(people), dtype=np.float64)
+    top = _utilities_and_exponentials(
+        people.country,
+        people.origin,
+        people.log_income,
+        people.violence,
+        people.climate,
+        people.network,
+        people.remittance,
+        people.attempts,
+        terms.country_const,
+        terms.violence,
+        terms.climate,
+        terms.origin_const,
+        terms.household,
+        u,
+        w,
+    )
+    if top > 700.0:
+        return u, logistic_moments
+
+    def moments(a: float, _u: np.ndarray) -> tuple[float, float]:
+        return _scaled_logistic_moments(float(np.exp(-a)), w)
+
+    return u, moments
 
 
 def exp_moments(u: np.ndarray):
@@ -626,10 +703,6 @@ def static_score(people: Population, terms: HazardTerms) -> np.ndarray:
     return out
 
 
-def _stratum(people: Population) -> np.ndarray:
-    return people.origin.astype(np.int64) * 2 + people.climate
-
-
 SCORE_BINS = 512  # static-score bins of the sort (households within a bin stay unordered)
 
 
@@ -642,11 +715,23 @@ def _counting_rank(key: np.ndarray, n_keys: int) -> np.ndarray:
         first[key[i] + 1] += 1
     for k in range(n_keys):
         first[k + 1] += first[k]
-    rank = np.empty(key.size, dtype=np.int64)
+    rank = np.empty(key.size, dtype=np.int32)  # a shard holds far fewer than 2^31 households
     for i in range(key.size):
         rank[i] = first[key[i]]
         first[key[i]] += 1
     return rank
+
+
+@numba.njit(cache=True, nogil=True)
+def _skip_keys(
+    origin: np.ndarray, climate: np.ndarray, score: np.ndarray, lo: float, scale: float
+) -> np.ndarray:
+    """(origin·2 + climate)·SCORE_BINS + score bin, in one pass (int32: origins are uint8, so
+    keys stay below 512·SCORE_BINS)."""
+    key = np.empty(score.size, dtype=np.int32)
+    for i in range(score.size):
+        key[i] = (origin[i] * 2 + climate[i]) * SCORE_BINS + np.int32((score[i] - lo) * scale)
+    return key
 
 
 def skip_rank(people: Population, score: np.ndarray) -> np.ndarray:
@@ -654,11 +739,10 @@ def skip_rank(people: Population, score: np.ndarray) -> np.ndarray:
     next to each other: by origin (which fixes the country) and climate exposure, then static
     ``score``, in SCORE_BINS bins. Any order is correct; this one makes the block bounds tight."""
     if score.size == 0:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int32)
     lo, hi = float(score.min()), float(score.max())
     scale = (SCORE_BINS - 1) / (hi - lo) if hi > lo else 0.0
-    score_bin = ((score - lo) * scale).astype(np.int64)
-    key = (people.origin.astype(np.int64) * 2 + people.climate) * SCORE_BINS + score_bin
+    key = _skip_keys(people.origin, people.climate, score, lo, scale)
     return _counting_rank(key, 512 * SCORE_BINS)
 
 
@@ -685,13 +769,6 @@ RECORD = np.dtype(
 
 
 @numba.njit(cache=True, nogil=True)
-def _scatter(rank: np.ndarray, source: np.ndarray, out: np.ndarray) -> None:
-    """out[rank[i]] = source[i], written straight into a (strided) record column."""
-    for i in range(rank.size):
-        out[rank[i]] = source[i]
-
-
-@numba.njit(cache=True, nogil=True)
 def _scatter_households(
     rank: np.ndarray,
     country: np.ndarray,
@@ -702,6 +779,7 @@ def _scatter_households(
     remittance: np.ndarray,
     network: np.ndarray,
     attempts: np.ndarray,
+    score: np.ndarray,
     out_country: np.ndarray,
     out_origin: np.ndarray,
     out_log_income: np.ndarray,
@@ -710,9 +788,10 @@ def _scatter_households(
     out_remittance: np.ndarray,
     out_network: np.ndarray,
     out_attempts: np.ndarray,
+    out_score: np.ndarray,
 ) -> None:
     """All of household i's columns into record rank[i] in one pass (one record, one cache
-    line, per household instead of one per column)."""
+    line, per household instead of one per column), and its score into ``out_score[rank[i]]``."""
     for i in range(rank.size):
         k = rank[i]
         out_country[k] = country[i]
@@ -723,41 +802,53 @@ def _scatter_households(
         out_remittance[k] = remittance[i]
         out_network[k] = network[i]
         out_attempts[k] = attempts[i]
+        out_score[k] = score[i]
 
 
-def pack(people: Population, rank: np.ndarray) -> tuple[Population, np.ndarray]:
+def pack(
+    people: Population, rank: np.ndarray, score: np.ndarray
+) -> tuple[Population, np.ndarray, np.ndarray]:
     """The same households, household i at position ``rank[i]``, stored as RECORD rows; the
     returned population's columns (and the index's ``eligible_from``) are views into them.
-    Everyone must be at home (the journey columns start at zero)."""
+    ``score`` is reordered alongside, in the same pass. Everyone must be at home (the journey
+    columns start at zero)."""
     records = np.zeros(len(people), dtype=RECORD)
     moved = ("country", "origin", "log_income", "violence", "climate", "remittance", "network")
     columns = (*moved, "attempts")
     if any(getattr(people, name).any() for name in people.arrays() if name not in columns):
         raise SimError("pack: the population must be fresh (everyone at home, no journey state)")
+    sorted_score = np.empty_like(score)
     _scatter_households(
         rank,
         *(getattr(people, name) for name in columns),
+        score,
         *(records[name] for name in columns),
+        sorted_score,
     )
-    return Population(**{name: records[name] for name in people.arrays()}), records
+    return Population(**{name: records[name] for name in people.arrays()}), records, sorted_score
 
 
 @numba.njit(cache=True, nogil=True)
-def _block_starts(stratum: np.ndarray, score: np.ndarray, size: int, spread: float) -> np.ndarray:
-    starts = np.empty(stratum.size + 1, dtype=np.int32)
+def _block_starts(
+    origin: np.ndarray, climate: np.ndarray, score: np.ndarray, size: int, spread: float
+) -> np.ndarray:
+    """Block boundaries: a new block at most ``size`` households on, where the stratum (origin,
+    climate) changes, or where the score moves more than ``spread`` from the block's first."""
+    starts = np.empty(score.size + 1, dtype=np.int32)
     n_blocks = 0
     first = 0
-    for i in range(stratum.size):
+    for i in range(score.size):
         if (
             i == 0
             or i - first >= size
-            or stratum[i] != stratum[first]
+            or origin[i] != origin[first]
+            or climate[i] != climate[first]
             or abs(score[i] - score[first]) > spread
         ):
             starts[n_blocks] = i
             n_blocks += 1
             first = i
-    starts[n_blocks] = stratum.size
+    starts[n_blocks] = score.size
     return starts[: n_blocks + 1].copy()
 
 
@@ -803,11 +894,9 @@ def skip_index(
         raise SimError("skip_index: every household must start at home")
     score = static_score(people, terms)
     rank = skip_rank(people, score)
-    people, records = pack(people, rank)
-    sorted_score = np.empty_like(score)
-    _scatter(rank, score, sorted_score)
+    people, records, sorted_score = pack(people, rank, score)
     n = len(people)
-    starts = _block_starts(_stratum(people), sorted_score, BLOCK, BLOCK_SPREAD)
+    starts = _block_starts(people.origin, people.climate, sorted_score, BLOCK, BLOCK_SPREAD)
     n_blocks = starts.size - 1
     index = SkipIndex(
         eligible_from=records["eligible_from"],

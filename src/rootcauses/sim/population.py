@@ -94,6 +94,13 @@ def real_households(
     return pd.DataFrame(rows)
 
 
+def _below(u: np.ndarray, share: float) -> np.ndarray:
+    """uint8 0/1 of ``u < share``, written straight into the uint8 array (no bool temporary)."""
+    out = np.empty(u.size, dtype=np.uint8)
+    np.less(u, share, out=out.view(np.bool_))
+    return out
+
+
 def synthesize(
     counts: np.ndarray,
     origins_by_country: Sequence[np.ndarray],
@@ -114,7 +121,8 @@ def synthesize(
         if end > start:
             picks = rng.integers(0, len(options), size=end - start)
             origin[start:end] = np.asarray(options, dtype=np.uint8)[picks]
-    # float32 draws: the state is float32 anyway, and they take half the time
+    # float32 draws: the state is float32 anyway, and they take half the time; every step
+    # writes into its array in place (no temporaries beyond the one uniform buffer)
     sigma = params["income_sigma"]
     base = (
         np.asarray(log_income_mean, dtype=float)[: counts.size]
@@ -123,17 +131,18 @@ def synthesize(
     ).astype(np.float32)
     log_income = rng.standard_normal(n, dtype=np.float32)
     log_income *= np.float32(sigma)
-    log_income += np.repeat(base, counts)
+    for c in range(counts.size):
+        log_income[int(ends[c] - counts[c]) : int(ends[c])] += base[c]
     vs = params["violence_sigma"]
     violence = rng.standard_normal(n, dtype=np.float32)
     violence *= np.float32(vs)
     violence -= np.float32(0.5 * vs**2)
     np.exp(violence, out=violence)
-    climate = (rng.random(n, dtype=np.float32) < params["climate_exposed_share"]).astype(np.uint8)
     u = rng.random(n, dtype=np.float32)
-    remittance = (u < params["remittance_share"]).astype(np.uint8)
-    network = (u < max(params["network_share"], params["remittance_share"])).astype(np.uint8)
-    zeros = np.zeros(n, dtype=np.uint8)
+    climate = _below(u, params["climate_exposed_share"])
+    rng.random(dtype=np.float32, out=u)
+    remittance = _below(u, params["remittance_share"])
+    network = _below(u, max(params["network_share"], params["remittance_share"]))
     return Population(
         country=country,
         origin=origin,
@@ -142,10 +151,10 @@ def synthesize(
         climate=climate,
         remittance=remittance,
         network=network,
-        attempts=zeros.copy(),
-        status=zeros.copy(),
-        cooldown=zeros.copy(),
-        sector=zeros.copy(),
-        step=zeros.copy(),
+        attempts=np.zeros(n, dtype=np.uint8),
+        status=np.zeros(n, dtype=np.uint8),
+        cooldown=np.zeros(n, dtype=np.uint8),
+        sector=np.zeros(n, dtype=np.uint8),
+        step=np.zeros(n, dtype=np.uint8),
         days_left=np.zeros(n, dtype=np.float32),
     )
