@@ -3,16 +3,25 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+# uv installs from uv.lock, so a fresh clone gets the versions that were tested; uv itself is pinned
+# and lives in its own small environment (uv sync removes anything from .venv that the lock lacks)
+UV_VERSION := 0.13.9
+TOOLS := .venv-tools
+UV := $(TOOLS)/bin/uv
+UV_SYNC := $(UV) sync --locked --python $(PYTHON)
 ROOTCAUSES_DATA ?= $(abspath ../shared/data)
 export ROOTCAUSES_DATA
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install build test lint format bench clean
+.PHONY: run install build test lint format bench lock clean
 
-$(BIN)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(BIN)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV_SYNC) --extra dev
 	touch $@
 
 install: $(BIN)/.installed
@@ -46,8 +55,12 @@ format: install
 	$(BIN)/ruff check --fix src tests bench scripts
 
 bench: install
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	$(UV_SYNC) --extra dev --extra bench
 	$(BIN)/python bench/run.py
 
+# upgrade the pinned versions on purpose, then run `make test` and commit uv.lock
+lock: $(UV)
+	$(UV) lock --upgrade --python $(PYTHON)
+
 clean:
-	rm -rf $(VENV) .rootcauses .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .rootcauses .pytest_cache .ruff_cache

@@ -130,15 +130,20 @@ def test_compiled_anchor_moments_equal_the_numpy_ones():
 
 def test_departure_shortcut_decides_as_the_exact_comparison():
     """The cheap bound that settles most stay-at-home draws never changes an outcome, also for
-    draws right at the probability."""
+    draws right at the probability. The reference is the compiled exact comparison: the
+    compiled exp and NumPy's may differ in the last bit, which must not fail this test."""
     rng = np.random.default_rng(5)
     z = rng.uniform(-40, 8, 20_000)
-    p = 1 / (1 + np.exp(-z))
+    p = np.array([kernel._departure_probability(a) for a in z])
+    np.testing.assert_allclose(p, 1 / (1 + np.exp(-z)), rtol=1e-14)
     draws = np.concatenate([rng.random(z.size), p * (1 - 1e-12), p * (1 + 1e-12), p])
     zs = np.tile(z, 4)
     got = np.array([kernel._departs(a, r) for a, r in zip(zs, draws, strict=True)])
     np.testing.assert_array_equal(got, draws < np.tile(p, 4))
     assert got.any() and not got.all()
+    # draws exactly at the probability stay, just below it leave
+    assert not got[3 * z.size :].any()
+    assert got[z.size : 2 * z.size].sum() == (p * (1 - 1e-12) < p).sum()
 
 
 def _random_terms(rng: np.random.Generator, params: dict[str, float]) -> kernel.HazardTerms:

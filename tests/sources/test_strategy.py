@@ -19,8 +19,8 @@ def test_tables_as_documented(source_parts) -> None:
     assert len(parts["strategy_pillars"].frame) == 23
     assert len(parts["strategy_commitments"].frame) == 56
     assert len(parts["strategy_progress"].frame) == 43
-    assert len(parts["strategy_events"].frame) == 58
-    assert len(parts["strategy_event_details"].frame) == 58
+    assert len(parts["strategy_events"].frame) == 60
+    assert len(parts["strategy_event_details"].frame) == 60
     assert len(parts["strategy_aid_headlines"].frame) == 9
     # every published column is kept
     for source_id, columns in (
@@ -67,7 +67,7 @@ def test_dates_keep_their_precision(source_parts) -> None:
 def test_events_timeline(source_parts) -> None:
     events = _parts(source_parts)["strategy_events"].frame
     assert events["category"].value_counts().to_dict() == {
-        "policy": 20,
+        "policy": 22,
         "corruption": 15,
         "election": 7,
         "aid": 6,

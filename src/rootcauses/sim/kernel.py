@@ -143,6 +143,13 @@ def _utility(
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
+def _departure_probability(z: float) -> float:
+    """logistic(z) as the compiled kernel computes it (its exp may differ from NumPy's in the
+    last bit, so comparisons against it are made with this very function)."""
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
 def _departs(z: float, r: float) -> bool:
     """Whether a uniform draw ``r`` falls below logistic(z), the departure probability. Most
     households stay, and for z < 0 a cheap upper bound of logistic(z) settles most of them
@@ -152,7 +159,7 @@ def _departs(z: float, r: float) -> bool:
         y = -z
         if r >= 1.0 / (1.0 + y * (1.0 + y * (0.5 + y * (1.0 / 6.0)))):
             return False
-    return r < 1.0 / (1.0 + np.exp(-z))
+    return r < _departure_probability(z)
 
 
 @numba.njit(cache=True, nogil=True)
