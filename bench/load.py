@@ -40,6 +40,7 @@ from pathlib import Path
 import httpx
 
 from rootcauses.config import Settings
+from rootcauses.store import import_build
 
 HEADLINE = ("GTM", "HND", "SLV", "MEX", "OTHER")
 FOUR = "country=GTM&country=HND&country=SLV&country=MEX"
@@ -120,7 +121,9 @@ def serve_copy(
     if not settings.store_path.exists():
         raise SystemExit(f"no store at {settings.store_path}; run `rootcauses data build` first")
     with tempfile.TemporaryDirectory(prefix="rootcauses-load-") as home:
-        shutil.copy(settings.store_path, Path(home) / "rootcauses.duckdb")
+        import_build(Settings(home=Path(home)), settings.store_path)
+        if settings.results_dir.is_dir():  # forecasts, driver models … as stored
+            shutil.copytree(settings.results_dir, Path(home) / "results")
         port = _free_port()
         env = {**os.environ, "ROOTCAUSES_HOME": home, "ROOTCAUSES_DATA": str(settings.data)}
         server = subprocess.Popen(

@@ -65,7 +65,8 @@ def data_build(
         bool, typer.Option("--skip-missing", help="Skip sources with no files instead of failing.")
     ] = False,
 ) -> None:
-    """Build the DuckDB store from the snapshot (or the pulled cache), atomically."""
+    """Build the DuckDB store from the snapshot (or the pulled cache) as a new build, and make
+    it current once it is complete; stored results are left alone."""
     from rootcauses.store.build import build_store
 
     settings = get_settings()
@@ -96,6 +97,12 @@ def data_build(
     )
     if report.skipped:
         err.print(f"[yellow]skipped (no files found):[/] {', '.join(report.skipped)}")
+    if report.migrated:
+        moved = ", ".join(f"{t} {n:,}" for t, n in report.migrated.items())
+        console.print(
+            f"moved the results of the old single-file store to {settings.results_dir}: {moved} "
+            f"(the old file is kept as {settings.legacy_store_path.name}.migrated)"
+        )
 
 
 @data_app.command("pull")
@@ -393,11 +400,12 @@ def serve(
     """Serve the dashboard and the API (http://HOST:PORT/, API under /api/)."""
     import uvicorn
 
+    from rootcauses.store.layout import missing_store_message, read_current
     from rootcauses.web.app import create_app
 
     query_settings = get_settings()
-    if not query_settings.store_path.exists():
-        err.print("[yellow]no store yet: run `rootcauses data build` (pages will say so)[/]")
+    if read_current(query_settings) is None:
+        err.print(f"[yellow]{missing_store_message(query_settings)} (pages will say so)[/]")
     console.print(f"serving on http://{host}:{port}/")
     uvicorn.run(
         create_app(query_settings),

@@ -1,7 +1,8 @@
 """Settings, read once from the environment (prefix ROOTCAUSES_) or defaults.
 
-The data snapshot defaults to ``../shared/data`` next to the checkout; the store lives under
-``$ROOTCAUSES_HOME`` (default ``./.rootcauses``).
+The data snapshot defaults to ``../shared/data`` next to the checkout; everything made from it
+lives under ``$ROOTCAUSES_HOME`` (default ``./.rootcauses``): immutable store builds in ``builds/``,
+results written later in ``results/`` (see :mod:`rootcauses.store.layout`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,23 @@ class Settings(BaseSettings):
 
     @property
     def store_path(self) -> Path:
+        """The current build's DuckDB file, read from the build pointer at each call (a build
+        moves it); before any build, where the old single-file layout kept the store."""
+        from rootcauses.store.layout import current_path
+
+        return current_path(self)
+
+    @property
+    def builds_dir(self) -> Path:
+        return self.home / "builds"
+
+    @property
+    def results_dir(self) -> Path:
+        return self.home / "results"
+
+    @property
+    def legacy_store_path(self) -> Path:
+        """The single store file of the layout before versioned builds (migrated by a build)."""
         return self.home / "rootcauses.duckdb"
 
     @property

@@ -242,11 +242,12 @@ def _env(settings) -> dict[str, str]:
 
 
 def test_cli_forecast_run_writes_the_interface_csv(built_store, tmp_path) -> None:
-    import shutil
+    from rootcauses.config import Settings
+    from rootcauses.store import import_build
 
     home = tmp_path / "home"
     home.mkdir()
-    shutil.copy(built_store.store_path, home / "rootcauses.duckdb")
+    import_build(Settings(home=home), built_store.store_path)
     env = {"ROOTCAUSES_HOME": str(home), "ROOTCAUSES_DATA": str(built_store.data)}
     out = tmp_path / "fc.csv"
     result = CliRunner().invoke(

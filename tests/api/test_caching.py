@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import shutil
+import uuid
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
 from rootcauses.api import caching
 from rootcauses.config import Settings
-from rootcauses.store import query
+from rootcauses.store import build_store, import_build, query
+from rootcauses.store.layout import read_current
+from rootcauses.store.results import write_results
 from rootcauses.web.app import create_app
 
 CACHED = [
@@ -28,7 +32,7 @@ def own_store(built_store: Settings, tmp_path: Path) -> Settings:
     """A copy of the built store that a test may rebuild (rewrite) without touching others."""
     home = tmp_path / "own"
     home.mkdir()
-    shutil.copy(built_store.store_path, home / "rootcauses.duckdb")
+    import_build(Settings(home=home), built_store.store_path)
     return Settings(home=home, data=built_store.data)
 
 
@@ -78,14 +82,29 @@ def test_a_repeated_chart_request_does_not_open_the_store(
     assert second.headers["x-total-count"] == first.headers["x-total-count"]
 
 
-def test_a_rebuild_changes_the_etag_and_drops_the_cached_answer(own_store: Settings) -> None:
+def rebuild(settings: Settings, tmp_path: Path, *statements: str) -> str:
+    """A new build of ``settings``' home: its current file copied, changed by ``statements``
+    under a new build id, and made current (as `rootcauses data build` would)."""
+    made = tmp_path / f"rebuilt-{uuid.uuid4().hex[:8]}.duckdb"
+    shutil.copyfile(settings.store_path, made)
+    build_id = uuid.uuid4().hex[:12]
+    with duckdb.connect(str(made)) as con:
+        con.execute("UPDATE build_info SET build_id = ?", [build_id])
+        for statement in statements:
+            con.execute(statement)
+    import_build(settings, made)
+    return build_id
+
+
+def test_a_rebuild_changes_the_etag_and_drops_the_cached_answer(
+    own_store: Settings, tmp_path: Path
+) -> None:
     client = TestClient(create_app(own_store))
     url = "/api/encounters?citizenship=SLV&start=2021-01&end=2021-12"
     before = client.get(url)
-    con = duckdb.connect(str(own_store.store_path))
-    con.execute("UPDATE build_info SET build_id = build_id || '-rebuilt'")
-    con.execute("UPDATE encounters SET count = count + 1 WHERE citizenship = 'SLV'")
-    con.close()
+    rebuild(
+        own_store, tmp_path, "UPDATE encounters SET count = count + 1 WHERE citizenship = 'SLV'"
+    )
     after = client.get(url, headers={"If-None-Match": before.headers["etag"]})
     assert after.status_code == 200
     assert after.headers["etag"] != before.headers["etag"]
@@ -140,15 +159,19 @@ def test_the_response_cache_is_bounded_by_entries_and_bytes() -> None:
     assert cache.get(("v", "/p", "huge")) is None
 
 
-def test_store_version_changes_when_the_file_does(own_store: Settings) -> None:
-    version = caching.StoreVersion(own_store.store_path)
+def test_store_version_follows_builds_and_results(own_store: Settings, tmp_path: Path) -> None:
+    version = caching.StoreVersion(own_store)
     first = version.current()
     assert first is not None and first == version.current()
-    con = duckdb.connect(str(own_store.store_path))
-    con.execute("CREATE TABLE touched AS SELECT 1 AS x")
-    con.close()
-    assert version.current() not in (None, first)
-    assert caching.StoreVersion(own_store.home / "missing.duckdb").current() is None
+    assert first.startswith(read_current(own_store).build_id + ":")
+    write_results(own_store, "driver_models", pd.DataFrame({"theory": ["x"]}), run_id="r1")
+    second = version.current()
+    assert second not in (None, first)
+    write_results(own_store, "sim_runs", pd.DataFrame({"scenario": ["x"]}), run_id="r2")
+    assert version.current() == second  # no cached answer shows simulation runs
+    build_id = rebuild(own_store, tmp_path)
+    assert version.current().startswith(f"{build_id}:")
+    assert caching.StoreVersion(Settings(home=own_store.home / "missing")).current() is None
 
 
 def test_a_cached_answer_goes_out_gzipped_to_clients_that_take_it(client: TestClient) -> None:
@@ -179,3 +202,78 @@ def test_small_answers_are_not_compressed() -> None:
     headers, body = big.variant(True)
     assert (b"content-encoding", b"gzip") in headers and len(body) < len(big.body)
     assert big.variant(False)[1] == big.body
+
+
+# --- cache keys from the normalised parameters; no old data after a rebuild ------------------
+
+EQUIVALENT = [
+    (
+        "/api/indicators/homicide_rate?country=GTM&start=2010",
+        "/api/indicators/homicide_rate?start=2010-01-01&format=json&country=GTM&offset=0"
+        "&limit=10000&utm_source=x",
+    ),
+    (
+        "/api/encounters?citizenship=GTM&start=2021-01",
+        "/api/encounters?start=2021-01-01&basis=cbp&citizenship=GTM&format=json",
+    ),
+    ("/api/sources", "/api/sources?offset=0&format=json&unknown=1"),
+]
+
+
+@pytest.mark.parametrize(("plain", "spelt_out"), EQUIVALENT)
+def test_equivalent_query_strings_share_one_cache_entry_and_etag(
+    own_store: Settings, plain: str, spelt_out: str
+) -> None:
+    client = TestClient(create_app(own_store))
+    first = client.get(plain)
+    second = client.get(spelt_out)
+    assert first.status_code == second.status_code == 200
+    assert second.headers.get("x-cache") == "hit"
+    assert second.headers["etag"] == first.headers["etag"]
+    assert second.json()["data"] == first.json()["data"]
+
+
+def test_different_values_keep_different_entries(own_store: Settings) -> None:
+    client = TestClient(create_app(own_store))
+    base = client.get("/api/encounters?citizenship=GTM&start=2021-01")
+    for other in (
+        "/api/encounters?citizenship=GTM&start=2021-02",
+        "/api/encounters?citizenship=GTM&start=2021-01&basis=usbp",
+        "/api/encounters?citizenship=HND&start=2021-01",
+        "/api/encounters?citizenship=GTM&citizenship=HND&start=2021-01",
+    ):
+        answer = client.get(other)
+        assert answer.headers.get("x-cache") != "hit", other
+        assert answer.headers["etag"] != base.headers["etag"], other
+
+
+def test_the_cache_never_serves_the_old_build_after_a_rebuild(
+    snapshot: Path, tmp_path: Path
+) -> None:
+    """A connection still open on the old build (a slow request) must not hand its database to
+    the requests after the rebuild, nor get old data cached under the new version."""
+    settings = Settings(home=tmp_path / "home", data=snapshot)
+    build_store(settings, only=["cbp_sw"])
+    client = TestClient(create_app(settings))
+    before = client.get("/api/sources")
+    assert before.json()["count"] == 1
+    held = query.connect(settings)
+    try:
+        build_store(settings, only=["cbp_sw", "ohss_usbp"])
+        after = client.get("/api/sources")
+        again = client.get("/api/sources")
+    finally:
+        held.close()
+    assert after.status_code == 200 and after.headers.get("x-cache") != "hit"
+    assert after.json()["count"] > 1 and after.headers["etag"] != before.headers["etag"]
+    assert again.headers.get("x-cache") == "hit" and again.json() == after.json()
+
+
+def test_a_value_the_route_refuses_is_never_answered_from_the_cache(own_store: Settings) -> None:
+    client = TestClient(create_app(own_store))
+    assert client.get("/api/encounters?start=2021-01&limit=10").status_code == 200
+    refused = client.get("/api/encounters?start=2021&limit=10")  # the route wants YYYY-MM
+    assert refused.status_code == 422 and "x-cache" not in refused.headers
+    for odd in ("limit=1_0", "limit=10%0A", "limit=%2010"):
+        answer = client.get(f"/api/encounters?start=2021-01&{odd}")
+        assert answer.headers.get("x-cache") != "hit", odd

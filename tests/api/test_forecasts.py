@@ -1,20 +1,19 @@
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
 from fastapi.testclient import TestClient
 
 from rootcauses.analysis import forecast as fc
 from rootcauses.analysis.runs import run_forecast
 from rootcauses.config import Settings
+from rootcauses.store import import_build
 from rootcauses.web.app import create_app
 
 
 def test_forecast_endpoints(built_store: Settings, tmp_path) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    shutil.copy(built_store.store_path, home / "rootcauses.duckdb")
+    import_build(Settings(home=home), built_store.store_path)
     settings = Settings(home=home, data=built_store.data)
     client = TestClient(create_app(settings))
     assert client.get("/api/forecasts").status_code == 404  # nothing run yet: say how

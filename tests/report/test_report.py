@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 import zlib
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,7 +19,8 @@ from rootcauses.config import Settings
 from rootcauses.errors import BuildError
 from rootcauses.report import ReportError, build_report, render_html, render_pdf
 from rootcauses.report.build import COMMANDS
-from rootcauses.store.results import current_build, new_run_id, write_results
+from rootcauses.store import import_build
+from rootcauses.store.results import current_build, new_run_id, write_results, write_snapshot
 
 SW = "Southwest Land Border"
 START, END = dt.date(2019, 10, 1), dt.date(2024, 9, 1)
@@ -67,7 +67,7 @@ def _links(html: str) -> _Links:
 def results_store(built_store: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """A copy of the built store with a small, made-up result of every kind the brief shows."""
     home = tmp_path_factory.mktemp("report-results")
-    shutil.copy(built_store.store_path, home / "rootcauses.duckdb")
+    import_build(Settings(home=home), built_store.store_path)
     settings = Settings(home=home, data=built_store.data)
     con = duckdb.connect(str(settings.store_path), read_only=True)
     build = current_build(con)
@@ -159,9 +159,7 @@ def results_store(built_store: Settings, tmp_path_factory: pytest.TempPathFactor
             "snapshot_at": [dt.datetime(2026, 1, 2, 3, 4)] * 4,
         }
     )
-    with duckdb.connect(str(settings.store_path)) as con:
-        con.register("incoming", commitments)
-        con.execute("CREATE TABLE tracker_commitments AS SELECT * FROM incoming")
+    write_snapshot(settings, "tracker_commitments", commitments)
     return settings
 
 

@@ -105,11 +105,14 @@ def test_run_is_stored_when_a_store_exists(tmp_path, tiny_store_inputs):
     import duckdb
 
     from rootcauses.config import get_settings
+    from rootcauses.store import connect, import_build
+    from rootcauses.store.results import has_table
 
     settings = get_settings()
-    settings.home.mkdir(parents=True)
-    with duckdb.connect(str(settings.store_path)) as con:
+    made = tmp_path / "made.duckdb"
+    with duckdb.connect(str(made)) as con:
         con.execute("CREATE TABLE build_info AS SELECT 'b1' AS build_id")
+    import_build(settings, made)
     result = runner.invoke(
         cli.app,
         [
@@ -125,7 +128,8 @@ def test_run_is_stored_when_a_store_exists(tmp_path, tiny_store_inputs):
     )
     assert result.exit_code == 0, result.output
     assert "stored as run" in result.output
-    with duckdb.connect(str(settings.store_path), read_only=True) as con:
+    with connect(settings) as con:
+        assert has_table(con, "sim_runs") and has_table(con, "scenario_results")
         run = con.execute("SELECT scenario, kind, build_id, households FROM sim_runs").fetchall()
         rows = con.execute(
             "SELECT count(*) FROM scenario_results WHERE metric = 'encounters'"
@@ -200,11 +204,14 @@ def test_sensitivity_is_stored_next_to_runs(tmp_path, tiny_store_inputs):
     import duckdb
 
     from rootcauses.config import get_settings
+    from rootcauses.store import connect, import_build
+    from rootcauses.store.results import has_table
 
     settings = get_settings()
-    settings.home.mkdir(parents=True)
-    with duckdb.connect(str(settings.store_path)) as con:
+    made = tmp_path / "made.duckdb"
+    with duckdb.connect(str(made)) as con:
         con.execute("CREATE TABLE build_info AS SELECT 'b1' AS build_id")
+    import_build(settings, made)
     common = ["--households", "500", "--months", "2"]
     run = runner.invoke(cli.app, ["run", "status_quo", *common, "--output", str(tmp_path / "r")])
     assert run.exit_code == 0, run.output
@@ -212,7 +219,8 @@ def test_sensitivity_is_stored_next_to_runs(tmp_path, tiny_store_inputs):
     args += ["--samples", "2", "--backend", "serial", *common, "--output", str(tmp_path / "s")]
     result = runner.invoke(cli.app, args)
     assert result.exit_code == 0, result.output
-    with duckdb.connect(str(settings.store_path), read_only=True) as con:
+    with connect(settings) as con:
+        assert has_table(con, "sim_runs") and has_table(con, "scenario_results")
         kinds = con.execute("SELECT kind, baseline FROM sim_runs ORDER BY kind").fetchall()
         sobol = con.execute(
             "SELECT metric, month, value FROM scenario_results WHERE metric LIKE 'sobol_%'"
@@ -222,3 +230,30 @@ def test_sensitivity_is_stored_next_to_runs(tmp_path, tiny_store_inputs):
     assert len(sobol) == 2 * len(payload["indices"])
     assert "sobol_ST:encounters_difference:beta_cost" in set(sobol["metric"])
     assert (sobol["month"].astype(str) == "2019-01-01").all()
+
+
+def _options(command: str) -> set[str]:
+    import typer.main
+
+    group = typer.main.get_command(cli.app)
+    return {
+        opt
+        for param in group.commands[command].params
+        for opt in getattr(param, "opts", [])
+        if opt.startswith("--")
+    }
+
+
+def test_history_and_validate_keep_their_interface():
+    """`sim history` is a contract other tools rely on (issue 11): exactly these options."""
+    assert _options("history") == {
+        "--from",
+        "--to",
+        "--calibration",
+        "--households",
+        "--seed",
+        "--output",
+    }
+    assert _options("validate") == {"--split", "--households", "--seed", "--output"}
+    result = runner.invoke(cli.app, ["history", "--help"])
+    assert result.exit_code == 0 and "validation or latest" in result.output

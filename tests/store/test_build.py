@@ -1,7 +1,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import shutil
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import openpyxl
@@ -232,7 +237,7 @@ def test_bad_csv_fails_cleanly_and_keeps_the_previous_store(
     with connect(good_store) as con:
         (n,) = con.execute("SELECT count(*) FROM encounters WHERE source = 'cbp_sw'").fetchone()
     assert n > 0
-    assert not list(good_store.home.glob(".*.tmp"))
+    assert not list(good_store.builds_dir.glob(".*.tmp*"))
 
 
 def test_xlsx_without_expected_sheet(good_store: Settings, tmp_path: Path) -> None:
@@ -287,3 +292,123 @@ def test_every_indicator_has_one_value_per_cell_once_preferences_apply(store) ->
     assert list(population["source"]) == ["wpp_population"]
     imf = q.indicator(store, "population", countries=["GTM"], source="imf_weo_2019")
     assert set(imf["source"]) == {"imf_weo_2019"}
+
+
+# --- versioned builds, the pointer and the build lock ---------------------------------------
+
+
+def _build_id(settings: Settings) -> str:
+    with connect(settings) as con:
+        return con.execute("SELECT build_id FROM build_info").fetchone()[0]
+
+
+def test_each_build_is_a_new_file_and_the_previous_one_is_kept(good_store: Settings) -> None:
+    first = _build_id(good_store)
+    first_file = good_store.store_path
+    assert first_file == good_store.builds_dir / f"rootcauses-{first}.duckdb"
+    second = build_store(good_store, only=["cbp_sw"])
+    pointer = json.loads((good_store.builds_dir / "current.json").read_text())
+    assert pointer["build_id"] == second.build_id and pointer["previous"] == first
+    assert good_store.store_path == second.path != first_file
+    assert first_file.exists()  # a reader that read the old pointer can still open it
+    third = build_store(good_store, only=["cbp_sw"])
+    assert not first_file.exists() and second.path.exists() and third.path.exists()
+    assert sorted(p.name for p in good_store.builds_dir.glob("*.duckdb")) == sorted(
+        [second.path.name, third.path.name]
+    )
+
+
+def test_a_connection_after_a_rebuild_reads_the_new_build_while_an_old_one_is_open(
+    good_store: Settings,
+) -> None:
+    """DuckDB hands out its cached database for a path that is open; a new file per build means
+    a new connection can never get the replaced one."""
+    held = connect(good_store)
+    try:
+        (old,) = held.execute("SELECT build_id FROM build_info").fetchone()
+        report = build_store(good_store, only=["cbp_sw"])
+        with connect(good_store) as con:
+            (new,) = con.execute("SELECT build_id FROM build_info").fetchone()
+        assert new == report.build_id != old
+        assert held.execute("SELECT build_id FROM build_info").fetchone()[0] == old
+    finally:
+        held.close()
+
+
+def _holding_build(settings: Settings) -> tuple[threading.Thread, threading.Event, dict]:
+    """A build started in a thread that stops (holding the lock) until released."""
+    inside, release, outcome = threading.Event(), threading.Event(), {}
+
+    def progress(name: str, done: int, total: int) -> None:
+        inside.set()
+        release.wait(timeout=60)
+
+    def run() -> None:
+        try:
+            outcome["report"] = build_store(settings, only=["cbp_sw"], progress=progress)
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert inside.wait(timeout=60)
+    return thread, release, outcome
+
+
+def test_two_builds_at_once_one_fails_clearly_and_the_store_stays_whole(
+    good_store: Settings,
+) -> None:
+    before = _build_id(good_store)
+    thread, release, outcome = _holding_build(good_store)
+    try:
+        with pytest.raises(BuildError, match=r"another build is running \(pid \d+") as info:
+            build_store(good_store, only=["cbp_sw"])
+        assert str(good_store.builds_dir / ".build.lock") in str(info.value)
+        assert _build_id(good_store) == before  # the store answers throughout
+    finally:
+        release.set()
+        thread.join(timeout=60)
+    assert "error" not in outcome
+    assert _build_id(good_store) == outcome["report"].build_id != before
+    with connect(good_store) as con:
+        assert con.execute("SELECT count(*) FROM encounters").fetchone()[0] > 0
+
+
+def test_a_build_can_wait_for_the_one_running(good_store: Settings) -> None:
+    thread, release, outcome = _holding_build(good_store)
+    threading.Timer(0.5, release.set).start()
+    report = build_store(good_store, only=["cbp_sw"], lock_wait=60)
+    thread.join(timeout=60)
+    assert "error" not in outcome and _build_id(good_store) == report.build_id
+    assert report.build_id != outcome["report"].build_id
+
+
+def test_a_build_from_the_command_line_during_another_says_so(good_store: Settings) -> None:
+    thread, release, _ = _holding_build(good_store)
+    try:
+        result = subprocess.run(
+            [str(Path(sys.executable).with_name("rootcauses")), "data", "build", "-s", "cbp_sw"],
+            env={
+                **os.environ,
+                "ROOTCAUSES_HOME": str(good_store.home),
+                "ROOTCAUSES_DATA": str(good_store.data),
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        release.set()
+        thread.join(timeout=60)
+    assert result.returncode == 1
+    output = " ".join((result.stdout + result.stderr).split())
+    assert "another build is running" in output and "Traceback" not in output
+
+
+def test_a_damaged_pointer_is_named_and_a_build_repairs_it(good_store: Settings) -> None:
+    pointer = good_store.builds_dir / "current.json"
+    pointer.write_text("{not json")
+    with pytest.raises(BuildError, match=r"build pointer .*current\.json is damaged"):
+        connect(good_store)
+    report = build_store(good_store, only=["cbp_sw"])
+    assert _build_id(good_store) == report.build_id

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from rootcauses.cli import app
+from rootcauses.config import Settings
+from rootcauses.store import connect
 from tests.httpserver import LocalServer
 
 FOLDER = "outcomes/cbp_nationwide_encounters_state"
@@ -62,7 +63,7 @@ def test_pull_then_build_from_cache_runs_past_the_cut(
 
     built = runner.invoke(app, ["data", "build", "--from-cache", "--source", "cbp_state"], env=env)
     assert built.exit_code == 0, built.output
-    con = duckdb.connect(str(tmp_path / "home/rootcauses.duckdb"), read_only=True)
+    con = connect(Settings(home=tmp_path / "home"))
     totals = dict(
         con.execute(
             "SELECT fiscal_year, sum(count) FROM encounters WHERE region = "

@@ -3,7 +3,6 @@ on 127.0.0.1 and a free port, and Debian's chromium driven by Playwright."""
 
 from __future__ import annotations
 
-import shutil
 import socket
 import threading
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from rootcauses.config import Settings
+from rootcauses.store import import_build
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -32,7 +32,7 @@ def served_store(built_store: Settings, tmp_path_factory: pytest.TempPathFactory
     from rootcauses.analysis.runs import run_forecast
 
     home = tmp_path_factory.mktemp("web-home")
-    shutil.copy(built_store.store_path, home / "rootcauses.duckdb")
+    import_build(Settings(home=home), built_store.store_path)
     settings = Settings(home=home, data=built_store.data)
     config = fc.ForecastConfig(horizon=3, origins=2)
     run_forecast(settings, config, models=["seasonal_naive"], until="2024-06", workers=1)

@@ -1,33 +1,44 @@
 """HTTP caching of store-backed data: ETags, ``Cache-Control`` and an in-process response cache.
 
-The store changes only when it is rebuilt (a new ``build_id``) or a model run appends results
-(forecasts, driver models …), and either rewrites the DuckDB file. So a response is identified
-by the *store version* — the build id plus the file's size, mtime and inode — with the request
-path and query string. That gives:
+The data change only when a new build becomes current (its ``build_id``, read from the build
+pointer) or a model run stores results that an answer shows (forecasts, backtests, driver
+models: a digest of the result files, which are only ever added). So an answer is identified by
+the *store version* — ``<build_id>:<results digest>`` — with the path and the *normalised*
+query: the route's known query parameters, parsed and validated as the route does, defaults
+filled in, sorted by name, dates through the one date parser; unknown parameters are left out.
+Equivalent query strings share an entry and an ETag. That gives:
 
 * ``ETag`` on every 200 answer; ``If-None-Match`` with it → ``304 Not Modified``;
 * ``Cache-Control: public, max-age=…, must-revalidate`` (short, then revalidate);
 * a bounded LRU of whole responses keyed by (version, path, query), so a repeated chart request
-  is answered without opening DuckDB. Finding the version costs two ``stat`` calls; the build id
-  is read from the store only when the file changes.
+  is answered without opening DuckDB. Finding the version reads the pointer and lists the
+  result folders; it never opens the store, so it cannot be handed a stale database.
 
-Tracker and policy-lab answers change with every edit or run: they get ``Cache-Control:
-no-store`` and are never cached here.
+The version is found before the answer is made and builds only move forward, so an entry never
+holds data older than its key. Tracker and policy-lab answers change with every edit or run:
+they get ``Cache-Control: no-store`` and are never cached here.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import json
+import logging
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import duckdb
+from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rootcauses.store.results import current_build
+from rootcauses.config import Settings
+from rootcauses.errors import RootCausesError
+from rootcauses.store import layout, results
+from rootcauses.store.query import parse_month
 
 CACHED_PREFIXES = (
     "/api/encounters",
@@ -38,57 +49,167 @@ CACHED_PREFIXES = (
     "/api/drivers",
 )
 NO_STORE_PREFIXES = ("/api/tracker", "/api/sim")
+# Result tables that answers under CACHED_PREFIXES show (a write to one changes the version).
+CACHED_RESULTS = ("forecasts", "backtests", "driver_models")
+# Query parameters holding dates, normalised with the date parser the handlers use.
+DATE_PARAMETERS = ("start", "end")
 MAX_AGE_SECONDS = 60
+log = logging.getLogger(__name__)
 
 
 def _under(path: str, prefixes: tuple[str, ...]) -> bool:
     return any(path == p or path.startswith(p + "/") for p in prefixes)
 
 
-def file_signature(path: Path) -> tuple[int, ...] | None:
-    """(size, mtime_ns, inode) of the store and its write-ahead log; None without a store."""
-    try:
-        main = path.stat()
-    except OSError:
-        return None
-    try:
-        wal = path.with_name(path.name + ".wal").stat()
-        wal_sig = (wal.st_size, wal.st_mtime_ns)
-    except OSError:
-        wal_sig = (0, 0)
-    return (main.st_size, main.st_mtime_ns, main.st_ino, *wal_sig)
-
-
 class StoreVersion:
-    """The current version string of one store file: ``<build_id>:<signature hash>``."""
+    """The version of the data a home serves: ``<build_id>:<results digest>``, or None when
+    there is no current build (then nothing is cached)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._known: tuple[tuple[int, ...], str] | None = None
-        self._lock = threading.Lock()
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
 
     def current(self) -> str | None:
-        signature = file_signature(self.path)
-        if signature is None:
+        try:
+            current = layout.read_current(self.settings)
+        except RootCausesError:
             return None
-        known = self._known
-        if known is not None and known[0] == signature:
-            return known[1]
-        with self._lock:
-            try:
-                con = duckdb.connect(str(self.path), read_only=True)
-            except duckdb.Error:
-                return None  # being written or not a store: answer uncached
-            try:
-                build = current_build(con)
-            except (duckdb.Error, TypeError):
-                return None
-            finally:
-                con.close()
-            digest = hashlib.sha256(repr(signature).encode()).hexdigest()[:12]
-            version = f"{build}:{digest}"
-            self._known = (signature, version)
-            return version
+        if current is None:
+            return None
+        return f"{current.build_id}:{results.signature(self.settings, CACHED_RESULTS)}"
+
+
+@dataclass(frozen=True)
+class _Parameter:
+    """A query parameter as a route's OpenAPI schema declares it."""
+
+    kind: str  # integer | number | boolean | string
+    many: bool
+    default: Any
+    rules: dict[str, Any]  # pattern, enum, bounds, lengths of one value
+
+
+_RULES = ("pattern", "enum", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+_RULES += ("minLength", "maxLength")
+_BOOLEANS = {
+    **dict.fromkeys(("1", "on", "t", "true", "y", "yes"), True),
+    **dict.fromkeys(("0", "off", "f", "false", "n", "no"), False),
+}
+# whole value, ASCII digits only (no spaces, underscores or trailing newline)
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+Routes = list[tuple[re.Pattern[str], dict[str, "_Parameter"]]]
+
+
+class _Invalid(ValueError):
+    """A value the route would refuse: the query keys on its raw text instead."""
+
+
+def _concrete(schema: dict[str, Any]) -> dict[str, Any]:
+    """The non-null alternative of an ``anyOf`` (how Optional parameters are declared)."""
+    options = [o for o in schema.get("anyOf", []) if o.get("type") != "null"]
+    return {**schema, **options[0]} if len(options) == 1 else schema
+
+
+def _in_bounds(value: float, rules: dict[str, Any]) -> bool:
+    low, high = rules.get("minimum", value), rules.get("maximum", value)
+    above = rules.get("exclusiveMinimum", value - 1) < value
+    below = value < rules.get("exclusiveMaximum", value + 1)
+    return low <= value <= high and above and below
+
+
+def _parse(value: str, parameter: _Parameter) -> Any:
+    """One value parsed as the route would, or :class:`_Invalid`; never more lenient than the
+    route, so two queries share a key only if the route reads them the same."""
+    rules = parameter.rules
+    parsed: Any
+    if parameter.kind == "integer" and _INTEGER.fullmatch(value):
+        parsed = int(value)
+    elif parameter.kind == "number" and _NUMBER.fullmatch(value):
+        parsed = float(value)
+    elif parameter.kind == "boolean" and value.lower() in _BOOLEANS:
+        parsed = _BOOLEANS[value.lower()]
+    elif parameter.kind == "string":
+        if "pattern" in rules and not re.search(rules["pattern"], value):
+            raise _Invalid(value)
+        if not rules.get("minLength", 0) <= len(value) <= rules.get("maxLength", len(value)):
+            raise _Invalid(value)
+        parsed = value
+    else:
+        raise _Invalid(value)
+    if "enum" in rules and parsed not in rules["enum"]:
+        raise _Invalid(value)
+    if parameter.kind in ("integer", "number") and not _in_bounds(parsed, rules):
+        raise _Invalid(value)
+    return parsed
+
+
+def _routes(app: Any) -> Routes:
+    """Each GET path of the app's OpenAPI schema as a regex, with its query parameters."""
+    try:
+        paths = app.openapi()["paths"]
+    except Exception:  # no schema: every query keys on its raw pairs
+        log.exception("no OpenAPI schema to normalise cache keys with")
+        return []
+    routes: Routes = []
+    for path, operations in paths.items():
+        parameters = {}
+        for item in (operations.get("get") or {}).get("parameters", []):
+            if item.get("in") != "query":
+                continue
+            schema = _concrete(item.get("schema", {}))
+            many = schema.get("type") == "array"
+            one = _concrete(schema.get("items", {})) if many else schema
+            parameters[item["name"]] = _Parameter(
+                kind=one.get("type", "string"),
+                many=many,
+                default=schema.get("default"),
+                rules={k: one[k] for k in _RULES if k in one},
+            )
+        template = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path))
+        routes.append((re.compile(f"^{template}$"), parameters))
+    return routes
+
+
+class QueryKeys:
+    """Cache keys from the query parameters each GET route declares in the app's OpenAPI
+    schema (the public contract, not framework internals): known parameters only, parsed,
+    defaults filled in, sorted by name, ``start``/``end`` through the one date parser."""
+
+    def __init__(self) -> None:
+        self._routes: Routes | None = None
+        self._lock = threading.Lock()
+
+    def _table(self, app: Any) -> Routes:
+        if self._routes is None:
+            with self._lock:
+                if self._routes is None:
+                    self._routes = _routes(app)
+        return self._routes
+
+    def key(self, scope: Scope) -> str:
+        """The normalised query of a request. A path with no declared GET, or a value the route
+        would refuse, keys on the sorted raw pairs (error answers are never cached)."""
+        raw = QueryParams(scope.get("query_string", b"").decode("latin-1"))
+        fallback = json.dumps(sorted(raw.multi_items()))
+        path = scope.get("path", "")
+        found = next((p for r, p in self._table(scope.get("app")) if r.match(path)), None)
+        if found is None:
+            return fallback
+        values: dict[str, Any] = {}
+        try:
+            for name, parameter in found.items():
+                given = raw.getlist(name)
+                if not given:
+                    values[name] = parameter.default
+                elif parameter.many:
+                    values[name] = [_parse(v, parameter) for v in given]
+                else:
+                    values[name] = _parse(given[-1], parameter)
+                if name in DATE_PARAMETERS and isinstance(values[name], str):
+                    values[name] = str(parse_month(values[name]))
+        except (_Invalid, RootCausesError):
+            return fallback
+        return json.dumps(values, sort_keys=True)
 
 
 def etag_for(version: str, path: str, query: str) -> str:
@@ -200,19 +321,39 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 class StoreCacheMiddleware:
     """ETag / 304 / in-process cache for GETs under :data:`CACHED_PREFIXES`; ``no-store`` for
-    :data:`NO_STORE_PREFIXES`. Only 200 answers are cached; errors pass through untouched."""
+    :data:`NO_STORE_PREFIXES`. Only 200 answers are cached; errors pass through untouched.
+
+    The home whose version keys the cache is the app's ``state.settings`` (what the routes
+    read); ``settings`` or, for older callers, a ``store_path`` in that home stand in for an
+    app without it."""
 
     def __init__(
         self,
         app: ASGIApp,
-        store_path: Path,
+        store_path: Path | None = None,
         cache: ResponseCache | None = None,
         max_age: int = MAX_AGE_SECONDS,
+        settings: Settings | None = None,
     ) -> None:
         self.app = app
-        self.version = StoreVersion(store_path)
+        if settings is None and store_path is not None:
+            home = store_path.parent
+            settings = Settings(home=home.parent if home.name == "builds" else home)
+        self.settings = settings
+        self._versions: dict[Path, StoreVersion] = {}
+        self.keys = QueryKeys()
         self.cache = cache if cache is not None else ResponseCache()
         self.cache_control = f"public, max-age={max_age}, must-revalidate".encode()
+
+    def _version(self, scope: Scope) -> str | None:
+        state = getattr(scope.get("app"), "state", None)
+        settings = getattr(state, "settings", None) or self.settings
+        if settings is None:
+            return None
+        version = self._versions.get(settings.home)
+        if version is None:
+            version = self._versions.setdefault(settings.home, StoreVersion(settings))
+        return version.current()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -226,11 +367,11 @@ class StoreCacheMiddleware:
             await self.app(scope, receive, send)
 
     async def _cached(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
-        version = self.version.current()
-        if version is None:  # no store (503) or one being written: nothing to key on
+        version = self._version(scope)
+        if version is None:  # no store (503): nothing to key on
             await self.app(scope, receive, send)
             return
-        query = scope.get("query_string", b"").decode("latin-1")
+        query = self.keys.key(scope)
         etag = etag_for(version, path, query)
         gzip_ok = accepts_gzip(_header(scope, b"accept-encoding"))
         validators = [

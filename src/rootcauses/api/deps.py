@@ -3,6 +3,7 @@ table-shaped response (CSV with a header row, or JSON ``{data, count, …}``).""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import threading
@@ -91,9 +92,35 @@ def paging(
 Paging = Annotated[PageParams, Depends(paging)]
 
 
+def _is_dates(values: pd.Series) -> bool:
+    """A column of calendar dates: ``datetime.date`` objects, or timestamps that are all
+    midnight (DuckDB hands ``DATE`` columns to pandas that way)."""
+    present = values.dropna()
+    if present.empty:
+        return False
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return bool((present == present.dt.normalize()).all())
+    if values.dtype == object:
+        return all(isinstance(v, dt.date) and not isinstance(v, dt.datetime) for v in present)
+    return False
+
+
+def iso_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Date columns as ``YYYY-MM-DD`` and timestamp columns as ``YYYY-MM-DDTHH:MM:SS``; every
+    other value — text included, whatever it contains — unchanged."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            shape = "%Y-%m-%d" if _is_dates(values) else "%Y-%m-%dT%H:%M:%S"
+            out[column] = values.dt.strftime(shape).astype(object).where(values.notna(), None)
+        elif _is_dates(values):
+            out[column] = [None if pd.isna(v) else v.isoformat() for v in values]
+    return out
+
+
 def _json_records(frame: pd.DataFrame) -> str:
-    body = frame.to_json(orient="records", date_format="iso", date_unit="s")
-    return body.replace("T00:00:00", "")  # dates, not timestamps
+    return iso_dates(frame).to_json(orient="records", date_format="iso", date_unit="s")
 
 
 def frame_response(

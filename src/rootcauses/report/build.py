@@ -421,13 +421,6 @@ def statements(
 # --- reading (the edge) ------------------------------------------------------------------
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]
-    ).fetchone()[0]
-    return bool(found)
-
-
 def _sources(con: duckdb.DuckDBPyConnection) -> dict[str, SourceLine]:
     rows = con.execute("SELECT id, title, publisher, url FROM sources").fetchall()
     return {r[0]: SourceLine(r[0], r[1] or r[0], r[2] or "", r[3] or "") for r in rows}
@@ -538,11 +531,8 @@ def build_report(
         say("reading model results")
         models = read_results(con, "driver_models")
         forecast = _forecast(con, codes, say)
-        commitments = (
-            commitment_section(con.execute("SELECT * FROM tracker_commitments").df(), codes)
-            if _table_exists(con, "tracker_commitments")
-            else None
-        )
+        snapshot = read_results(con, "tracker_commitments")
+        commitments = None if snapshot.empty else commitment_section(snapshot, codes)
         scenario_frame = read_results(con, "scenario_results")
         scenarios = None if scenario_frame.empty else scenario_section(scenario_frame, codes)
 

@@ -276,7 +276,8 @@ def write_json(payload: Mapping[str, Any], output: Path) -> None:
 
 
 def store_run(settings: Settings, payload: Mapping[str, Any], rows: pd.DataFrame) -> str | None:
-    """A ``sim_runs`` row and the run's ``scenario_results`` rows, when a store exists."""
+    """A ``sim_runs`` row and the run's ``scenario_results`` rows in the results store, when a
+    data store exists (the rows name the build their inputs came from)."""
     if not settings.store_path.exists():
         return None
     from rootcauses.store.query import connect
@@ -303,9 +304,10 @@ def store_run(settings: Settings, payload: Mapping[str, Any], rows: pd.DataFrame
         ]
     )
     run_row["baseline"] = run_row["baseline"].astype("string")  # typed even when empty
-    write_results(settings, "sim_runs", run_row, run_id=run_id)
     rows = rows.assign(build_id=build_id, baseline=rows["baseline"].astype("string"))
+    # results first: a run listed in sim_runs always has its rows (each write is one file)
     write_results(settings, "scenario_results", rows, run_id=run_id)
+    write_results(settings, "sim_runs", run_row, run_id=run_id)
     return run_id
 
 

@@ -1,8 +1,11 @@
-"""Build the DuckDB store from every source, atomically.
+"""Build the DuckDB store from every source, as a new immutable build.
 
-The new store is written to a temporary file beside the old one, checked, and only then renamed
-over it (``os.replace`` is atomic on one file system). Any error before the rename deletes the
-temporary file, so a failed build leaves the previous store byte-for-byte intact and readable.
+A build reads and checks every source, writes a new file ``builds/rootcauses-<build_id>.duckdb``
+(under a temporary name until it is complete and verified), then points readers at it by
+replacing the pointer (see :mod:`rootcauses.store.layout`). Any error before that leaves the
+previous build current, byte for byte. A build holds the build lock, so two never race; it writes
+nothing but its own file and the pointer — results live in the results store
+(:mod:`rootcauses.store.results`), which a build never touches, so none can be lost.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -25,7 +29,8 @@ from rootcauses.errors import BuildError, RootCausesError, SourceError
 from rootcauses.sources import SourceSpec, all_sources
 from rootcauses.sources.base import Origin, Part, RawFile, load_from, locate_in
 from rootcauses.sources.checks import check_part
-from rootcauses.store.results import CARRIED_TABLES
+from rootcauses.store import layout
+from rootcauses.store.results import migrate_legacy
 
 Progress = Callable[[str, int, int], None]
 """Called as ``(source id, sources done, sources total)``."""
@@ -39,6 +44,8 @@ class BuildReport:
     rows: dict[str, int] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    # rows moved from an old single-file store into the results store, per table
+    migrated: dict[str, int] = field(default_factory=dict)
 
 
 def _roots(settings: Settings, from_cache: bool) -> list[tuple[Path, Origin]]:
@@ -187,35 +194,10 @@ def _write(
             [build_id, built_at, __version__, str(settings.data), from_cache],
         )
         rows = _verify(con, collected)
-        _carry_results(con, settings.store_path)
         con.execute("CHECKPOINT")
     finally:
         con.close()
     return rows
-
-
-def _carry_results(con: duckdb.DuckDBPyConnection, previous: Path) -> None:
-    """Copy model-output tables from the previous store: results outlive a data rebuild and
-    keep the ``build_id`` of the data they were computed from."""
-    if not previous.exists():
-        return
-    escaped = str(previous).replace("'", "''")
-    try:
-        con.execute(f"ATTACH '{escaped}' AS previous (READ_ONLY)")
-    except duckdb.Error:
-        return  # an unreadable previous store has no results to carry over
-    try:
-        tables = {
-            r[0]
-            for r in con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'previous'"
-            ).fetchall()
-        }
-        for table in CARRIED_TABLES:
-            if table in tables:
-                con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM previous."{table}"')
-    finally:
-        con.execute("DETACH previous")
 
 
 def _verify(con: duckdb.DuckDBPyConnection, collected) -> dict[str, int]:
@@ -241,21 +223,15 @@ def _verify(con: duckdb.DuckDBPyConnection, collected) -> dict[str, int]:
     return rows
 
 
-def build_store(
+def _collect(
     settings: Settings,
-    *,
-    from_cache: bool = False,
-    only: Iterable[str] | None = None,
-    skip_missing: bool = False,
-    progress: Progress | None = None,
-) -> BuildReport:
-    """Read every source (or ``only`` those), check them, and swap in a new store."""
-    started = time.perf_counter()
-    specs = all_sources()
-    wanted = list(only) if only else list(specs)
-    unknown = [s for s in wanted if s not in specs]
-    if unknown:
-        raise BuildError(f"unknown source(s) {unknown}; known: {', '.join(sorted(specs))}")
+    specs: dict[str, SourceSpec],
+    wanted: list[str],
+    from_cache: bool,
+    skip_missing: bool,
+    progress: Progress | None,
+) -> tuple[list[tuple[SourceSpec, list[Part]]], list[str]]:
+    """Read and check each wanted source; returns them and the ids skipped for want of files."""
     collected: list[tuple[SourceSpec, list[Part]]] = []
     skipped: list[str] = []
     for i, source_id in enumerate(wanted):
@@ -276,23 +252,48 @@ def build_store(
         collected.append((spec, read_source(spec, roots)))
     if progress:
         progress("writing store", len(wanted), len(wanted))
-    if not collected:
-        raise BuildError("no source could be read; nothing to build")
+    return collected, skipped
 
-    final = settings.store_path
-    final.parent.mkdir(parents=True, exist_ok=True)
-    build_id = uuid.uuid4().hex[:12]
-    tmp = final.with_name(f".{final.name}.{build_id}.tmp")
-    try:
+
+def build_store(
+    settings: Settings,
+    *,
+    from_cache: bool = False,
+    only: Iterable[str] | None = None,
+    skip_missing: bool = False,
+    progress: Progress | None = None,
+    lock_wait: float = 0.0,
+) -> BuildReport:
+    """Read every source (or ``only`` those), check them, write a new build and make it current.
+
+    Another build running on the same home makes this wait ``lock_wait`` seconds, then fail."""
+    started = time.perf_counter()
+    specs = all_sources()
+    wanted = list(only) if only else list(specs)
+    unknown = [s for s in wanted if s not in specs]
+    if unknown:
+        raise BuildError(f"unknown source(s) {unknown}; known: {', '.join(sorted(specs))}")
+    with layout.build_lock(settings, wait=lock_wait):
+        collected, skipped = _collect(settings, specs, wanted, from_cache, skip_missing, progress)
+        if not collected:
+            raise BuildError("no source could be read; nothing to build")
+
+        build_id = uuid.uuid4().hex[:12]
+        final = layout.build_file(settings, build_id)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = final.with_name(f".{final.name}.tmp")
         try:
-            rows = _write(tmp, collected, build_id, settings, from_cache)
-        except duckdb.Error as exc:
-            raise BuildError(f"writing the store failed: {exc}") from exc
-        os.replace(tmp, final)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
-        raise
+            try:
+                rows = _write(tmp, collected, build_id, settings, from_cache)
+            except duckdb.Error as exc:
+                raise BuildError(f"writing the store failed: {exc}") from exc
+            os.replace(tmp, final)
+            migrated = _migrate(settings)
+        except BaseException:
+            for path in (tmp, tmp.with_name(tmp.name + ".wal"), final):
+                path.unlink(missing_ok=True)
+            raise
+        _make_current(settings, build_id)
     return BuildReport(
         path=final,
         build_id=build_id,
@@ -300,4 +301,65 @@ def build_store(
         rows=rows,
         sources=[spec.id for spec, _ in collected],
         skipped=skipped,
+        migrated=migrated,
     )
+
+
+def _previous_build(settings: Settings) -> str | None:
+    try:
+        current = layout.read_current(settings)
+    except BuildError:
+        return None  # a damaged pointer is replaced by this build
+    return current.build_id if current else None
+
+
+def _make_current(settings: Settings, build_id: str) -> None:
+    """Swap the pointer to ``build_id``; keep it and the build before it, remove older ones."""
+    previous = _previous_build(settings)
+    if previous == build_id:
+        previous = None
+    layout.publish(settings, build_id, previous)
+    layout.prune(settings, keep={build_id} | ({previous} if previous else set()))
+
+
+def _migrate(settings: Settings) -> dict[str, int]:
+    """Move the results of an old single-file store into the results store, then set that file
+    aside (renamed ``*.migrated``) so it is read once; a failure stops the build."""
+    legacy = settings.legacy_store_path
+    if not legacy.exists():
+        return {}
+    moved = migrate_legacy(settings, legacy)
+    for path in (legacy, legacy.with_name(legacy.name + ".wal")):
+        if path.exists():
+            os.replace(path, path.with_name(path.name + ".migrated"))
+    return moved
+
+
+def import_build(settings: Settings, source: Path, *, lock_wait: float = 0.0) -> Path:
+    """Make an existing store file (a build from another home, or one made by hand with a
+    ``build_info`` table) the current build of ``settings``; returns its new path."""
+    escaped = str(source).replace("'", "''")
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{escaped}' AS source (READ_ONLY)")
+        row = con.execute("SELECT build_id FROM source.build_info").fetchone()
+    except duckdb.Error as exc:
+        raise BuildError(f"{source} is not a store with a build_info table: {exc}") from None
+    finally:
+        con.close()
+    if row is None:
+        raise BuildError(f"{source}: build_info is empty")
+    build_id = layout.check_build_id(str(row[0]))
+    with layout.build_lock(settings, wait=lock_wait):
+        final = layout.build_file(settings, build_id)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if not final.exists():
+            tmp = final.with_name(f".{final.name}.tmp")
+            try:
+                shutil.copyfile(source, tmp)
+                os.replace(tmp, final)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+        _make_current(settings, build_id)
+    return final

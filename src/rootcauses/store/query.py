@@ -19,6 +19,7 @@ import pandas as pd
 from rootcauses.config import Settings, get_settings
 from rootcauses.countries import HEADLINE_CITIZENSHIPS
 from rootcauses.errors import BuildError, QueryError
+from rootcauses.store import layout, results
 
 Basis = Literal["cbp", "usbp"]
 SOUTHWEST = "Southwest Land Border"
@@ -28,18 +29,36 @@ BREAKDOWNS = ("citizenship", "component", "demographic", "authority", "region", 
 
 
 def connect(settings: Settings | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the built store."""
+    """A read-only connection to the current build, which also reads the results store
+    (:func:`rootcauses.store.results.read_results`, :func:`~rootcauses.store.results.has_table`).
+
+    The pointer is read at every call, so a caller that connects per request moves to a new
+    build between requests. A build file removed between reading the pointer and opening it
+    (two builds finished meanwhile) sends it back to the pointer."""
     settings = settings or get_settings()
-    path = settings.store_path
-    if not path.exists():
-        raise BuildError(f"no store at {path}; run `rootcauses data build` first")
-    try:
-        return duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as exc:
-        raise BuildError(f"cannot open the store at {path}: {exc}") from exc
+    for _ in range(5):
+        current = layout.read_current(settings)
+        if current is None:
+            raise BuildError(layout.missing_store_message(settings))
+        if not current.path.exists():
+            continue
+        try:
+            con = duckdb.connect(str(current.path), read_only=True)
+        except duckdb.Error as exc:
+            if not current.path.exists():
+                continue
+            raise BuildError(f"cannot open the store at {current.path}: {exc}") from exc
+        results.bind(con, settings)
+        return con
+    raise BuildError(
+        f"the current build in {settings.builds_dir} kept changing or is missing; "
+        "run `rootcauses data build`"
+    )
 
 
-def _month(value: str | dt.date | None) -> dt.date | None:
+def parse_month(value: str | dt.date | None) -> dt.date | None:
+    """The date of ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (the first day of a year or month):
+    the one parser of dates given to the query helpers, the API and its cache keys."""
     if value is None or isinstance(value, dt.date):
         return value
     padded = {4: f"{value}-01-01", 7: f"{value}-01"}.get(len(value), value)
@@ -47,6 +66,9 @@ def _month(value: str | dt.date | None) -> dt.date | None:
         return dt.date.fromisoformat(padded)
     except ValueError as exc:
         raise QueryError(f"bad date {value!r}; expected YYYY, YYYY-MM or YYYY-MM-DD") from exc
+
+
+_month = parse_month
 
 
 def encounters_monthly(

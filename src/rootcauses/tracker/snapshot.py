@@ -1,10 +1,9 @@
-"""A read-only snapshot of the tracker in the analytics store, for charts and reports.
+"""A read-only snapshot of the tracker beside the analytics store, for charts and reports.
 
-:func:`write_store_snapshot` replaces the table ``tracker_commitments`` in the existing DuckDB
-store (``$ROOTCAUSES_HOME/rootcauses.duckdb``) in one transaction: readers see the old table or
-the new one, never a half-written one, and the rest of the store is untouched. It never creates
-a store: without one it says so (build it first). A later ``rootcauses data build`` replaces
-the store file as a whole, so run the export again after a build.
+:func:`write_store_snapshot` writes ``tracker_commitments`` to the results store
+(``$ROOTCAUSES_HOME/results/tracker_commitments/``, see :mod:`rootcauses.store.results`) as one
+new file, renamed into place when whole: readers see the previous snapshot or the new one, never
+half of one, and never wait. A rebuild of the data store leaves it alone, so it outlives builds.
 """
 
 from __future__ import annotations
@@ -12,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from rootcauses.config import Settings
-from rootcauses.errors import TrackerDatabaseError
+from rootcauses.errors import BuildError, TrackerDatabaseError
+from rootcauses.store.results import write_snapshot
 from rootcauses.tracker.parsing import format_target
 from rootcauses.tracker.service import Evaluated
 
@@ -93,41 +92,14 @@ def snapshot_frame(evaluated: list[Evaluated], database: str) -> pd.DataFrame:
 
 
 def write_store_snapshot(settings: Settings, frame: pd.DataFrame) -> Path:
-    """Replace ``tracker_commitments`` in the existing store, atomically; return the store path."""
-    path = settings.store_path
-    if not path.exists():
-        raise TrackerDatabaseError(
-            f"no store at {path}: run `rootcauses data build` first, then export the tracker "
-            "to it again"
-        )
+    """Make ``frame`` the current ``tracker_commitments`` snapshot; return the file written.
+
+    Every column is cast to its type in :data:`COLUMNS` first: a value that does not fit fails
+    the write and leaves the previous snapshot current."""
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise TrackerDatabaseError(f"{TABLE}: the snapshot lacks the columns {missing}")
     try:
-        con = duckdb.connect(str(path))
-    except duckdb.Error as exc:
-        raise TrackerDatabaseError(
-            f"cannot open the store {path} for writing (is another process using it?): {exc}"
-        ) from None
-    try:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(f'DROP TABLE IF EXISTS "{TABLE}"')
-            columns = ", ".join(f'"{c}" {t}' for c, t in COLUMNS.items())
-            con.execute(f'CREATE TABLE "{TABLE}" ({columns})')
-            con.register("incoming", frame)
-            names = ", ".join(f'"{c}"' for c in COLUMNS)
-            con.execute(f'INSERT INTO "{TABLE}" ({names}) SELECT {names} FROM incoming')
-            con.unregister("incoming")
-            written = con.execute(f'SELECT count(*) FROM "{TABLE}"').fetchone()[0]
-            if written != len(frame):
-                raise TrackerDatabaseError(
-                    f"{TABLE}: {written} rows after writing, expected {len(frame)}"
-                )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        con.execute("CHECKPOINT")
-    except duckdb.Error as exc:
-        raise TrackerDatabaseError(f"writing {TABLE} to {path} failed: {exc}") from None
-    finally:
-        con.close()
-    return path
+        return write_snapshot(settings, TABLE, frame[list(COLUMNS)], COLUMNS)
+    except BuildError as exc:
+        raise TrackerDatabaseError(f"writing {TABLE} failed: {exc}") from None
