@@ -8,7 +8,6 @@ without editing this file.
 from __future__ import annotations
 
 import hashlib
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from rootcauses.config import Settings
+from rootcauses.store import import_build
 from rootcauses.tracker import files, service
 from rootcauses.tracker.auth import Actor
 from rootcauses.tracker.db import Tracker, open_tracker
@@ -109,7 +109,7 @@ def served(
 ) -> Iterator[Served]:
     """The app on a copy of the store and a seeded SQLite tracker, with an admin token."""
     home = tmp_path_factory.mktemp("bad-requests")
-    shutil.copy(built_store.store_path, home / "rootcauses.duckdb")
+    import_build(Settings(home=home), built_store.store_path)
     settings = Settings(home=home, data=built_store.data)
     tracker = open_tracker(settings)
     batch = files.read_batch([snapshot / "strategy"])

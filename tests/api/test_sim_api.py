@@ -9,6 +9,7 @@ well under a second; a gate in the inputs loader holds a run "running" for the c
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from rootcauses.config import Settings
 from rootcauses.sim.engine import SimInputs
 from rootcauses.sim.network import build_network
 from rootcauses.sim.scenarios import SCENARIO_NAMES, load_parameter_specs
+from rootcauses.store import import_build
 from rootcauses.web.app import create_app
 from tests.sim.conftest import LOCATIONS, ROUTES, tiny_inputs
 
@@ -300,24 +302,60 @@ def test_a_finished_run_cannot_be_cancelled(client) -> None:
 
 
 def make_store(home: Path) -> None:
-    home.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(home / "rootcauses.duckdb"))
+    """A stand-in build with only ``build_info``, made current in ``home``."""
+    made = home.parent / "made.duckdb"
+    con = duckdb.connect(str(made))
     con.execute("CREATE TABLE build_info AS SELECT 'testbuild' AS build_id")
     con.close()
+    import_build(Settings(home=home), made)
 
 
-def test_results_need_a_store(client) -> None:
-    response = client.get("/api/sim/results")
-    assert response.status_code == 503 and "rootcauses data build" in response.text
+def test_results_need_a_store_and_the_503_hides_the_path(client, caplog) -> None:
+    with caplog.at_level(logging.ERROR, logger="rootcauses.api"):
+        response = client.get("/api/sim/results")
+    assert response.status_code == 503
+    body = response.json()
+    home = str(client.app.state.settings.home)
+    assert home not in response.text and "rootcauses data build" not in response.text
+    assert body["error_id"] in body["detail"]
+    logged = [r.getMessage() for r in caplog.records if body["error_id"] in r.getMessage()]
+    assert logged and "rootcauses data build" in logged[0] and home in logged[0]
+
+
+def tracker_tokens(client: TestClient, home: Path, *roles: str) -> dict[str, str]:
+    """API tokens of new tracker users with ``roles``, on a tracker the app then uses."""
+    from rootcauses.tracker import service
+    from rootcauses.tracker.auth import Actor
+    from rootcauses.tracker.db import open_tracker
+    from rootcauses.tracker.schemas import UserCreate
+
+    home.mkdir(parents=True, exist_ok=True)
+    tracker = open_tracker(Settings(home=home))
+    tokens = {}
+    with tracker.session(write=True) as session:
+        for role in roles:
+            _, tokens[role] = service.create_user(
+                session, UserCreate(name=f"{role}-user", role=role), Actor("setup", "admin")
+            )
+    client.app.state.tracker = tracker
+    return tokens
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 def test_finished_runs_are_stored_and_listed(tmp_path: Path) -> None:
     home = tmp_path / "home"
     make_store(home)
     client = make_client(home)
+    editor = bearer(tracker_tokens(client, home, "editor")["editor"])
     try:
         assert client.get("/api/sim/results").json()["count"] == 0
-        ids = [client.post("/api/sim/runs", json={**TINY, "seed": s}).json()["id"] for s in (1, 2)]
+        ids = [
+            client.post("/api/sim/runs", json={**TINY, "seed": s}, headers=editor).json()["id"]
+            for s in (1, 2)
+        ]
         stored = [wait(client, i)["stored_run_id"] for i in ids]
         assert all(stored)
         page = client.get("/api/sim/results?limit=1").json()
@@ -386,10 +424,134 @@ def test_a_run_without_a_store_is_503(tmp_path: Path) -> None:
     app.state.sim_jobs = sim_api.JobRegistry(settings)  # reads inputs from the (missing) store
     try:
         response = TestClient(app).post("/api/sim/runs", json=TINY)
-        assert response.status_code == 503 and "rootcauses data build" in response.text
+        assert response.status_code == 503 and response.json()["error_id"]
+        assert str(tmp_path) not in response.text
     finally:
         app.state.sim_jobs.close()
 
 
 def test_local_use_needs_no_token(client) -> None:
     assert client.post("/api/sim/runs", json=TINY).status_code == 202
+
+
+# --------------------------------------------------------------------------- owners and memory
+
+
+def test_a_run_hands_its_owner_a_token_in_a_header_and_a_strict_cookie(client) -> None:
+    response = client.post("/api/sim/runs", json=TINY)
+    token = response.headers[sim_api.OWNER_HEADER]
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(f"{sim_api.OWNER_COOKIE}={token};")
+    for flag in ("HttpOnly", "SameSite=strict", "Path=/api/sim"):
+        assert flag.lower() in cookie.lower(), cookie
+    assert "secure" not in cookie.lower()  # plain http here; https gets Secure
+    assert token not in str(client.get(f"/api/sim/runs/{response.json()['id']}").json())
+    # the same browser (cookie) keeps its token for its next runs
+    wait(client, response.json()["id"])
+    again = client.post("/api/sim/runs", json=TINY)
+    assert again.headers[sim_api.OWNER_HEADER] == token
+
+
+def test_only_the_owner_or_an_admin_lists_and_cancels_a_run(gated, tmp_path: Path) -> None:
+    owner, gate = gated
+    tokens = tracker_tokens(owner, tmp_path / "home", "editor", "admin")
+    stranger = TestClient(owner.app)  # another browser: no cookie
+    first = owner.post("/api/sim/runs", json=TINY)
+    run_id, token = first.json()["id"], first.headers[sim_api.OWNER_HEADER]
+    assert gate.entered.wait(WAIT_S)
+
+    assert [j["id"] for j in owner.get("/api/sim/runs").json()["data"]] == [run_id]
+    assert stranger.get("/api/sim/runs").json() == {"data": [], "count": 0}
+    assert stranger.get(f"/api/sim/runs/{run_id}").status_code == 200  # the id is enough to read
+    refused = stranger.delete(f"/api/sim/runs/{run_id}")
+    assert refused.status_code == 403 and "owner" in refused.json()["detail"]
+    editor = bearer(tokens["editor"])
+    assert stranger.delete(f"/api/sim/runs/{run_id}", headers=editor).status_code == 403
+    assert stranger.get(f"/api/sim/runs/{run_id}").json()["cancel_requested"] is False
+
+    # an API client that kept the owner token may; so may an admin
+    header = {sim_api.OWNER_HEADER: token}
+    assert [j["id"] for j in stranger.get("/api/sim/runs", headers=header).json()["data"]] == [
+        run_id
+    ]
+    second = stranger.post("/api/sim/runs", json=TINY).json()["id"]
+    admin = bearer(tokens["admin"])
+    assert {
+        j["id"] for j in TestClient(owner.app).get("/api/sim/runs", headers=admin).json()["data"]
+    } == {run_id, second}
+    assert stranger.delete(f"/api/sim/runs/{second}", headers=admin).json()["status"] == (
+        "cancelled"
+    )
+    answer = stranger.delete(f"/api/sim/runs/{run_id}", headers=header)
+    assert answer.status_code == 202 and answer.json()["cancel_requested"]
+    gate.opened.set()
+    assert wait(owner, run_id)["status"] == "cancelled"
+
+
+def test_the_tracker_user_who_started_a_run_may_cancel_it(gated, tmp_path: Path) -> None:
+    client, gate = gated
+    editor = bearer(tracker_tokens(client, tmp_path / "home", "editor")["editor"])
+    run_id = client.post("/api/sim/runs", json=TINY, headers=editor).json()["id"]
+    assert gate.entered.wait(WAIT_S)
+    elsewhere = TestClient(client.app)  # same user, another client without the owner token
+    assert elsewhere.delete(f"/api/sim/runs/{run_id}", headers=editor).status_code == 202
+    gate.opened.set()
+    assert wait(client, run_id)["status"] == "cancelled"
+
+
+def test_a_malformed_owner_token_is_422(client) -> None:
+    response = client.get("/api/sim/runs", headers={sim_api.OWNER_HEADER: "short"})
+    assert response.status_code == 422
+    assert ["header", "x-sim-owner"] in [d["loc"] for d in response.json()["detail"]]
+
+
+def test_anonymous_runs_are_not_stored(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    make_store(home)
+    client = make_client(home)
+    viewer = bearer(tracker_tokens(client, home, "viewer")["viewer"])
+    try:
+        anonymous = wait(client, client.post("/api/sim/runs", json=TINY).json()["id"])
+        as_viewer = client.post("/api/sim/runs", json=TINY, headers=viewer).json()["id"]
+        assert anonymous["status"] == wait(client, as_viewer)["status"] == "done"
+        assert anonymous["stored_run_id"] is None and anonymous["result"]
+        assert client.get("/api/sim/results").json()["count"] == 0
+    finally:
+        client.app.state.sim_jobs.close()
+
+
+def test_finished_runs_in_memory_are_bounded_and_expire(tmp_path: Path) -> None:
+    client = make_client(tmp_path / "home", keep_finished=2)
+    registry = client.app.state.sim_jobs
+    try:
+        ids = []
+        for seed in range(3):
+            ids.append(client.post("/api/sim/runs", json={**TINY, "seed": seed}).json()["id"])
+            wait(client, ids[-1])
+        listed = [j["id"] for j in client.get("/api/sim/runs").json()["data"]]
+        assert listed == [ids[2], ids[1]]  # only the newest two finished runs are kept
+        assert client.get(f"/api/sim/runs/{ids[0]}").status_code == 404
+        registry.limits = sim_api.SimWebSettings(keep_finished=2, keep_minutes=1e-4)  # 6 ms
+        time.sleep(0.05)
+        assert client.get(f"/api/sim/runs/{ids[2]}").status_code == 404
+        assert client.get("/api/sim/runs").json()["count"] == 0
+    finally:
+        registry.close()
+
+
+def test_a_failed_run_shows_a_generic_message_and_an_id(tmp_path: Path, caplog) -> None:
+    def broken(settings: Settings, start: dt.date, months: int) -> SimInputs:
+        raise RuntimeError(f"cannot open {settings.home}/secret.duckdb as user postgres")
+
+    client = make_client(tmp_path / "home", loader=broken)
+    try:
+        with caplog.at_level(logging.ERROR, logger=sim_api.log.name):
+            job = wait(client, client.post("/api/sim/runs", json=TINY).json()["id"])
+        assert job["status"] == "failed" and job["result"] is None
+        assert job["error_id"] and job["error_id"] in job["error"]
+        shown = str(client.get(f"/api/sim/runs/{job['id']}").json())
+        assert "secret" not in shown and "postgres" not in shown and "RuntimeError" not in shown
+        logged = [r for r in caplog.records if job["error_id"] in r.getMessage()]
+        assert logged and "secret.duckdb" in str(logged[0].exc_info[1])
+    finally:
+        client.app.state.sim_jobs.close()

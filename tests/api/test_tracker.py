@@ -3,20 +3,22 @@ with history, roll-ups, and authenticated, versioned edits (401/403/404/409/422)
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from rootcauses.api import tracker as tracker_api
 from rootcauses.config import Settings
 from rootcauses.tracker import service
 from rootcauses.tracker.auth import Actor
-from rootcauses.tracker.db import Tracker
+from rootcauses.tracker.db import WRITE_OPTION, Tracker
 from rootcauses.tracker.schemas import UserCreate
 from rootcauses.web import app as web_app
 from tests.tracker.conftest import (  # noqa: F401 - the tracker's database fixtures
@@ -25,6 +27,7 @@ from tests.tracker.conftest import (  # noqa: F401 - the tracker's database fixt
     fixture_postgres,
     fixture_seeded,
 )
+from tests.tracker.test_db import wait_until_blocked
 
 AS_OF = "2026-11-23"
 NEW = {
@@ -352,3 +355,103 @@ def test_the_api_is_documented() -> None:
         "/api/tracker/users",
     } <= set(paths)
     assert set(paths["/api/tracker/commitments"]) == {"get", "post"}
+
+
+# --------------------------------------------------------------------------- safety of writes
+
+
+def test_the_role_is_checked_before_the_write_transaction_opens(
+    client: TestClient, seeded: Tracker, tokens: dict[str, str]
+) -> None:
+    """A caller without the role never takes the write lock (SQLite: BEGIN IMMEDIATE)."""
+    writes: list[str] = []
+
+    def on_begin(connection) -> None:
+        if connection.get_execution_options().get(WRITE_OPTION):
+            writes.append("begin")
+
+    event.listen(seeded.engine, "begin", on_begin)
+    try:
+        viewer = auth(tokens["viewer"])
+        refused = [
+            client.post("/api/tracker/commitments", json=NEW),
+            client.post("/api/tracker/commitments", json=NEW, headers=viewer),
+            client.patch("/api/tracker/commitments/C001", json={"version": 1}, headers=viewer),
+            client.delete(
+                "/api/tracker/commitments/C001?version=1", headers=auth(tokens["editor"])
+            ),
+            client.post(
+                "/api/tracker/commitments/C001/progress",
+                json={"date": "2026-01", "value": 1, "evidence_url": "https://e.org/x"},
+                headers=viewer,
+            ),
+            client.delete("/api/tracker/progress/x", headers=viewer),
+            client.post("/api/tracker/users", json={"name": "z", "role": "admin"}, headers=viewer),
+        ]
+        assert [r.status_code for r in refused] == [401, 403, 403, 403, 403, 403, 403]
+        assert writes == []
+        created = client.post("/api/tracker/commitments", json=NEW, headers=auth(tokens["editor"]))
+        assert created.status_code == 201 and writes == ["begin"]
+    finally:
+        event.remove(seeded.engine, "begin", on_begin)
+
+
+def test_concurrent_creates_of_one_id_answer_409_not_500(
+    client: TestClient, seeded: Tracker, tokens: dict[str, str]
+) -> None:
+    """The second of two creates of C600 at once: PostgreSQL lets both pass the "is the id
+    taken?" check, so the loser hits the unique key (409); SQLite queues it behind the first
+    writer's lock, after which the id is plainly taken (422 on the id field)."""
+    answers: list[object] = []
+
+    def second() -> None:
+        try:
+            answers.append(
+                client.post("/api/tracker/commitments", json=NEW, headers=auth(tokens["editor"]))
+            )
+        except BaseException as exc:  # an unhandled server error surfaces here in tests
+            answers.append(exc)
+
+    with seeded.session(write=True) as session:
+        service.create_commitment(
+            session, tracker_api.CommitmentCreate(**NEW), Actor("first", "editor")
+        )
+        session.flush()
+        thread = threading.Thread(target=second)
+        thread.start()
+        if seeded.dialect == "postgresql":
+            wait_until_blocked(seeded)
+    thread.join(60)
+    (answer,) = answers
+    assert not isinstance(answer, BaseException), repr(answer)
+    expected = 409 if seeded.dialect == "postgresql" else 422
+    assert answer.status_code == expected, answer.text
+    assert answer.json()["error_id"]
+    assert client.get("/api/tracker/commitments/C600").json()["actor"] == NEW["actor"]
+    assert [
+        e["actor"] for e in client.get("/api/tracker/commitments/C600/history").json()["data"]
+    ] == ["first"]
+
+
+def test_csv_downloads_quote_formulas_but_keep_numbers(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    editor = auth(tokens["editor"])
+    formula = NEW | {
+        "actor": "=cmd|' /C calc'!A0",
+        "commitment": "@SUM(1+1)",
+        "metric": "-5 points",
+        "amount_usd": 2500,
+    }
+    assert client.post("/api/tracker/commitments", json=formula, headers=editor).status_code == 201
+    progress = {"date": "2026-01", "value": -5, "unit": "women", "reported": "+3 then -8"}
+    progress["evidence_url"] = "https://e.org/x"
+    added = client.post("/api/tracker/commitments/C600/progress", json=progress, headers=editor)
+    assert added.status_code == 201, added.text
+    response = client.get("/api/tracker/commitments?q=C600&format=csv")
+    (row,) = csv.DictReader(io.StringIO(response.text))
+    assert row["actor"] == "'=cmd|' /C calc'!A0"
+    assert (row["commitment"], row["metric"]) == ("'@SUM(1+1)", "'-5 points")
+    assert float(row["amount_usd"]) == 2500 and float(row["last_progress_value"]) == -5
+    assert row["last_progress_value"].startswith("-")  # a number, not quoted
+    assert client.get("/api/tracker/commitments/C600").json()["actor"] == formula["actor"]

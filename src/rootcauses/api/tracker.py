@@ -3,15 +3,18 @@ and authenticated edits.
 
 Reading is open (unless ``ROOTCAUSES_TRACKER_READ_REQUIRES_TOKEN`` is set); writing needs a
 Bearer token: an editor creates, updates and adds progress, an admin also deletes and manages
-users. Updates and deletes name the ``version`` they are based on; a stale one gets 409 and
-nothing changes. Errors: 401 (no or bad token), 403 (role too low), 404, 409, 422 (field
-messages, in FastAPI's ``{"detail": [{"loc", "msg", "type"}]}`` shape).
+users. The role is checked before the write transaction opens. Updates and deletes name the
+``version`` they are based on; a stale one gets 409 and nothing changes, as does a create that
+loses a race for its id. Errors follow the API's model (:mod:`rootcauses.api.errors`): 401 (no or
+bad token), 403 (role too low), 404, 409, 422 (field messages, ``[{"loc", "msg", "type"}]``),
+503 (database unavailable; the cause only in the server log), each with an ``error_id``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 import pandas as pd
@@ -19,8 +22,10 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 
 from rootcauses.api.deps import app_state, frame_response
+from rootcauses.api.errors import error_response
 from rootcauses.errors import (
     RootCausesError,
     TrackerAuthError,
@@ -31,6 +36,7 @@ from rootcauses.errors import (
 )
 from rootcauses.tracker import service
 from rootcauses.tracker.auth import Actor, require
+from rootcauses.tracker.csvguard import guard_frame
 from rootcauses.tracker.db import Tracker, open_tracker
 from rootcauses.tracker.rollup import rollup, total
 from rootcauses.tracker.schemas import (
@@ -44,6 +50,7 @@ from rootcauses.tracker.schemas import (
     PillarPublic,
     ProgressCreate,
     ProgressPublic,
+    Role,
     RollupPage,
     RollupRow,
     UserCreate,
@@ -64,24 +71,25 @@ def _loc(where: str, field: str) -> list[str | int]:
     return parts
 
 
-def error_response(exc: RootCausesError) -> JSONResponse:
-    """A tracker error as its HTTP answer."""
+def tracker_error_response(exc: RootCausesError, request: Request | None = None) -> JSONResponse:
+    """A tracker error as its HTTP answer in the API's error model; a database failure is a 503
+    whose cause (database host, user, paths) goes only to the server log."""
     if isinstance(exc, TrackerInputError):
         detail = [
             {"loc": _loc(where, field), "msg": message, "type": "value_error"}
             for where, field, message in exc.problems
         ] or [{"loc": ["body"], "msg": str(exc), "type": "value_error"}]
-        return JSONResponse({"detail": detail}, status_code=422)
+        return error_response(422, detail, request=request)
     if isinstance(exc, TrackerAuthError):
-        return JSONResponse(
-            {"detail": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+        return error_response(
+            401, str(exc), headers={"WWW-Authenticate": "Bearer"}, request=request
         )
     code = {
         TrackerPermissionError: 403,
         TrackerNotFoundError: 404,
         TrackerConflictError: 409,
     }.get(type(exc), 503)
-    return JSONResponse({"detail": str(exc)}, status_code=code)
+    return error_response(code, str(exc), request=request, cause=exc)
 
 
 class TrackerRoute(APIRoute):
@@ -94,7 +102,7 @@ class TrackerRoute(APIRoute):
             try:
                 return await handler(request)
             except RootCausesError as exc:
-                return error_response(exc)
+                return tracker_error_response(exc, request)
 
         return translate
 
@@ -247,7 +255,8 @@ def list_commitments(
     """Commitments with their computed status; ``count`` is the number of matches.
 
     ``format=csv`` gives the same page as flat rows (:data:`CSV_COLUMNS`) with a header row and
-    the number of matches in the ``X-Total-Count`` header."""
+    the number of matches in the ``X-Total-Count`` header; text that a spreadsheet would run as
+    a formula is quoted (:mod:`rootcauses.tracker.csvguard`)."""
     with tracker.session() as session:
         evaluated = service.evaluate_all(
             session,
@@ -267,7 +276,7 @@ def list_commitments(
         chosen = evaluated[offset : offset + limit]
         if format == "csv":
             frame = pd.DataFrame([commitment_row(e) for e in chosen], columns=list(CSV_COLUMNS))
-            response = frame_response(frame, "csv", "commitments")
+            response = frame_response(guard_frame(frame), "csv", "commitments")
             response.headers["X-Total-Count"] = str(len(evaluated))
             return response
         page = [service.to_public(e) for e in chosen]
@@ -347,15 +356,25 @@ def get_status_rules(tracker: TrackerDep, _: Reader) -> dict[str, Any]:
 # --------------------------------------------------------------------------- writing
 
 
+@contextmanager
+def writing(
+    tracker: Tracker, actor: Actor | None, role: Role, doing: str
+) -> Iterator[tuple[Session, Actor]]:
+    """A write transaction and the checked actor, opened only once their role allows ``doing``:
+    a caller without the role gets 401/403 without ever taking (or queueing for) the write lock,
+    which SQLite's ``BEGIN IMMEDIATE`` takes for the whole database."""
+    allowed = require(actor, role, doing)
+    with tracker.session(write=True) as session:
+        yield session, allowed
+
+
 @router.post("/commitments", status_code=status.HTTP_201_CREATED, response_model=CommitmentPublic)
 def create_commitment(
     body: CommitmentCreate, tracker: TrackerDep, actor: ActorDep
 ) -> CommitmentPublic:
     """Create a commitment (editor). Its id is generated when not given."""
-    with tracker.session(write=True) as session:
-        c = service.create_commitment(
-            session, body, require(actor, "editor", "creating a commitment")
-        )
+    with writing(tracker, actor, "editor", "creating a commitment") as (session, who):
+        c = service.create_commitment(session, body, who)
         return service.to_public(service.evaluate(c, dt.date.today(), tracker.thresholds))
 
 
@@ -364,10 +383,8 @@ def update_commitment(
     commitment_id: str, body: CommitmentUpdate, tracker: TrackerDep, actor: ActorDep
 ) -> CommitmentPublic:
     """Change the fields sent (editor); ``version`` must be the current one, else 409."""
-    with tracker.session(write=True) as session:
-        c = service.update_commitment(
-            session, commitment_id, body, require(actor, "editor", "updating a commitment")
-        )
+    with writing(tracker, actor, "editor", "updating a commitment") as (session, who):
+        c = service.update_commitment(session, commitment_id, body, who)
         return service.to_public(service.evaluate(c, dt.date.today(), tracker.thresholds))
 
 
@@ -379,10 +396,8 @@ def delete_commitment(
     actor: ActorDep,
 ) -> Response:
     """Soft-delete a commitment (admin); its history stays readable."""
-    with tracker.session(write=True) as session:
-        service.delete_commitment(
-            session, commitment_id, version, require(actor, "admin", "deleting a commitment")
-        )
+    with writing(tracker, actor, "admin", "deleting a commitment") as (session, who):
+        service.delete_commitment(session, commitment_id, version, who)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -395,18 +410,16 @@ def add_progress(
     commitment_id: str, body: ProgressCreate, tracker: TrackerDep, actor: ActorDep
 ) -> ProgressPublic:
     """Record a progress report (editor); the recorder is the token's user."""
-    with tracker.session(write=True) as session:
-        report = service.add_progress(
-            session, commitment_id, body, require(actor, "editor", "adding progress")
-        )
+    with writing(tracker, actor, "editor", "adding progress") as (session, who):
+        report = service.add_progress(session, commitment_id, body, who)
         return service.progress_public(report)
 
 
 @router.delete("/progress/{report_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_progress(report_id: str, tracker: TrackerDep, actor: ActorDep) -> Response:
     """Soft-delete a progress report (admin)."""
-    with tracker.session(write=True) as session:
-        service.delete_progress(session, report_id, require(actor, "admin", "deleting progress"))
+    with writing(tracker, actor, "admin", "deleting progress") as (session, who):
+        service.delete_progress(session, report_id, who)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -432,6 +445,6 @@ def get_users(tracker: TrackerDep, actor: ActorDep) -> Page[UserPublic]:
 @router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserCreated)
 def create_user(body: UserCreate, tracker: TrackerDep, actor: ActorDep) -> UserCreated:
     """Create a user (admin); the answer carries their API token, shown this once."""
-    with tracker.session(write=True) as session:
-        user, token = service.create_user(session, body, require(actor, "admin", "managing users"))
+    with writing(tracker, actor, "admin", "managing users") as (session, who):
+        user, token = service.create_user(session, body, who)
     return UserCreated(**user.model_dump(), token=token)

@@ -32,13 +32,16 @@ class FileSpec:
     official address: the file itself, or, when ``link`` is set, a landing page on which the file
     is the link whose address matches the regular expression ``link`` (CBP and OHSS rename their
     files with every monthly release). ``select`` says whether all matching files are read (a
-    series split over overlapping releases) or only the newest by name.
+    series split over overlapping releases) or only the newest by name. Links are followed only
+    on the landing page's own host and the hosts named in ``link_hosts`` (a publisher that serves
+    its files from another host of its own declares it here).
     """
 
     pattern: str
     url: str
     role: str = "data"
     link: str | None = None
+    link_hosts: tuple[str, ...] = ()
     save_as: str | None = None
     select: Literal["all", "latest"] = "latest"
     required: bool = True

@@ -425,6 +425,7 @@ SOURCE = SourceSpec(
             pattern="CPI20*.xlsx",
             url="https://www.transparency.org/en/cpi",
             link=r"CPI20\d\d[^/]*\.xlsx$",
+            link_hosts=("images.transparency.cc",),  # where TI's pages put their files
             role="cpi",
         ),
         FileSpec(

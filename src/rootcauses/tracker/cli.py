@@ -26,12 +26,13 @@ from rootcauses.cli_support import (
     console,
     err,
     handle_errors,
-    print_frame,
 )
+from rootcauses.cli_support import print_frame as _print_frame
 from rootcauses.config import get_settings
 from rootcauses.errors import TrackerInputError
 from rootcauses.tracker import files, service
 from rootcauses.tracker.auth import local_actor
+from rootcauses.tracker.csvguard import guard_frame
 from rootcauses.tracker.db import Tracker, head_revision, open_tracker
 from rootcauses.tracker.parsing import format_target
 from rootcauses.tracker.rollup import GROUPINGS, rollup, total
@@ -46,6 +47,13 @@ app = typer.Typer(
 )
 user_app = typer.Typer(help="Tracker users and their API tokens.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+
+
+def print_frame(frame: pd.DataFrame, fmt: OutputFormat, title: str | None = None) -> None:
+    """Print rows as the shared CLI formats do; CSV cells of editors' text are guarded against
+    formula injection (:mod:`.csvguard`), since such output is often saved and opened."""
+    _print_frame(guard_frame(frame) if fmt is OutputFormat.csv else frame, fmt, title=title)
+
 
 STATUS_STYLE = {
     Status.achieved: "bold green",

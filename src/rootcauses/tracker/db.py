@@ -2,7 +2,8 @@
 
 One :class:`Tracker` per database URL. Every unit of work runs in one transaction
 (:meth:`Tracker.session`), committed at the end or rolled back on any error, so a failed import
-or edit changes nothing.
+or edit changes nothing; a unique key taken by a concurrent transaction is a
+:class:`~rootcauses.errors.TrackerConflictError` (409), never a crash.
 
 SQLite (the embedded default) is made properly transactional and multi-user: foreign keys on,
 WAL journal (readers do not block the writer), a busy timeout, DDL inside transactions, and
@@ -28,11 +29,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from rootcauses.config import Settings, get_settings
-from rootcauses.errors import TrackerDatabaseError
+from rootcauses.errors import TrackerConflictError, TrackerDatabaseError
 from rootcauses.tracker.config import TrackerSettings
 from rootcauses.tracker.status import Thresholds
 
@@ -54,6 +55,24 @@ def head_revision() -> str:
     head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
     assert head is not None
     return head
+
+
+# Constraint failures that mean "a concurrent transaction got there first" (PostgreSQL's READ
+# COMMITTED lets two creates both pass the "is it taken?" check): unique and foreign keys.
+# Other constraint failures (checks, the audit log's triggers) are bugs and stay errors.
+_CONFLICT_SQLSTATES = frozenset({"23505", "23503"})
+_CONFLICT_SQLITE = frozenset(
+    {"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY", "SQLITE_CONSTRAINT_FOREIGNKEY"}
+)
+
+
+def is_conflict(exc: IntegrityError) -> bool:
+    """Whether a constraint failure is a lost race on a key (→ 409), not a bug."""
+    orig = exc.orig
+    return (
+        getattr(orig, "sqlstate", None) in _CONFLICT_SQLSTATES
+        or getattr(orig, "sqlite_errorname", None) in _CONFLICT_SQLITE
+    )
 
 
 def _sqlite_events(engine: Engine) -> None:
@@ -124,11 +143,24 @@ class Tracker:
 
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back on any error."""
+        """One transaction: committed when the block ends, rolled back on any error.
+
+        A write transaction starts on the database at once (SQLite: ``BEGIN IMMEDIATE``, the
+        write lock), not at its first statement, so it holds the lock for the whole block and
+        two writers queue at the door; callers check permissions before opening one."""
         factory = self._write if write else self._read
         try:
             with factory() as session, session.begin():
+                if write:
+                    session.connection()
                 yield session
+        except IntegrityError as exc:
+            if not is_conflict(exc):
+                raise
+            raise TrackerConflictError(
+                "another change saved at the same time took this id or name, or removed a record "
+                "this one refers to; nothing was changed: reload and try again"
+            ) from exc
         except DBAPIError as exc:
             if exc.connection_invalidated or isinstance(exc.orig, OSError):
                 raise TrackerDatabaseError(

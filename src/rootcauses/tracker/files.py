@@ -15,6 +15,10 @@ so an export reads back without loss:
 * ``milestones.csv`` (optional file): ``commitment_id, target, date, value`` — a declared
   trajectory point of the commitment's target number ``target`` (1-based).
 
+Text cells of an exported CSV that start with ``= + - @`` (a formula to a spreadsheet) are
+written with a leading quote, which reading removes (:mod:`.csvguard`), so an export imports back
+unchanged.
+
 JSON holds the same tables as lists of records: ``{"pillars": [...], "commitments": [...],
 "progress": [...], "milestones": [...]}``. Row numbers in messages count the header as row 1,
 as in a CSV (so the first JSON record is row 2).
@@ -37,6 +41,7 @@ from rootcauses.sources import strategy
 from rootcauses.sources.base import FileSpec, RawFile, sha256_bytes
 from rootcauses.sources.parsing import read_csv
 from rootcauses.tracker import parsing
+from rootcauses.tracker.csvguard import guard_row, unguard_csv
 from rootcauses.tracker.schemas import (
     CommitmentCreate,
     MilestoneImport,
@@ -440,6 +445,7 @@ def _collect(paths: Sequence[Path]) -> dict[str, list[tuple[bytes, str]]]:
                 for table, entry in _json_tables(data, member.name).items():
                     found[table].append(entry)
                 continue
+            data = unguard_csv(data)  # an export's formula guard (see write_csv)
             table = _table_of(_header(data))
             if table is None:
                 raise TrackerInputError(
@@ -558,8 +564,13 @@ def table_rows(batch: Batch) -> dict[str, list[dict[str, str]]]:
     }
 
 
+# Columns whose cells are numbers (or ``;``-lists of them): never quoted by the CSV guard.
+NUMBER_COLUMNS = frozenset({"amount_usd", "value", "target_value", "baseline_value", "target"})
+
+
 def write_csv(batch: Batch, folder: Path) -> list[Path]:
-    """Write ``pillars.csv``, ``commitments.csv``, ``progress.csv``, ``milestones.csv``."""
+    """Write ``pillars.csv``, ``commitments.csv``, ``progress.csv``, ``milestones.csv``, with
+    text cells guarded against formula injection (:mod:`.csvguard`; reading removes the guard)."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for table, rows in table_rows(batch).items():
@@ -567,7 +578,7 @@ def write_csv(batch: Batch, folder: Path) -> list[Path]:
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=COLUMNS[table], lineterminator="\n")
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows(guard_row(row, NUMBER_COLUMNS) for row in rows)
         written.append(path)
     return written
 

@@ -1,5 +1,6 @@
 """The FastAPI application: dashboard pages at ``/`` and the API routers under ``/api``.
 
+Every error answer follows one model (:mod:`rootcauses.api.errors`), declared on every API route.
 Around the routers sit, outermost first: security headers (CSP with a per-request script nonce,
 nosniff, frame denial, referrer policy), CORS only for origins the settings allow, a last-resort
 500 handler without stack traces, a request-body size limit (413), and the store cache (ETags,
@@ -20,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from rootcauses import __version__
 from rootcauses.api import encounters, forecasts, indicators, sim, sources, tracker
 from rootcauses.api.caching import StoreCacheMiddleware
+from rootcauses.api.errors import ERROR_RESPONSES, install_error_handlers
 from rootcauses.config import Settings, get_settings
 from rootcauses.web import commitments, pages, policylab
 from rootcauses.web.security import (
@@ -87,8 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings or get_settings()
+    install_error_handlers(app)
     for router in API_ROUTERS:
-        app.include_router(router, prefix="/api")
+        app.include_router(router, prefix="/api", responses=ERROR_RESPONSES)
 
     for router in PAGE_ROUTERS:
         app.include_router(router)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -20,6 +21,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from rootcauses.api.errors import new_error_id
 from rootcauses.api.tracker import (
     MAX_LIMIT,
     SEARCH_FIELDS,
@@ -34,6 +36,8 @@ from rootcauses.tracker.rollup import total
 from rootcauses.tracker.schemas import ActorType, AuditPublic, PillarPublic, RollupRow
 from rootcauses.tracker.status import Status
 from rootcauses.web.pages import _render
+
+log = logging.getLogger("rootcauses.web")
 
 router = APIRouter(include_in_schema=False)
 
@@ -310,8 +314,14 @@ def _context() -> dict[str, Any]:
     }
 
 
-def _unreadable(exc: RootCausesError) -> str:
-    return f"The tracker could not be read: {exc}"
+def _unreadable(exc: RootCausesError, request: Request) -> str:
+    """The page's message when the tracker cannot be read: an id to quote, never the cause
+    (it may name the database host, user or paths), which goes to the server log."""
+    error_id = new_error_id()
+    log.error(
+        "error %s: GET %s: the tracker could not be read", error_id, request.url.path, exc_info=exc
+    )
+    return f"The tracker could not be read (error id {error_id}); the server log has the details."
 
 
 def _with_status(response: HTMLResponse, code: int) -> HTMLResponse:
@@ -337,7 +347,7 @@ def board(request: Request) -> HTMLResponse:
     except TrackerInputError as exc:
         return _with_status(_render(request, page, BOARD_TITLE, error=str(exc)), 422)
     except RootCausesError as exc:
-        return _render(request, page, BOARD_TITLE, error=_unreadable(exc))
+        return _render(request, page, BOARD_TITLE, error=_unreadable(exc, request))
     if not rows:
         return _render(request, page, BOARD_TITLE, empty=True, **_context())
     scope = pillar_scopes(pillars).get(filters.pillar) if filters.pillar else None
@@ -391,7 +401,7 @@ def commitment_page(request: Request, commitment_id: str) -> HTMLResponse:
     except TrackerInputError as exc:
         return _with_status(_render(request, page, title, error=str(exc)), 422)
     except RootCausesError as exc:
-        return _render(request, page, title, error=_unreadable(exc))
+        return _render(request, page, title, error=_unreadable(exc, request))
     return _render(
         request,
         page,

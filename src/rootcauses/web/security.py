@@ -1,5 +1,6 @@
 """HTTP safety for the dashboard and the API: security headers with a per-request script nonce,
-a request-body size limit and a last-resort handler that answers 500 without a stack trace.
+a request-body size limit and a last-resort handler that answers 500 without a stack trace (its
+answers follow the API's one error model, :mod:`rootcauses.api.errors`).
 
 All three are plain ASGI middleware (no per-request task or thread as with
 ``BaseHTTPMiddleware``), so they cost microseconds on the cached chart-data path.
@@ -19,6 +20,8 @@ import secrets
 from jinja2.ext import Extension
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from rootcauses.api.errors import new_error_id, public_message
 
 log = logging.getLogger("rootcauses.web")
 
@@ -65,9 +68,9 @@ def content_security_policy(nonce: str, path: str = "/") -> str:
     return "; ".join(f"{k} {v}".format(nonce=nonce) for k, v in policy.items())
 
 
-async def send_json(send: Send, status: int, detail: str) -> None:
-    """A complete ``{"detail": …}`` JSON answer, in FastAPI's error shape."""
-    body = json.dumps({"detail": detail}).encode()
+async def send_json(send: Send, status: int, detail: str, error_id: str | None = None) -> None:
+    """A complete error answer in the API's one error model (:class:`ErrorBody`)."""
+    body = json.dumps({"detail": detail, "error_id": error_id or new_error_id()}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
@@ -185,14 +188,12 @@ class ErrorTrapMiddleware:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception:
-            error_id = secrets.token_hex(6)
+            error_id = new_error_id()
             log.exception(
                 "unhandled error %s in %s %s", error_id, scope.get("method"), scope.get("path")
             )
             if not started:
-                await send_json(
-                    send, 500, f"internal server error (id {error_id}); the log has the details"
-                )
+                await send_json(send, 500, public_message(500, error_id), error_id)
 
 
 # ----------------------------------------------------------------------------- template nonces

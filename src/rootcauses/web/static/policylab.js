@@ -130,7 +130,8 @@
         draw(job.result);
         csv.href = `/api/sim/runs/${id}/differences?format=csv`;
         csv.removeAttribute("aria-disabled");
-        const stored = job.stored_run_id ? `; stored as run ${job.stored_run_id}` : "";
+        // runs without an editor's API token are kept in the server's memory only, for a while
+        const stored = job.stored_run_id ? `; stored as run ${job.stored_run_id}` : "; not stored";
         setStatus(`Done in ${job.result.wall_seconds.toFixed(1)} s (${job.result.members} members)${stored}.`);
       } else if (job.status === "cancelled") {
         setStatus("Cancelled.");
