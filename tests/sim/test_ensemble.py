@@ -149,3 +149,33 @@ def test_sharded_run_equals_the_engine_run(backend, request, inputs, params):
     assert len(engine.shard_sizes(1300, 400)) == 4
     np.testing.assert_array_equal(got.values, expected.values)
     np.testing.assert_array_equal(got.weights, expected.weights)
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_ray_sharded_run_keeps_every_output_and_option(ray_local, inputs, params, exact):
+    """On Ray a run once dropped the sector counts and ``exact``: all travel in one job now."""
+    member = Member(5, params, params)
+    kwargs = {"households": 1300, "seed": 5, "shard_size": 400}
+    expected = engine.run(inputs, params, params, **kwargs, exact=exact)
+    other = engine.run(inputs, params, params, **kwargs, exact=not exact)
+    got = run_sharded(inputs, member, 1300, Executor("ray", None, 2), shard_size=400, exact=exact)
+    assert not np.array_equal(expected.values, other.values)  # exact draws another stream
+    assert got.sectors == expected.sectors == ("SEC_X",)
+    assert expected.sector_encounters.sum() > 0
+    np.testing.assert_array_equal(got.sector_encounters, expected.sector_encounters)
+    np.testing.assert_array_equal(got.values, expected.values)
+    np.testing.assert_array_equal(got.weights, expected.weights)
+
+
+def test_ray_ensemble_passes_exact_to_every_member(ray_local, inputs, params):
+    members = [Member(seed, params, params) for seed in (1, 2)]
+    serial = run_members(inputs, members, 1300, Executor("serial"), exact=True)
+    on_ray = run_members(inputs, members, 1300, Executor("ray", None, 2), exact=True)
+    skipping = run_members(inputs, members, 1300, Executor("serial"))
+    np.testing.assert_array_equal(on_ray, serial)
+    assert not np.array_equal(serial, skipping)
+
+
+def test_an_option_simulate_does_not_take_fails_before_any_shard(inputs, params):
+    with pytest.raises(SimError, match="takes no option exakt"):
+        engine.run(inputs, params, params, households=100, seed=0, exakt=True)

@@ -41,6 +41,7 @@ def test_kernel_hazard_equals_the_documented_hazard(params, seed):
         "income_shift": rng.normal(0, 0.2, 3),
         "drought": rng.uniform(0, 2, 3),
         "deterrence": float(rng.uniform(0, 3)),
+        "country_shift": rng.normal(0, 0.5, 3),
     }
     risk = rng.uniform(0, 0.5, 5)
     household_size = rng.uniform(3.5, 5.0, 3)
@@ -105,7 +106,10 @@ def test_cooldown_keeps_the_returned_at_home(tiny_network, params):
         death_per_1000km=0.0,
         crossing_death_probability=0.0,
         us_encounter_probability=1.0,
+        encounter_probability_family_uac=1.0,
         us_return_probability=1.0,
+        removal_family=1.0,
+        removal_uac=1.0,
         reattempt_delay_months=2,
     )
     n = 2_000
@@ -210,10 +214,10 @@ def test_skip_index_keeps_the_households(params):
     rng = np.random.default_rng(6)
     before = _random_population(rng, params)
     terms = _random_terms(rng, params)
-    after, index = kernel.skip_index(before, terms, 3)
+    after, _index = kernel.skip_index(before, terms, 3)
     for name, values in before.arrays().items():
         np.testing.assert_array_equal(np.sort(getattr(after, name)), np.sort(values))
-    records = index.eligible_from.base
+    records = after.eligible_from.base
     assert records is not None and records.dtype == kernel.RECORD
     assert all(a.base is records for a in after.arrays().values())
     rows = np.lexsort((before.log_income, before.violence, before.origin))
@@ -262,7 +266,7 @@ def test_bounds_hold_every_month_of_a_run(monkeypatch, tiny_network, params):
         fill(index, terms)
         people = seen["people"]
         t = len(months)
-        deciding = (people.status == HOME) & (index.eligible_from <= t)
+        deciding = (people.status == HOME) & (people.eligible_from <= t)
         bound = np.repeat(-np.expm1(-index.rate), np.diff(index.block_start))
         hazard = kernel.hazards(people, terms)
         months.append((deciding.sum(), (people.attempts > 0).sum()))

@@ -19,7 +19,7 @@ def test_memory_per_household_within_budget(params):
     assert len(people) == 1000
     nbytes = sum(a.nbytes for a in people.arrays().values())
     assert nbytes / len(people) <= 64
-    assert people.bytes_per_household() == 22
+    assert people.bytes_per_household() == 24
     assert all(a.dtype.itemsize <= 4 for a in people.arrays().values())
     assert set(people.origin[people.country == 1]) == {2}
     # every remittance receiver has family abroad

@@ -12,8 +12,16 @@ drivers as the panel.
 | remittances received_h (0/1)              | beta_remittance  | ±    | insurance/liquidity   |
 | log(journey cost / annual hh income)      | beta_cost        | −    | cost-benefit          |
 | journey failure probability_origin,t      | beta_risk        | −    | risk deters           |
-| perceived US deterrence index_t           | beta_policy      | −    | deterrence            |
+| scenario lever deterrence_add             | beta_policy      | −    | deterrence            |
 | prior attempts_h                          | beta_attempts    | +    | re-attempts           |
+| country effect_c, season_m, COVID closure_t, storms_c,t, Δ US unemployment_t | several | shift |
+
+The recorded policy regimes do not enter as an index: they change what the border gives each
+migrant type (:func:`rootcauses.sim.engine.border_rules`), and households respond through their
+**expectations** of those outcomes (β_expectation), through **diffusion** (β_diffusion: the share
+of the origin's households with family abroad) and **cascades** (β_cascade: recent departures
+from the origin), all updated month by month in :class:`rootcauses.sim.engine.Feedbacks`;
+``beta_policy`` multiplies only the scenario lever ``deterrence_add``.
 
 Every size is marked ``assumption: true`` in ``parameters.yaml`` until calibration. Subscripts:
 h household, c country, t month. Pure functions on arrays; no state, no randomness.
@@ -73,6 +81,7 @@ class Drivers:
     risk: np.ndarray  # probability the journey fails (origin, month)
     deterrence: np.ndarray  # perceived deterrence index (month)
     attempts: np.ndarray  # prior attempts
+    shift: np.ndarray | float = 0.0  # exogenous country-month terms, times their coefficients
 
 
 def utility(beta: Coefficients, x: Drivers) -> np.ndarray:
@@ -87,6 +96,7 @@ def utility(beta: Coefficients, x: Drivers) -> np.ndarray:
         + beta.risk * x.risk
         + beta.policy * x.deterrence
         + beta.attempts * x.attempts
+        + x.shift
     ).astype(np.float32, copy=False)
 
 

@@ -34,9 +34,12 @@ shard's one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+import inspect
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import Any, NamedTuple
 
 import duckdb
 import numpy as np
@@ -46,6 +49,15 @@ from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.sim import decision, kernel
 from rootcauses.sim import population as pop
 from rootcauses.sim.errors import SimError
+from rootcauses.sim.kernel import (
+    DEAD_STOCK,
+    DEATHS,
+    GOT_AWAY,
+    IN_US_STOCK,
+    PORT_ENTRIES,
+    RELEASED_US,
+    VOLUNTARY_RETURNS,
+)
 from rootcauses.sim.kernel import FLOWS as FLOWS  # re-exported: callers use engine.FLOWS …
 from rootcauses.sim.kernel import METRICS as METRICS
 from rootcauses.sim.kernel import STOCKS as STOCKS
@@ -60,35 +72,84 @@ from rootcauses.sim.network import (
 SHARD_SIZE = 500_000
 DAYS_PER_MONTH = 30.4
 DETERRENCE_REGIMES = ("mpp", "mexico_enforcement", "title_42", "securing_the_border")
+# the regimes that change what happens at the border or on the way (see border_rules), read from
+# the dated policy events (panel.POLICY_REGIMES' patterns plus the January 2025 entry suspension)
+REGIMES = (*DETERRENCE_REGIMES, "cbp_one", "entry_suspension")
+REGIME_PATTERNS = {
+    "entry_suspension": r"suspends entry",
+}
+# a regime ends early at the first event matching its terminating pattern (the MPP event row runs
+# to its formal end in 2022, but new enrolments stopped when DHS terminated it in June 2021)
+REGIME_ENDS = {"mpp": r"terminates MPP"}
+# Central American border closures for COVID-19: an assumption from the governments' announced
+# dates (Guatemala closed its borders on 2020-03-16 and reopened them on 2020-09-18; Honduras and
+# El Salvador closed in mid-March 2020 and reopened in August-September 2020)
+COVID_CLOSURE = (dt.date(2020, 3, 16), dt.date(2020, 9, 18))
+STORM_SOURCE = "hurdat2_storm_events"  # hurricanes tracked over or near each country (HURDAT2)
+STORM_MEMORY_MONTHS = 6.0  # assumption: displacement after a storm fades with this time constant
 Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
 class SimInputs:
-    """Everything a run reads, as arrays: drivers are [month, country]."""
+    """Everything a run reads, as arrays: drivers are [month, country], regimes [month, regime]
+    (share of the month in force, :data:`REGIMES`), COVID closures and US unemployment [month]."""
 
     countries: tuple[str, ...]
     months: tuple[dt.date, ...]
     homicide_rate: np.ndarray
     log_gdp_pc: np.ndarray
     precip_z: np.ndarray
-    deterrence: np.ndarray  # sum of the regimes' shares in force
+    deterrence: np.ndarray  # sum of the regimes' shares in force (kept for the driver panel's view)
     title_42: np.ndarray  # share of the month Title 42 was in force
     households: np.ndarray  # real households per country
     household_size: np.ndarray  # persons per household per country
     network: Network
     sector_shares: np.ndarray  # [month, sector] USBP sector shares
+    regimes: np.ndarray | None = None  # [month, regime]; None: Title 42 only (from title_42)
+    covid: np.ndarray | None = None  # [month] share of the month Central American borders closed
+    storms: np.ndarray | None = None  # [month, country] decaying exposure to hurricanes
+    us_unemployment: np.ndarray | None = None  # [month] US unemployment rate, %
 
     def __post_init__(self) -> None:
-        shape = (len(self.months), len(self.countries))
+        n_months = len(self.months)
+        shape = (n_months, len(self.countries))
         for name in ("homicide_rate", "log_gdp_pc", "precip_z", "deterrence", "title_42"):
             got = getattr(self, name).shape
             if got != shape:
                 raise SimError(f"driver {name!r} has shape {got}; expected {shape}")
-        if self.sector_shares.shape != (len(self.months), self.network.sectors.size):
+        if self.sector_shares.shape != (n_months, self.network.sectors.size):
             raise SimError("sector_shares must be [months, sectors of the network]")
         if self.network.origins.size > 255 or self.network.sectors.size > 255:
             raise SimError("at most 255 origins and 255 sectors (uint8 state)")
+        defaults = {
+            "regimes": lambda: np.column_stack(
+                [
+                    self.title_42.mean(axis=1) if r == "title_42" else np.zeros(n_months)
+                    for r in REGIMES
+                ]
+            ),
+            "covid": lambda: np.zeros(n_months),
+            "storms": lambda: np.zeros(shape),
+            "us_unemployment": lambda: np.zeros(n_months),
+        }
+        expected = {
+            "regimes": (n_months, len(REGIMES)),
+            "covid": (n_months,),
+            "storms": shape,
+            "us_unemployment": (n_months,),
+        }
+        for name, make in defaults.items():
+            value = getattr(self, name)
+            value = make() if value is None else np.asarray(value, dtype=float)
+            if value.shape != expected[name]:
+                raise SimError(f"input {name!r} has shape {value.shape}; expected {expected[name]}")
+            object.__setattr__(self, name, value)
+
+    def regime(self, name: str) -> np.ndarray:
+        """[month] share of each month the regime ``name`` (one of :data:`REGIMES`) was in force."""
+        assert self.regimes is not None  # filled in __post_init__
+        return self.regimes[:, REGIMES.index(name)]
 
     def head(self, months: int) -> SimInputs:
         if months > len(self.months):
@@ -98,11 +159,12 @@ class SimInputs:
             )
         cut = {
             k: getattr(self, k)[:months]
-            for k in ("homicide_rate", "log_gdp_pc", "precip_z", "deterrence", "title_42")
-        }
-        return replace(
-            self, months=self.months[:months], sector_shares=self.sector_shares[:months], **cut
-        )
+            for k in (
+                "homicide_rate", "log_gdp_pc", "precip_z", "deterrence", "title_42",
+                "sector_shares", "regimes", "covid", "storms", "us_unemployment",
+            )
+        }  # fmt: skip
+        return replace(self, months=self.months[:months], **cut)
 
 
 def origins_by_country(inputs: SimInputs) -> list[np.ndarray]:
@@ -119,17 +181,37 @@ class Shard:
     sector_encounters: np.ndarray  # int64 [month, country, sector of network.sectors]
 
 
+def _fourier_season(months: Sequence[dt.date], cos_coef: float, sin_coef: float) -> np.ndarray:
+    """The annual harmonic of each month: cos·cos(2π(m−1)/12) + sin·sin(2π(m−1)/12), m = 1…12."""
+    angle = 2 * np.pi * (np.array([d.month for d in months], dtype=float) - 1) / 12
+    return cos_coef * np.cos(angle) + sin_coef * np.sin(angle)
+
+
 def _month_terms_all(inputs: SimInputs, params: Mapping[str, float]) -> dict[str, np.ndarray]:
     """Country- and month-level parts of x (levers applied) for every month: [month, country]
-    arrays, deterrence [month, 1]."""
-    growth = params["income_growth_extra"] * np.arange(len(inputs.months))[:, None] / 12
+    arrays, deterrence [month, 1]. ``country_shift`` gathers the exogenous terms that are the same
+    for a whole country and month (country effect, season, COVID closures, storms, US labour
+    demand), already times their coefficients. The recorded policy regimes act through the border
+    outcomes (:func:`border_rules`), not here: ``deterrence`` is the scenario lever alone."""
+    n_months = len(inputs.months)
+    growth = params["income_growth_extra"] * np.arange(n_months)[:, None] / 12
+    effects = np.array([params.get(f"country_effect_{c}", 0.0) for c in inputs.countries])
+    shift = (
+        effects[None, :]
+        + _fourier_season(inputs.months, params["season_cos"], params["season_sin"])[:, None]
+        + params["beta_covid"] * inputs.covid[:, None]
+        + params["beta_storm"] * inputs.storms
+        + params["beta_us_unemployment"]
+        * (inputs.us_unemployment - inputs.us_unemployment[0])[:, None]
+    )
     return {
         "log_homicide": np.log(
             np.maximum(inputs.homicide_rate * params["violence_multiplier"], 0.01)
         ),
         "income_shift": inputs.log_gdp_pc - inputs.log_gdp_pc[0] + growth,
         "drought": np.maximum(0.0, -inputs.precip_z) + params["climate_shock_add"],
-        "deterrence": inputs.deterrence.mean(axis=1, keepdims=True) + params["deterrence_add"],
+        "deterrence": np.full((n_months, 1), params["deterrence_add"]),
+        "country_shift": shift,
     }
 
 
@@ -143,6 +225,7 @@ def _month_terms(
         "income_shift": terms["income_shift"][t],
         "drought": terms["drought"][t],
         "deterrence": float(terms["deterrence"][t, 0]),
+        "country_shift": terms["country_shift"][t],
     }
 
 
@@ -170,7 +253,151 @@ def _drivers(
         risk=risk_by_origin[people.origin[idx]],
         deterrence=terms["deterrence"],
         attempts=people.attempts[idx],
+        shift=np.asarray(terms.get("country_shift", np.zeros(len(inputs.household_size))))[c],
     )
+
+
+def border_rules(inputs: SimInputs, params: Mapping[str, float]) -> np.ndarray:
+    """[month, type, B_ENCOUNTER … B_RECROSS]: what the border gives each migrant type, month by
+    month, from the recorded regimes (share of the month in force). Title 42 expels single adults
+    and families (not unaccompanied children, exempt from its start in the model); the Migrant
+    Protection Protocols return families and single adults to Mexico to wait; CBP One
+    appointments take a share of adults to ports of entry instead (B_PORT); the June 2024
+    asylum rule and the January 2025 entry suspension remove more of both. B_REMOVE is the
+    probability of a removal or return under Title 8 (of all encountered: the removal rate times
+    the share not expelled). The lever ``us_return_multiplier`` scales both rates (capped at 1)."""
+    t42 = inputs.regime("title_42")
+    mpp = inputs.regime("mpp")
+    rule = inputs.regime("securing_the_border")
+    suspension = inputs.regime("entry_suspension")
+    n = len(inputs.months)
+    ports = inputs.regime("cbp_one") * params["cbp_one_port_share"]
+    out = np.zeros((n, len(kernel.TYPES), 5))
+    lever = params["us_return_multiplier"]
+    for k, name in enumerate(kernel.TYPES):
+        adult = name != "uac"
+        encounter = (
+            params["us_encounter_probability"]
+            if name == "single"
+            else (params["encounter_probability_family_uac"])
+        )
+        expel = t42 * (
+            params["title42_expulsion_probability"]
+            if name == "single"
+            else params["title42_expulsion_family"]
+            if name == "family"
+            else 0.0
+        )
+        base = {
+            "single": params["us_return_probability"],
+            "family": params["removal_family"],
+            "uac": params["removal_uac"],
+        }[name]
+        remove = base + adult * (
+            mpp * params["mpp_return_share"]
+            + rule * params["asylum_rule_removal_add"]
+            + suspension * params["entry_suspension_removal_add"]
+        )
+        expel = np.clip(lever * expel, 0.0, 1.0)
+        remove = (1.0 - expel) * np.clip(lever * remove, 0.0, 1.0)  # of those not expelled
+        out[:, k, kernel.B_PORT] = ports if adult else 0.0
+        out[:, k, kernel.B_ENCOUNTER] = encounter
+        out[:, k, kernel.B_EXPEL] = expel
+        out[:, k, kernel.B_REMOVE] = remove
+        out[:, k, kernel.B_RECROSS] = params["recross_probability"]
+    return out
+
+
+def favourable_probability(border: np.ndarray) -> np.ndarray:
+    """[…, type]: the chance a migrant of each type gets into the US (through a port of entry,
+    got away or released)."""
+    port = border[..., kernel.B_PORT]
+    enc = border[..., kernel.B_ENCOUNTER]
+    crossing = (1 - enc) + enc * (1 - border[..., kernel.B_EXPEL] - border[..., kernel.B_REMOVE])
+    return port + (1 - port) * crossing
+
+
+def type_shares(params: Mapping[str, float]) -> np.ndarray:
+    """[type] base shares of unaccompanied children, family units and single adults."""
+    uac, family = params["share_uac"], params["share_family"]
+    if uac + family > 1:
+        raise SimError(f"share_uac + share_family = {uac + family:.3f} > 1")
+    return np.array([uac, family, 1.0 - uac - family])
+
+
+@dataclass
+class Feedbacks:
+    """The endogenous parts of the hazard, updated after each month from what the migrants met:
+
+    * **expectations** E[c, k]: each country's perceived chance that a migrant of type k gets
+      into the US, an exponentially weighted average (weight ``expectation_weight``) of the
+      outcomes its migrants met at the border the month before; it moves the hazard
+      (β_expectation × Σ_k share_k (E − E₀)) and the choice of type (β_type_expectation);
+    * **diffusion**: the share of an origin's households with family abroad, minus its starting
+      value, times β_diffusion;
+    * **cascades**: K_o = ρ K_o + 1000 × departures_o / households_o (a decaying count of recent
+      departures from the origin), entering as β_cascade × (log(1 + K) − log(1 + K₀)), K₀ its
+      level at the base rate, so that every feedback is 0 at the first month (the anchor).
+    """
+
+    expectation: np.ndarray  # [country, type]
+    expectation0: np.ndarray
+    networked: np.ndarray  # [origin] households with family abroad
+    networked0: np.ndarray
+    households: np.ndarray  # [origin] sampled households
+    cascade: np.ndarray  # [origin]
+    cascade0: float
+
+    @classmethod
+    def start(
+        cls,
+        border0: np.ndarray,
+        people: pop.Population,
+        n_countries: int,
+        n_origins: int,
+        params: Mapping[str, float],
+    ) -> Feedbacks:
+        fav = favourable_probability(border0)
+        expectation = np.tile(fav, (n_countries, 1))
+        networked = np.bincount(people.origin, weights=people.network, minlength=n_origins).astype(
+            float
+        )
+        households = np.bincount(people.origin, minlength=n_origins).astype(float)
+        k0 = 1000 * params["base_departure_rate"] / (1 - params["cascade_memory"])
+        return cls(
+            expectation=expectation,
+            expectation0=expectation.copy(),
+            networked=networked,
+            networked0=networked.copy(),
+            households=np.maximum(households, 1.0),
+            cascade=np.full(n_origins, k0),
+            cascade0=float(k0),
+        )
+
+    def country_term(self, params: Mapping[str, float], shares: np.ndarray) -> np.ndarray:
+        return params["beta_expectation"] * ((self.expectation - self.expectation0) @ shares)
+
+    def origin_term(self, params: Mapping[str, float]) -> np.ndarray:
+        return params["beta_diffusion"] * (
+            (self.networked - self.networked0) / self.households
+        ) + params["beta_cascade"] * (np.log1p(self.cascade) - np.log1p(self.cascade0))
+
+    def type_cdf(self, params: Mapping[str, float], shares: np.ndarray) -> np.ndarray:
+        weights = shares[None, :] * np.exp(
+            params["beta_type_expectation"] * (self.expectation - self.expectation0)
+        )
+        return np.ascontiguousarray(np.cumsum(weights / weights.sum(axis=1, keepdims=True), 1))
+
+    def update(self, tally: kernel.Tally, params: Mapping[str, float]) -> None:
+        arrived = tally.types[:, :, kernel.T_ARRIVED]
+        seen = arrived > 0
+        met = np.where(seen, tally.types[:, :, kernel.T_FAVOURABLE] / np.maximum(arrived, 1), 0)
+        w = params["expectation_weight"]
+        self.expectation = np.where(seen, (1 - w) * self.expectation + w * met, self.expectation)
+        self.networked += tally.origins[:, kernel.O_NEW_NETWORK]
+        self.cascade = params["cascade_memory"] * self.cascade + 1000 * (
+            tally.origins[:, kernel.O_DEPARTURES] / self.households
+        )
 
 
 def _sector_probabilities(shares: np.ndarray, reachable: np.ndarray) -> np.ndarray:
@@ -251,10 +478,9 @@ def simulate(
     del anchor_utilities, anchor_moments
 
     n_months, n_countries = len(inputs.months), len(inputs.countries)
+    n_origins = network.origins.size
     counts = np.zeros((n_months, n_countries, len(METRICS)), dtype=np.int64)
     sector_encounters = np.zeros((n_months, n_countries, network.sectors.size), dtype=np.int64)
-    base_return = params["us_return_probability"]
-    t42_return = params["title42_expulsion_probability"]
     log_cost = float(
         np.log(max(params["smuggler_fee_usd"] * params["smuggler_fee_multiplier"], 1.0))
     )
@@ -263,15 +489,17 @@ def simulate(
     path_edges = np.ascontiguousarray(paths.edges)
     sampled = counts_by_country.astype(np.int64)
     path_length = np.ascontiguousarray(paths.length)
-    interdiction = np.ascontiguousarray(props.interdiction, dtype=np.float64)
+    base_interdiction = np.ascontiguousarray(props.interdiction, dtype=np.float64)
     death = np.ascontiguousarray(props.death, dtype=np.float64)
+    # Mexican enforcement raises the interdiction hazard of every edge while in force
+    mx_factor = 1.0 + params["mx_enforcement_effect"] * inputs.regime("mexico_enforcement")
 
     # the sector choice of every month at once: [month, origin, sector]
     all_probs = _sector_probabilities(inputs.sector_shares, reachable)
     all_risk = (all_probs * failure).sum(axis=2)
     all_cdf = np.ascontiguousarray(all_probs.cumsum(axis=2))
 
-    # every month's hazard terms at once (the same formula, broadcast over months)
+    # every month's exogenous hazard terms at once (the same formula, broadcast over months)
     by_month = kernel.hazard_terms(
         intercept,
         beta,
@@ -281,13 +509,16 @@ def simulate(
         log_household_size,
         all_risk,
     )
+    border = border_rules(inputs, params)
+    shares = type_shares(params)
+    feedbacks = Feedbacks.start(border[0], people, n_countries, n_origins, params)
 
     def month_hazard_terms(t: int) -> kernel.HazardTerms:
         return kernel.HazardTerms(
-            by_month.country_const[t],
+            by_month.country_const[t] + feedbacks.country_term(params, shares),
             by_month.violence[t],
             by_month.climate[t],
-            by_month.origin_const[t],
+            by_month.origin_const[t] + feedbacks.origin_term(params),
             by_month.household,
         )
 
@@ -295,75 +526,51 @@ def simulate(
     if not exact:
         people, index = kernel.skip_index(people, month_hazard_terms(0), n_countries)
         decisions = _DecisionStreams(root, n_months)
-
-    # every month's return probability at once (one reduction instead of one per month)
-    t42_by_month = inputs.title_42.mean(axis=1)
+        skip = kernel.skip_lists(index)
+    h = kernel.households(people)
+    delay = int(params["reattempt_delay_months"])
+    settle_delay = int(params["settle_delay_months"])
+    return_rate = float(params["voluntary_return_rate"])
+    in_us = np.zeros(n_countries, dtype=np.int64)
+    dead = np.zeros(n_countries, dtype=np.int64)
+    types = np.zeros((n_countries, len(kernel.TYPES), 2), dtype=np.int64)
+    origins = np.zeros((n_origins, 2), dtype=np.int64)
     for t in range(n_months):
         terms = month_hazard_terms(t)
-        t42 = float(t42_by_month[t])
-        p_return = min(
-            1.0, params["us_return_multiplier"] * (base_return + t42 * (t42_return - base_return))
-        )
-        if index is not None:
-            _skipping_month(
-                rng,
-                decisions.month(t),
-                t,
-                people,
-                index,
-                terms,
-                all_cdf[t],
-                path_edges,
-                path_length,
-                edge_days32,
-                interdiction,
-                death,
-                float(params["us_encounter_probability"]),
-                p_return,
-                float(params["voluntary_return_rate"]),
-                int(params["reattempt_delay_months"]),
-                sampled,
-                counts[t],
-                sector_encounters[t],
-            )
-            if progress is not None:
-                progress(t + 1, n_months)
-            continue
-        kernel.month(
-            rng,
-            people.country,
-            people.origin,
-            people.log_income,
-            people.violence,
-            people.climate,
-            people.remittance,
-            people.network,
-            people.attempts,
-            people.status,
-            people.cooldown,
-            people.sector,
-            people.step,
-            people.days_left,
-            terms.country_const,
-            terms.violence,
-            terms.climate,
-            terms.origin_const,
-            terms.household,
+        journey = kernel.Journey(
             all_cdf[t],
             path_edges,
             path_length,
             edge_days32,
-            interdiction,
+            np.minimum(base_interdiction * mx_factor[t], 1.0),
             death,
             DAYS_PER_MONTH,
-            float(params["us_encounter_probability"]),
-            p_return,
-            float(params["voluntary_return_rate"]),
-            int(params["reattempt_delay_months"]),
-            sampled,
-            counts[t],
-            sector_encounters[t],
         )
+        rules = kernel.BorderRules(
+            feedbacks.type_cdf(params, shares), border[t], delay, settle_delay
+        )
+        types[:] = 0
+        origins[:] = 0
+        tally = kernel.Tally(counts[t], sector_encounters[t], types, origins)
+        # people in the US go home at a small monthly rate (they rejoin their households, whose
+        # family-abroad flag stays: others of the family remain)
+        going_home = rng.binomial(in_us, min(return_rate, 1.0))
+        in_us -= going_home
+        counts[t, :, VOLUNTARY_RETURNS] = going_home
+        if index is not None:
+            if t > 0 and t % kernel.REFRESH_MONTHS == 0:
+                kernel.refresh_block_bounds(people, index)
+            kernel.fill_block_bounds(index, terms)
+            kernel.month_skipping(
+                rng, decisions.month(t), t, h, terms, journey, rules, skip, sampled, tally
+            )
+        else:
+            kernel.month(rng, t, h, terms, journey, rules, sampled, tally)
+        in_us += counts[t, :, RELEASED_US] + counts[t, :, GOT_AWAY] + counts[t, :, PORT_ENTRIES]
+        dead += counts[t, :, DEATHS]
+        counts[t, :, IN_US_STOCK] = in_us
+        counts[t, :, DEAD_STOCK] = dead
+        feedbacks.update(tally, params)
         if progress is not None:
             progress(t + 1, n_months)
     state_bytes = people.bytes_per_household()
@@ -398,81 +605,44 @@ class _DecisionStreams:
         return self.generator
 
 
-def _skipping_month(
-    rng: np.random.Generator,
-    decide_rng: np.random.Generator,
-    t: int,
-    people: pop.Population,
-    index: kernel.SkipIndex,
-    terms: kernel.HazardTerms,
-    sector_cdf: np.ndarray,
-    path_edges: np.ndarray,
-    path_length: np.ndarray,
-    edge_days: np.ndarray,
-    interdiction: np.ndarray,
-    death: np.ndarray,
-    encounter_probability: float,
-    return_probability: float,
-    voluntary_return_rate: float,
-    delay: int,
-    sampled: np.ndarray,
-    counts: np.ndarray,
-    sector_encounters: np.ndarray,
-) -> None:
-    """Month ``t`` in the event-skipping kernel: block bounds, then the month."""
-    if t > 0 and t % kernel.REFRESH_MONTHS == 0:
-        kernel.refresh_block_bounds(people, index)
-    kernel.fill_block_bounds(index, terms)
-    kernel.month_skipping(
-        rng,
-        decide_rng,
-        t,
-        people.country,
-        people.origin,
-        people.log_income,
-        people.violence,
-        people.climate,
-        people.remittance,
-        people.network,
-        people.attempts,
-        people.status,
-        people.sector,
-        people.step,
-        people.days_left,
-        index.eligible_from,
-        index.transit,
-        index.in_us,
-        index.sizes,
-        index.stocks,
-        index.block_start,
-        index.static_max,
-        index.violence_ref,
-        index.rate,
-        terms.country_const,
-        terms.violence,
-        terms.climate,
-        terms.origin_const,
-        terms.household,
-        sector_cdf,
-        path_edges,
-        path_length,
-        edge_days,
-        interdiction,
-        death,
-        DAYS_PER_MONTH,
-        encounter_probability,
-        return_probability,
-        voluntary_return_rate,
-        delay,
-        sampled,
-        counts,
-        sector_encounters,
+class ShardTask(NamedTuple):
+    """One shard of a run: its sampled households and its seed (spawned from the run's)."""
+
+    households: int
+    seed: np.random.SeedSequence
+
+
+@dataclass(frozen=True)
+class ShardJob:
+    """What every shard of a run shares: the arguments of :func:`simulate` other than the
+    shard's own. Serial, process-pool and Ray runs all hand this one record to
+    :func:`simulate_shard`, so an option given to :func:`run` reaches every shard whoever runs
+    it; ``options`` carries any further keyword of :func:`simulate` (``exact`` …) without this
+    code naming it."""
+
+    inputs: SimInputs
+    params: Mapping[str, float]
+    anchor_params: Mapping[str, float]
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+def simulate_shard(job: ShardJob, task: ShardTask, progress: Progress | None = None) -> Shard:
+    """:func:`simulate` of one shard (module level: process pools and Ray pickle it by name)."""
+    return simulate(
+        inputs=job.inputs,
+        params=job.params,
+        anchor_params=job.anchor_params,
+        households=task.households,
+        seed=task.seed,
+        progress=progress,
+        **job.options,
     )
 
 
-def _simulate_job(job: tuple) -> Shard:
-    *args, exact = job
-    return simulate(*args, exact=exact)
+ShardFunction = Callable[[ShardJob, ShardTask], Shard]
+# map_shards(fn, job, tasks): fn(job, task) for every task, the shards in task order; serially,
+# in processes (run's default) or as Ray tasks (rootcauses.sim.ensemble.shard_map)
+MapShards = Callable[[ShardFunction, ShardJob, Sequence[ShardTask]], Iterable[Shard]]
 
 
 def shard_sizes(households: int, shard_size: int = SHARD_SIZE) -> list[int]:
@@ -480,6 +650,45 @@ def shard_sizes(households: int, shard_size: int = SHARD_SIZE) -> list[int]:
         raise SimError(f"--households must be at least 1, got {households}")
     full, rest = divmod(households, shard_size)
     return [shard_size] * full + ([rest] if rest else [])
+
+
+def shard_tasks(households: int, seed: int, shard_size: int = SHARD_SIZE) -> list[ShardTask]:
+    """The shards of a run: fixed sizes, seeds spawned from the run's seed. Nothing else
+    decides them, so a result depends on the seed only, never on the workers or the backend."""
+    sizes = shard_sizes(households, shard_size)
+    seeds = np.random.SeedSequence(seed).spawn(len(sizes))
+    return [ShardTask(size, child) for size, child in zip(sizes, seeds, strict=True)]
+
+
+def _process_map(workers: int) -> MapShards:
+    """``map_shards`` over ``workers`` forked processes."""
+
+    def map_shards(fn: ShardFunction, job: ShardJob, tasks: Sequence[ShardTask]) -> Iterator[Shard]:
+        # load the compiled kernels here, once: the forked workers inherit them instead of each
+        # loading numba's cache on its first shard (seconds on a busy machine)
+        warm = ShardTask(len(job.inputs.countries), np.random.SeedSequence(0))
+        fn(replace(job, inputs=job.inputs.head(1)), warm)
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            yield from pool.map(partial(fn, job), tasks)
+
+    return map_shards
+
+
+def _months_done(progress: Progress | None, before: int, total: int) -> Progress | None:
+    """A shard's month-by-month ``progress``, counted over the whole run."""
+    if progress is None:
+        return None
+    return lambda t, _n: progress(before + t, total)
+
+
+def _check_options(options: Mapping[str, Any]) -> None:
+    """Fail on the driver, before any shard runs, for a keyword :func:`simulate` does not take."""
+    known = inspect.signature(simulate).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in known.values()):
+        return
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise SimError(f"simulate() takes no option {', '.join(unknown)}")
 
 
 @dataclass(frozen=True)
@@ -512,6 +721,22 @@ class RunCounts:
         )
 
 
+def _weighted(inputs: SimInputs, shards: Sequence[Shard]) -> RunCounts:
+    """The shards summed (integers: the order they finish in cannot change the sum) and
+    weighted to real households; one place for every backend, so none drops an output."""
+    sampled = sum(s.sampled for s in shards)
+    weights = np.where(sampled > 0, inputs.households / np.maximum(sampled, 1), 0.0)
+    return RunCounts(
+        countries=inputs.countries,
+        months=inputs.months,
+        values=sum(s.counts for s in shards) * weights[None, :, None],
+        weights=weights,
+        bytes_per_household=max(s.bytes_per_household for s in shards),
+        sectors=tuple(str(s) for s in inputs.network.node_ids[inputs.network.sectors]),
+        sector_encounters=sum(s.sector_encounters for s in shards) * weights[None, :, None],
+    )
+
+
 def run(
     inputs: SimInputs,
     params: Mapping[str, float],
@@ -522,51 +747,32 @@ def run(
     workers: int = 1,
     progress: Progress | None = None,
     shard_size: int = SHARD_SIZE,
-    exact: bool = False,
+    map_shards: MapShards | None = None,
+    **options: Any,
 ) -> RunCounts:
-    """All shards of a run (in ``workers`` processes when > 1), summed and weighted; ``exact``
-    as in :func:`simulate`."""
-    sizes = shard_sizes(households, shard_size)
-    seeds = np.random.SeedSequence(seed).spawn(len(sizes))
+    """All shards of a run, summed and weighted: the one shard runner behind serial runs,
+    ``workers`` > 1 processes, and Ray (``map_shards``, see
+    :func:`rootcauses.sim.ensemble.shard_map`; ``workers`` is then unused). ``options`` are
+    further keywords of :func:`simulate` (``exact=True`` …), given to every shard in one
+    :class:`ShardJob`. ``progress`` counts shard-months: month by month when serial, a shard at
+    a time otherwise."""
+    _check_options(options)
+    tasks = shard_tasks(households, seed, shard_size)
+    job = ShardJob(inputs, dict(params), dict(anchor_params), dict(options))
     n_months = len(inputs.months)
-    total = len(sizes) * n_months
-    shards: list[Shard] = []
-    if workers <= 1 or len(sizes) == 1:
-        for i, (size, child) in enumerate(zip(sizes, seeds, strict=True)):
-            done = i * n_months
-
-            def shard_progress(t: int, _n: int, done: int = done) -> None:
-                if progress is not None:
-                    progress(done + t, total)
-
-            shards.append(
-                simulate(inputs, params, anchor_params, size, child, shard_progress, exact=exact)
-            )
-    else:
-        # load the compiled kernels here, once: the forked workers inherit them instead of each
-        # loading numba's cache on its first shard (seconds on a busy machine)
-        simulate(inputs.head(1), params, anchor_params, len(inputs.countries), 0, exact=exact)
-        jobs = [
-            (inputs, dict(params), dict(anchor_params), s, c, None, exact)
-            for s, c in zip(sizes, seeds, strict=True)
+    total = len(tasks) * n_months
+    if map_shards is None and (workers <= 1 or len(tasks) == 1):
+        shards = [
+            simulate_shard(job, task, _months_done(progress, i * n_months, total))
+            for i, task in enumerate(tasks)
         ]
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for i, shard in enumerate(pool.map(_simulate_job, jobs)):
-                shards.append(shard)
-                if progress is not None:
-                    progress((i + 1) * n_months, total)
-    counts = sum(s.counts for s in shards)
-    sampled = sum(s.sampled for s in shards)
-    weights = np.where(sampled > 0, inputs.households / np.maximum(sampled, 1), 0.0)
-    return RunCounts(
-        countries=inputs.countries,
-        months=inputs.months,
-        values=counts * weights[None, :, None],
-        weights=weights,
-        bytes_per_household=max(s.bytes_per_household for s in shards),
-        sectors=tuple(str(s) for s in inputs.network.node_ids[inputs.network.sectors]),
-        sector_encounters=sum(s.sector_encounters for s in shards) * weights[None, :, None],
-    )
+        return _weighted(inputs, shards)
+    shards = []
+    for shard in (map_shards or _process_map(workers))(simulate_shard, job, tasks):
+        shards.append(shard)
+        if progress is not None:
+            progress(len(shards) * n_months, total)
+    return _weighted(inputs, shards)
 
 
 # --------------------------------------------------------------------------- inputs from the store
@@ -574,6 +780,61 @@ def run(
 
 def _fill(series: pd.Series) -> pd.Series:
     return series.ffill().bfill()
+
+
+def regime_shares(con: duckdb.DuckDBPyConnection, index: pd.DatetimeIndex) -> np.ndarray:
+    """[month, regime] share of each month's days each regime of :data:`REGIMES` was in force,
+    from the policy events over the whole simulated range (events dated after the encounter data
+    ends apply too)."""
+    import re
+
+    from rootcauses import panel as panel_module
+    from rootcauses.store import query
+
+    events = query.events(con, categories=["policy"])
+    patterns = {**panel_module.POLICY_REGIMES, **REGIME_PATTERNS}
+    out = np.zeros((len(index), len(REGIMES)))
+    for r, name in enumerate(REGIMES):
+        regex = re.compile(patterns[name], re.IGNORECASE)
+        ender = re.compile(REGIME_ENDS[name], re.IGNORECASE) if name in REGIME_ENDS else None
+        ends = [row.date for row in events.itertuples() if ender and ender.search(row.event)]
+        for row in events.itertuples():
+            if not regex.search(row.event):
+                continue
+            end = None if pd.isna(row.end_date) else row.end_date
+            stop = [d for d in ends if d > row.date]
+            if stop:
+                cut = min(stop) - dt.timedelta(days=1)
+                end = cut if end is None else min(end, cut)
+            share = panel_module.regime_share(row.date, end, index).to_numpy()
+            out[:, r] = np.maximum(out[:, r], share)
+    return out
+
+
+def storm_exposure(
+    con: duckdb.DuckDBPyConnection, index: pd.DatetimeIndex, countries: Sequence[str]
+) -> np.ndarray:
+    """[month, country] Σ over the hurricanes HURDAT2 tracks over or near the country (events
+    from :data:`STORM_SOURCE`) of exp(−months since the storm / STORM_MEMORY_MONTHS), from the
+    storm's month on (Eta and Iota in November 2020 among them)."""
+    from rootcauses.store import query
+
+    events = query.events(con, categories=["disaster"], countries=list(countries))
+    events = events[events["source"] == STORM_SOURCE]
+    out = np.zeros((len(index), len(countries)))
+    month_number = np.asarray(index.year * 12 + index.month)
+    for row in events.itertuples():
+        since = month_number - (row.date.year * 12 + row.date.month)
+        hit = np.where(since >= 0, np.exp(-np.maximum(since, 0) / STORM_MEMORY_MONTHS), 0.0)
+        out[:, list(countries).index(row.country)] += hit
+    return out
+
+
+def covid_closure(index: pd.DatetimeIndex) -> np.ndarray:
+    """[month] share of each month's days within :data:`COVID_CLOSURE`."""
+    from rootcauses import panel as panel_module
+
+    return panel_module.regime_share(*COVID_CLOSURE, index).to_numpy()
 
 
 def load_inputs(
@@ -585,14 +846,16 @@ def load_inputs(
     countries: Sequence[str] = NORTHERN_TRIANGLE,
 ) -> SimInputs:
     """Drivers from the analysis panel (same lags and interpolation as the driver models; gaps
-    and months past the panel's end carry the last value), households from population and
-    household size, USBP sector shares by fiscal year (the nearest year outside the data)."""
+    and months past the panel's end carry the last value), policy regimes, storms and COVID
+    closures over the whole range (events after the panel's end apply), households from
+    population and household size, USBP sector shares by fiscal year (the nearest year outside
+    the data)."""
     from rootcauses import panel as panel_module
 
     panel = panel_module.monthly_panel(con, basis="usbp", countries=countries)
     index = pd.date_range(pd.Timestamp(start), periods=months, freq="MS")
     columns = {}
-    for name in ("homicide_rate", "log_gdp_pc", "precip_z", "title_42", *DETERRENCE_REGIMES):
+    for name in ("homicide_rate", "log_gdp_pc", "precip_z", "us_unemployment"):
         wide = panel.pivot(index="month", columns="country", values=name)
         wide = wide.reindex(wide.index.union(index)).apply(_fill).reindex(index)
         if wide.isna().all().any():
@@ -600,7 +863,9 @@ def load_inputs(
             raise SimError(f"the panel has no {name!r} for {missing}: cannot drive the simulation")
         columns[name] = wide.reindex(columns=list(countries)).to_numpy(dtype=float)
     precip = np.nan_to_num(columns["precip_z"], nan=0.0)
-    deterrence = sum(columns[r] for r in DETERRENCE_REGIMES)
+    regimes = regime_shares(con, index)
+    by_country = np.ones((1, len(countries)))
+    deterrence = regimes[:, [REGIMES.index(r) for r in DETERRENCE_REGIMES]].sum(axis=1)
     sizes = pop.real_households(con, countries, start.year)
 
     shares = con.execute("SELECT fiscal_year, sector_id, share FROM journey_sector_shares").df()
@@ -616,10 +881,14 @@ def load_inputs(
         homicide_rate=columns["homicide_rate"],
         log_gdp_pc=columns["log_gdp_pc"],
         precip_z=precip,
-        deterrence=deterrence,
-        title_42=columns["title_42"],
+        deterrence=deterrence[:, None] * by_country,
+        title_42=regimes[:, [REGIMES.index("title_42")]] * by_country,
         households=sizes["households"].to_numpy(dtype=float),
         household_size=sizes["household_size"].to_numpy(dtype=float),
         network=network,
         sector_shares=sector_shares,
+        regimes=regimes,
+        covid=covid_closure(index),
+        storms=storm_exposure(con, index, countries),
+        us_unemployment=columns["us_unemployment"][:, 0],
     )

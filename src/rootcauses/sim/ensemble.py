@@ -17,10 +17,16 @@ Backends:
   worker costs seconds and buys nothing).
 
 :func:`run_members` runs an ensemble (one task per member); :func:`run_sharded` runs one large
-run with its household shards as tasks; both equal their serial counterparts exactly. A process
-that calls them often (a server) should ``ray.init`` once: a running Ray is reused, never shut
-down here. Cluster nodes need ``rootcauses`` installed; ``ray://`` addresses need
-``ray[client]``.
+run with its household shards as tasks, through :func:`rootcauses.sim.engine.run` itself (the
+one shard runner: :func:`shard_map` only says where the shards run), so every option of a run
+reaches the shards on Ray too. Both equal their serial counterparts exactly. A process that calls
+them often (a server) should ``ray.init`` once: a running Ray is reused, never shut down here.
+Cluster nodes need ``rootcauses`` installed; ``ray://`` addresses need ``ray[client]``.
+
+Token authentication (Ray ≥ 2.59): ``ray start --head`` turns it on whenever a token exists, but
+``ray.init(address=…)`` sends the token only with ``RAY_AUTH_MODE=token``; :func:`ray_session`
+turns token mode on for an explicit address when Ray finds a token (``RAY_AUTH_TOKEN``,
+``RAY_AUTH_TOKEN_PATH`` or ``~/.ray/auth_token``), as Ray does itself for ``address="auto"``.
 
 Errors: an unreachable address, or a Ray that refuses to start, is a :class:`SimError` naming the
 address; a set ``cancel`` event stops between members with :class:`EnsembleCancelled`.
@@ -32,7 +38,8 @@ import contextlib
 import logging
 import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
@@ -100,6 +107,7 @@ class MemberJob:
     inputs: engine.SimInputs
     households: int
     workers: int = 1  # processes for the member's household shards
+    options: Mapping[str, Any] = field(default_factory=dict)  # keywords of engine.simulate
 
 
 def simulate_member(job: MemberJob, member: Member) -> engine.RunCounts:
@@ -113,6 +121,7 @@ def simulate_member(job: MemberJob, member: Member) -> engine.RunCounts:
         households=job.households,
         seed=member.seed,
         workers=job.workers,
+        **job.options,
     )
 
 
@@ -139,6 +148,30 @@ def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT_SECONDS) -> N
         raise SimError(f"cannot reach the Ray cluster at {address!r}: {exc}") from exc
 
 
+def use_cluster_token() -> bool:
+    """Send the cluster's token if Ray finds one; True when token mode is on.
+
+    Why: Ray ≥ 2.59 ``ray start --head`` turns token authentication on whenever a token exists
+    (``RAY_AUTH_TOKEN``, ``RAY_AUTH_TOKEN_PATH`` or ``~/.ray/auth_token``), but
+    ``ray.init(address=…)`` attaches it only with ``RAY_AUTH_MODE=token``, so connecting to such
+    a head fails ("Failed to connect to Ray cluster"). This is what Ray does itself for
+    ``address="auto"``: with ``RAY_AUTH_MODE`` unset and a token found, token mode for this
+    process (and its children). A ``RAY_AUTH_MODE`` that is set is left as it is."""
+    try:
+        from ray._private.authentication.authentication_token_setup import (
+            maybe_enable_token_auth_if_token_available,
+        )
+    except ImportError:  # a Ray without token authentication (before 2.52)
+        return False
+    return bool(maybe_enable_token_auth_if_token_available(warn_if_disabled=False))
+
+
+AUTH_HINT = (
+    "a cluster with token authentication needs its token here: RAY_AUTH_TOKEN, "
+    "RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token (the head's token: `ray get-auth-token` on the head)"
+)
+
+
 @contextlib.contextmanager
 def ray_session(executor: Executor) -> Iterator[Any]:
     """The ``ray`` module, initialised: reuse a running Ray, connect to ``executor.address`` or
@@ -149,9 +182,11 @@ def ray_session(executor: Executor) -> Iterator[Any]:
         yield ray
         return
     quiet = {"logging_level": logging.ERROR, "log_to_driver": False}
+    auth_error = getattr(ray.exceptions, "AuthenticationError", RuntimeError)
     try:
         if executor.address:
             check_reachable(executor.address)
+            use_cluster_token()
             ray.init(address=executor.address, **quiet)
         else:
             ray.init(
@@ -161,9 +196,11 @@ def ray_session(executor: Executor) -> Iterator[Any]:
                 object_store_memory=LOCAL_OBJECT_STORE_BYTES,
                 **quiet,
             )
-    except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
-        where = f"at {executor.address!r}" if executor.address else "locally"
-        raise SimError(f"cannot start Ray {where}: {exc}") from exc
+    except (ConnectionError, RuntimeError, ValueError, TimeoutError, auth_error) as exc:
+        if executor.address:
+            message = f"cannot connect to the Ray cluster at {executor.address!r}: {exc}"
+            raise SimError(f"{message.rstrip('.')}; {AUTH_HINT}") from exc
+        raise SimError(f"cannot start Ray locally: {exc}") from exc
     try:
         yield ray
     finally:
@@ -244,21 +281,15 @@ def map_members(
         return _on_ray(ray, fn, shared, items, progress, cancel)
 
 
-@dataclass(frozen=True)
-class ShardJob:
-    """What every shard task of one run shares."""
-
-    inputs: engine.SimInputs
-    values: Mapping[str, float]
-    anchor: Mapping[str, float]
-
-
-def simulate_shard(job: ShardJob, shard: tuple[int, np.random.SeedSequence]) -> engine.Shard:
-    """One shard of a run (module level, so Ray pickles it by reference)."""
-    from rootcauses.sim import engine
-
-    size, seed = shard
-    return engine.simulate(job.inputs, dict(job.values), dict(job.anchor), size, seed)
+def shard_map(
+    executor: Executor,
+    progress: Progress | None = None,
+    cancel: CancelEvent | None = None,
+) -> engine.MapShards:
+    """``map_shards`` for :func:`rootcauses.sim.engine.run`: the shards as members of
+    :func:`map_members` (Ray tasks, or serially), ``progress`` counting shards. Inside a
+    :func:`ray_session` (e.g. around a calibration's many runs) Ray starts once."""
+    return partial(map_members, executor=executor, progress=progress, cancel=cancel)
 
 
 def run_sharded(
@@ -269,27 +300,24 @@ def run_sharded(
     progress: Progress | None = None,
     cancel: CancelEvent | None = None,
     shard_size: int | None = None,
+    **options: Any,
 ) -> engine.RunCounts:
     """One run with its household shards as tasks (on Ray: spread over a cluster's CPUs).
 
-    Same shards, seeds and weighting as :func:`rootcauses.sim.engine.run`, so the counts equal
-    a serial run's (tested)."""
+    It is :func:`rootcauses.sim.engine.run` with the shards mapped by :func:`shard_map`: the same
+    shards, seeds, options (``exact=True`` …) and weighting, so the counts, sector counts
+    included, equal a serial run's (tested)."""
     from rootcauses.sim import engine
 
-    sizes = engine.shard_sizes(households, shard_size or engine.SHARD_SIZE)
-    seeds = np.random.SeedSequence(member.seed).spawn(len(sizes))
-    job = ShardJob(inputs, member.values, member.anchor)
-    shards = map_members(
-        simulate_shard, job, list(zip(sizes, seeds, strict=True)), executor, progress, cancel
-    )
-    sampled = sum(s.sampled for s in shards)
-    weights = np.where(sampled > 0, inputs.households / np.maximum(sampled, 1), 0.0)
-    return engine.RunCounts(
-        countries=inputs.countries,
-        months=inputs.months,
-        values=sum(s.counts for s in shards) * weights[None, :, None],
-        weights=weights,
-        bytes_per_household=max(s.bytes_per_household for s in shards),
+    return engine.run(
+        inputs,
+        dict(member.values),
+        dict(member.anchor),
+        households=households,
+        seed=member.seed,
+        shard_size=shard_size or engine.SHARD_SIZE,
+        map_shards=shard_map(executor, progress, cancel),
+        **options,
     )
 
 
@@ -300,13 +328,15 @@ def run_members(
     executor: Executor | None = None,
     progress: Progress | None = None,
     cancel: CancelEvent | None = None,
+    **options: Any,
 ) -> np.ndarray:
     """[member, month, country, metric] weighted counts of an ensemble, in member order.
 
     On Ray each member is one single-process task; serially each member's shards use
-    ``executor.workers`` processes, as a single run does."""
+    ``executor.workers`` processes, as a single run does. ``options`` (keywords of
+    :func:`rootcauses.sim.engine.simulate`, ``exact=True`` …) reach every member's run."""
     executor = executor or Executor()
     shard_workers = 1 if executor.uses_ray() else executor.workers
-    job = MemberJob(inputs, households, shard_workers)
+    job = MemberJob(inputs, households, shard_workers, dict(options))
     runs = map_members(simulate_member, job, members, executor, progress, cancel)
     return np.stack([counts.values for counts in runs])

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numba
 import numpy as np
 
 from rootcauses.sim.decision import Coefficients
 from rootcauses.sim.errors import SimError
-from rootcauses.sim.population import DEAD, HOME, IN_US, TRANSIT, Population
+from rootcauses.sim.population import HOME, TRANSIT, Population
 
 FLOWS = (
     "departures",
@@ -37,6 +38,12 @@ FLOWS = (
     "released_us",
     "got_away",
     "voluntary_returns",
+    "port_entries",
+    "re_encounters",
+    "expulsions",
+    "encounters_uac",
+    "encounters_family",
+    "encounters_single",
 )
 STOCKS = ("at_home", "in_transit", "in_us", "dead")
 METRICS = FLOWS + STOCKS
@@ -49,6 +56,12 @@ METRICS = FLOWS + STOCKS
     RELEASED_US,
     GOT_AWAY,
     VOLUNTARY_RETURNS,
+    PORT_ENTRIES,
+    RE_ENCOUNTERS,
+    EXPULSIONS,
+    ENCOUNTERS_UAC,
+    ENCOUNTERS_FAMILY,
+    ENCOUNTERS_SINGLE,
     AT_HOME,
     IN_TRANSIT,
     IN_US_STOCK,
@@ -57,9 +70,89 @@ METRICS = FLOWS + STOCKS
 
 ON_THE_WAY, INTERDICTED, DIED, AT_BORDER = 0, 1, 2, 3
 
+# migrant types (CBP's demographic groups) and what the border rules give each, per month
+TYPES = ("uac", "family", "single")
+UAC, FAMILY, SINGLE = range(len(TYPES))
+B_PORT, B_ENCOUNTER, B_EXPEL, B_REMOVE, B_RECROSS = range(5)  # columns of BorderRules.border
+RECROSSING = np.uint8(0x80)  # flag in ``mtype``: expelled on this trip and crossing again
+TYPE_MASK = np.uint8(0x7F)
+# what the border means for the household: the member comes home, settles in the US, or (expelled)
+# tries to cross again next month
+OUT_HOME, OUT_US, OUT_RECROSS = 0, 1, 2
+# tallies the engine reads after each month for the feedbacks (expectations, diffusion)
+T_ARRIVED, T_FAVOURABLE = 0, 1  # Tally.types [country, type, ·]
+O_DEPARTURES, O_NEW_NETWORK = 0, 1  # Tally.origins [origin, ·]
 
-@dataclass(frozen=True)
-class HazardTerms:
+
+class Households(NamedTuple):
+    """The household state the month kernels read and write: views of the population's columns,
+    one record for both kernels (numba takes a named tuple of arrays as one argument)."""
+
+    country: np.ndarray
+    origin: np.ndarray
+    log_income: np.ndarray
+    violence: np.ndarray
+    climate: np.ndarray
+    remittance: np.ndarray
+    network: np.ndarray
+    attempts: np.ndarray
+    status: np.ndarray
+    eligible_from: np.ndarray
+    sector: np.ndarray
+    step: np.ndarray
+    days_left: np.ndarray
+    mtype: np.ndarray
+
+
+def households(people: Population) -> Households:
+    return Households(*(getattr(people, name) for name in Households._fields))
+
+
+class Journey(NamedTuple):
+    """The month's routes: sector choice [origin, sector] (cumulative), fastest paths and the
+    edges' days, interdiction and death probabilities."""
+
+    sector_cdf: np.ndarray
+    path_edges: np.ndarray
+    path_length: np.ndarray
+    edge_days: np.ndarray
+    edge_interdiction: np.ndarray
+    edge_death: np.ndarray
+    days_per_month: float
+
+
+class BorderRules(NamedTuple):
+    """The month's migrant-type choice [country, type] (cumulative), the outcomes by type
+    [type, B_PORT … B_RECROSS] and the months a household waits after a return (``delay``)
+    or after a member settles in the US (``settle_delay``) before it decides again."""
+
+    type_cdf: np.ndarray
+    border: np.ndarray
+    delay: int
+    settle_delay: int
+
+
+class Tally(NamedTuple):
+    """What a month adds up: counts [country, metric], encounters [country, sector], arrivals and
+    favourable outcomes [country, type, 2], departures and newly networked households
+    [origin, 2]."""
+
+    counts: np.ndarray
+    sector_encounters: np.ndarray
+    types: np.ndarray
+    origins: np.ndarray
+
+
+def new_tally(n_countries: int, n_sectors: int, n_origins: int) -> Tally:
+    return Tally(
+        np.zeros((n_countries, len(METRICS)), dtype=np.int64),
+        np.zeros((n_countries, n_sectors), dtype=np.int64),
+        np.zeros((n_countries, len(TYPES), 2), dtype=np.int64),
+        np.zeros((n_origins, 2), dtype=np.int64),
+    )
+
+
+class HazardTerms(NamedTuple):
     """The month's utility split by what it varies with (intercept included):
 
     z_h = country_const[c] + violence[c]·exposure_h + climate[c]·climate_h + origin_const[o]
@@ -69,7 +162,7 @@ class HazardTerms:
     country_const: np.ndarray  # float64 [country]
     violence: np.ndarray  # float64 [country]: β_violence · log homicide rate
     climate: np.ndarray  # float64 [country]: β_climate · rainfall deficit
-    origin_const: np.ndarray  # float64 [origin]: β_risk · journey failure probability
+    origin_const: np.ndarray  # float64 [origin]: β_risk · journey failure probability (+ feedbacks)
     household: np.ndarray  # float64 [4]: coefficients of log income, network, remittance, attempts
 
 
@@ -93,6 +186,7 @@ def hazard_terms(
         + beta.income_gap * (log_us_gdp_pc - shift)
         + beta.cost * (log_cost - shift - log_household_size)
         + beta.policy * np.asarray(month_terms["deterrence"], dtype=float)
+        + np.asarray(month_terms.get("country_shift", 0.0), dtype=float)
     )
     return HazardTerms(
         country_const=np.ascontiguousarray(country_const, dtype=np.float64),
@@ -412,9 +506,9 @@ def travel(
     edge_death: np.ndarray,
     days_per_month: float,
 ) -> int:
-    """Household ``i`` travels one month along its path; returns its event code. On finishing
-    an edge it may be interdicted in Mexico or die (probabilities per edge), else it moves on;
-    finishing the last edge puts it at the US border."""
+    """Household ``i``'s migrant travels one month along its path; returns its event code. On
+    finishing an edge it may be interdicted in Mexico or die (probabilities per edge), else it
+    moves on; finishing the last edge puts it at the US border."""
     o = origin[i]
     s = sector[i]
     budget = days_per_month
@@ -433,6 +527,14 @@ def travel(
         if step[i] >= path_length[o, s]:
             return AT_BORDER
         days_left[i] = edge_days[path_edges[o, s, step[i]]]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _travel(rng: np.random.Generator, i: int, h: Households, j: Journey) -> int:
+    return travel(
+        rng, i, h.origin, h.sector, h.step, h.days_left, j.path_edges, j.path_length,
+        j.edge_days, j.edge_interdiction, j.edge_death, j.days_per_month,
+    )  # fmt: skip
 
 
 @numba.njit(cache=True, nogil=True)
@@ -469,154 +571,177 @@ def advance(
         )
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _household_utility(i: int, h: Households, terms: HazardTerms) -> float:
+    return _utility(
+        i, h.country, h.origin, h.log_income, h.violence, h.climate, h.network, h.remittance,
+        h.attempts, terms.country_const, terms.violence, terms.climate, terms.origin_const,
+        terms.household,
+    )  # fmt: skip
+
+
 @numba.njit(cache=True, nogil=True)
-def _send_home(i: int, attempt: bool, status, cooldown, attempts, delay: int) -> None:
-    status[i] = HOME
-    cooldown[i] = delay
-    if attempt and attempts[i] < 255:
-        attempts[i] += 1
+def _leave(
+    rng: np.random.Generator, i: int, h: Households, j: Journey, rules: BorderRules, tally: Tally
+) -> None:
+    """A member of household ``i`` sets out: a migrant type (the month's shares for its country)
+    and a US sector (the month's shares among sectors its origin reaches), on the first edge."""
+    c = h.country[i]
+    o = h.origin[i]
+    u = rng.random()
+    k = 0
+    while k < rules.type_cdf.shape[1] - 1 and u > rules.type_cdf[c, k]:
+        k += 1
+    u = rng.random()
+    s = 0
+    while s < j.sector_cdf.shape[1] - 1 and u > j.sector_cdf[o, s]:
+        s += 1
+    h.mtype[i] = k
+    h.sector[i] = s
+    h.step[i] = 0
+    h.days_left[i] = j.edge_days[j.path_edges[o, s, 0]]
+    h.status[i] = TRANSIT
+    tally.counts[c, DEPARTURES] += 1
+    tally.origins[o, O_DEPARTURES] += 1
+
+
+@numba.njit(cache=True, nogil=True)
+def _border(
+    rng: np.random.Generator, i: int, h: Households, rules: BorderRules, tally: Tally
+) -> int:
+    """At the US border, by the migrant's type: presents at a port of entry with an appointment
+    (CBP One; not a Border Patrol encounter), got away (not encountered), or encountered and
+    then expelled (Title 42; may cross again next month), removed or returned (Title 8), or
+    released. Counts every encounter, by type, and re-encounters of those crossing again; returns
+    OUT_HOME, OUT_US or OUT_RECROSS."""
+    c = h.country[i]
+    k = h.mtype[i] & TYPE_MASK
+    again = (h.mtype[i] & RECROSSING) != 0
+    tally.types[c, k, T_ARRIVED] += 1
+    rule = rules.border[k]
+    if rule[B_PORT] > 0.0 and rng.random() < rule[B_PORT]:
+        tally.counts[c, PORT_ENTRIES] += 1
+        tally.types[c, k, T_FAVOURABLE] += 1
+        return OUT_US
+    if rng.random() >= rule[B_ENCOUNTER]:
+        tally.counts[c, GOT_AWAY] += 1
+        tally.types[c, k, T_FAVOURABLE] += 1
+        return OUT_US
+    tally.counts[c, ENCOUNTERS] += 1
+    tally.counts[c, ENCOUNTERS_UAC + k] += 1
+    tally.sector_encounters[c, h.sector[i]] += 1
+    if again:
+        tally.counts[c, RE_ENCOUNTERS] += 1
+    u = rng.random()
+    if u < rule[B_EXPEL]:
+        tally.counts[c, EXPULSIONS] += 1
+        if rng.random() < rule[B_RECROSS]:
+            h.mtype[i] = k | RECROSSING
+            return OUT_RECROSS
+        tally.counts[c, RETURNED_US] += 1
+        return OUT_HOME
+    if u < rule[B_EXPEL] + rule[B_REMOVE]:
+        tally.counts[c, RETURNED_US] += 1
+        return OUT_HOME
+    tally.counts[c, RELEASED_US] += 1
+    tally.types[c, k, T_FAVOURABLE] += 1
+    return OUT_US
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _cross_again(i: int, h: Households, j: Journey) -> None:
+    """Expelled to Mexico right at the border: back on the path's last edge (the crossing)."""
+    o = h.origin[i]
+    s = h.sector[i]
+    h.step[i] = j.path_length[o, s] - 1
+    h.days_left[i] = j.edge_days[j.path_edges[o, s, h.step[i]]]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _home_from(i: int, t: int, event: int, outcome: int, h: Households, rules: BorderRules,
+               tally: Tally) -> bool:  # fmt: skip
+    """The household after its migrant's trip ended this month (interdicted, died, returned or
+    settled in the US): at home, deciding again from month t + wait + 1. A migrant sent back
+    counts as one more attempt; one who settles gives the household family abroad and
+    remittances. Returns whether the household's static score may have risen."""
+    h.status[i] = HOME
+    h.mtype[i] = 0
+    wait = rules.delay
+    if event == DIED:
+        pass
+    elif event == INTERDICTED or outcome == OUT_HOME:
+        if h.attempts[i] < 255:
+            h.attempts[i] += 1
+    else:  # settled in the US
+        wait = rules.settle_delay
+        if h.network[i] == 0:
+            tally.origins[h.origin[i], O_NEW_NETWORK] += 1
+        h.network[i] = 1
+        h.remittance[i] = 1
+    h.eligible_from[i] = min(t + wait + 1, 65535)
+    return True
+
+
+@numba.njit(cache=True, nogil=True)
+def _trip_month(
+    rng: np.random.Generator,
+    t: int,
+    i: int,
+    h: Households,
+    j: Journey,
+    rules: BorderRules,
+    tally: Tally,
+) -> int:
+    """One month of household ``i``'s trip: travel, then Mexico, death or the border. Returns
+    ON_THE_WAY if its migrant is still (or again) on the way at the end of the month, else the
+    event that ended the trip (the household is then at home, see :func:`_home_from`)."""
+    c = h.country[i]
+    event = _travel(rng, i, h, j)
+    if event == ON_THE_WAY:
+        tally.counts[c, IN_TRANSIT] += 1
+        return ON_THE_WAY
+    outcome = OUT_HOME
+    if event == INTERDICTED:
+        tally.counts[c, INTERDICTED_MX] += 1
+    elif event == DIED:
+        tally.counts[c, DEATHS] += 1
+    else:
+        outcome = _border(rng, i, h, rules, tally)
+        if outcome == OUT_RECROSS:
+            _cross_again(i, h, j)
+            tally.counts[c, IN_TRANSIT] += 1
+            return ON_THE_WAY
+    _home_from(i, t, event, outcome, h, rules, tally)
+    return event
 
 
 @numba.njit(cache=True, nogil=True)
 def month(
     rng: np.random.Generator,
-    # household state (read and written in place)
-    country: np.ndarray,
-    origin: np.ndarray,
-    log_income: np.ndarray,
-    violence: np.ndarray,
-    climate: np.ndarray,
-    remittance: np.ndarray,
-    network: np.ndarray,
-    attempts: np.ndarray,
-    status: np.ndarray,
-    cooldown: np.ndarray,
-    sector: np.ndarray,
-    step: np.ndarray,
-    days_left: np.ndarray,
-    # the month's hazard terms
-    country_const: np.ndarray,
-    violence_coef: np.ndarray,
-    climate_coef: np.ndarray,
-    origin_const: np.ndarray,
-    household: np.ndarray,
-    # journey
-    sector_cdf: np.ndarray,
-    path_edges: np.ndarray,
-    path_length: np.ndarray,
-    edge_days: np.ndarray,
-    edge_interdiction: np.ndarray,
-    edge_death: np.ndarray,
-    days_per_month: float,
-    # border and return
-    encounter_probability: float,
-    return_probability: float,
-    voluntary_return_rate: float,
-    delay: int,
+    t: int,
+    h: Households,
+    terms: HazardTerms,
+    j: Journey,
+    rules: BorderRules,
     sampled: np.ndarray,
-    counts: np.ndarray,
-    sector_encounters: np.ndarray,
+    tally: Tally,
 ) -> None:
-    """One month for every household, in the engine's documented order; adds the month's flows
-    and end-of-month stocks to ``counts`` [country, metric], and encounters by US sector to
-    ``sector_encounters`` [country, sector]. Each household is visited once, so
-    one sent home this month (interdicted, returned, going home) does not decide again, one
-    that arrives in the US does not go home the same month, and one that leaves travels at once.
-    Those at home are counted as the rest (``sampled`` [country] minus the other stocks): the
-    common path, staying at home, then writes nothing but the household's own state.
-    """
-    n_sectors = sector_cdf.shape[1]
-    for i in range(country.size):
-        c = country[i]
-        state = status[i]
-        if state == DEAD:
-            counts[c, DEAD_STOCK] += 1
-            continue
-        if state == IN_US:
-            if rng.random() < voluntary_return_rate:
-                _send_home(i, False, status, cooldown, attempts, delay)
-                counts[c, VOLUNTARY_RETURNS] += 1
-            else:
-                counts[c, IN_US_STOCK] += 1
-            continue
-        if state == HOME:
-            if cooldown[i] > 0:
-                cooldown[i] -= 1
+    """Month ``t`` for every household, in the engine's documented order: a household at home
+    and eligible decides whether a member leaves (who then travels at once); one with a migrant
+    on the way follows the trip. Each household is visited once, so one whose trip ended this
+    month does not decide again this month. Adds the month's flows, the households with someone
+    on the way and those without (``at_home``) to ``tally``; the engine keeps the stocks of
+    people in the US and dead."""
+    for i in range(h.country.size):
+        if h.status[i] == HOME:
+            if h.eligible_from[i] > t:
                 continue
-            z = _utility(
-                i,
-                country,
-                origin,
-                log_income,
-                violence,
-                climate,
-                network,
-                remittance,
-                attempts,
-                country_const,
-                violence_coef,
-                climate_coef,
-                origin_const,
-                household,
-            )
-            if not _departs(z, rng.random()):
+            if not _departs(_household_utility(i, h, terms), rng.random()):
                 continue
-            o = origin[i]
-            u = rng.random()
-            s = 0
-            while s < n_sectors - 1 and u > sector_cdf[o, s]:
-                s += 1
-            sector[i] = s
-            step[i] = 0
-            days_left[i] = edge_days[path_edges[o, s, 0]]
-            status[i] = TRANSIT
-            counts[c, DEPARTURES] += 1
-        event = travel(
-            rng,
-            i,
-            origin,
-            sector,
-            step,
-            days_left,
-            path_edges,
-            path_length,
-            edge_days,
-            edge_interdiction,
-            edge_death,
-            days_per_month,
-        )
-        if event == ON_THE_WAY:
-            counts[c, IN_TRANSIT] += 1
-        elif event == INTERDICTED:
-            _send_home(i, True, status, cooldown, attempts, delay)
-            counts[c, INTERDICTED_MX] += 1
-        elif event == DIED:
-            status[i] = DEAD
-            counts[c, DEATHS] += 1
-            counts[c, DEAD_STOCK] += 1
-        else:  # at the border
-            returned = False
-            if rng.random() < encounter_probability:
-                counts[c, ENCOUNTERS] += 1
-                sector_encounters[c, sector[i]] += 1
-                if rng.random() < return_probability:
-                    returned = True
-                    counts[c, RETURNED_US] += 1
-                else:
-                    counts[c, RELEASED_US] += 1
-            else:
-                counts[c, GOT_AWAY] += 1
-            if returned:
-                _send_home(i, True, status, cooldown, attempts, delay)
-            else:
-                status[i] = IN_US
-                network[i] = 1
-                remittance[i] = 1
-                counts[c, IN_US_STOCK] += 1
+            _leave(rng, i, h, j, rules, tally)
+        _trip_month(rng, t, i, h, j, rules, tally)
     for c in range(sampled.size):
-        counts[c, AT_HOME] += (
-            sampled[c] - counts[c, IN_TRANSIT] - counts[c, IN_US_STOCK] - counts[c, DEAD_STOCK]
-        )
+        tally.counts[c, AT_HOME] += sampled[c] - tally.counts[c, IN_TRANSIT]
 
 
 # --------------------------------------------------------------------------- event skipping
@@ -638,8 +763,7 @@ BLOCK = 256  # most households in a block
 BLOCK_SPREAD = 0.2  # widest range of static scores in a block: the bound's slack is ≤ e^0.2
 REFRESH_MONTHS = 24  # how often the block maxima are recomputed (refresh_block_bounds)
 C_LO, C_HI, O_LO, O_HI, CLIM_LO, CLIM_HI = range(6)  # columns of SkipIndex.block_range
-N_TRANSIT, N_IN_US = 0, 1
-STOCK_IN_US, STOCK_DEAD = 0, 1
+N_TRANSIT = 0
 _BOUND_MARGIN = 1e-9  # covers float rounding between the bound and the exact utility
 
 
@@ -652,11 +776,8 @@ class SkipIndex:
     on; its utility in month t is then country_const_c + origin_const_o + climate_c·climate_i
     + (V_c − V0_c)·violence_i + s_i."""
 
-    eligible_from: np.ndarray  # uint16 [household] first month the household may decide again
-    transit: np.ndarray  # int32 [household] households on the way (the first sizes[0])
-    in_us: np.ndarray  # int32 [household] households in the US (the first sizes[1])
-    sizes: np.ndarray  # int64 [2] lengths of the two lists
-    stocks: np.ndarray  # int64 [country, 2] in the US, dead
+    transit: np.ndarray  # int32 [household] households with a migrant on the way (first sizes[0])
+    sizes: np.ndarray  # int64 [1] length of the list
     block_start: np.ndarray  # int32 [block + 1] first household of each block, then n
     static_max: np.ndarray  # float64 [block] max static score of the block's households at home
     violence_lo: np.ndarray  # float64 [block]
@@ -668,7 +789,7 @@ class SkipIndex:
 
     def bytes_per_household(self) -> float:
         arrays = (getattr(self, name) for name in self.__dataclass_fields__)
-        return sum(a.nbytes for a in arrays) / max(1, self.eligible_from.size)
+        return sum(a.nbytes for a in arrays) / max(1, self.transit.size)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -768,7 +889,7 @@ RECORD = np.dtype(
         ("network", np.uint8),
         ("attempts", np.uint8),
         ("status", np.uint8),
-        ("cooldown", np.uint8),
+        ("mtype", np.uint8),
         ("sector", np.uint8),
         ("step", np.uint8),
     ]
@@ -901,16 +1022,13 @@ def skip_index(
         raise SimError("skip_index: every household must start at home")
     score = static_score(people, terms)
     rank = skip_rank(people, score)
-    people, records, sorted_score = pack(people, rank, score)
+    people, _records, sorted_score = pack(people, rank, score)
     n = len(people)
     starts = _block_starts(people.origin, people.climate, sorted_score, BLOCK, BLOCK_SPREAD)
     n_blocks = starts.size - 1
     index = SkipIndex(
-        eligible_from=records["eligible_from"],
         transit=np.empty(n, dtype=np.int32),
-        in_us=np.empty(n, dtype=np.int32),
-        sizes=np.zeros(2, dtype=np.int64),
-        stocks=np.zeros((n_countries, 2), dtype=np.int64),
+        sizes=np.zeros(1, dtype=np.int64),
         block_start=starts,
         static_max=np.empty(n_blocks, dtype=np.float64),
         violence_lo=np.empty(n_blocks, dtype=np.float64),
@@ -1048,113 +1166,56 @@ def _exponential(rng: np.random.Generator) -> float:
     return rng.standard_exponential()
 
 
+class SkipLists(NamedTuple):
+    """The parts of :class:`SkipIndex` that :func:`month_skipping` reads and writes."""
+
+    transit: np.ndarray
+    sizes: np.ndarray
+    block_start: np.ndarray
+    static_max: np.ndarray
+    violence_ref: np.ndarray
+    household_ref: np.ndarray
+    rate: np.ndarray
+
+
+def skip_lists(index: SkipIndex) -> SkipLists:
+    return SkipLists(*(getattr(index, name) for name in SkipLists._fields))
+
+
 @numba.njit(cache=True, nogil=True)
-def _go_home(
-    i: int,
-    t: int,
-    attempt: bool,
-    delay: int,
-    country: np.ndarray,
-    log_income: np.ndarray,
-    violence: np.ndarray,
-    network: np.ndarray,
-    remittance: np.ndarray,
-    attempts: np.ndarray,
-    status: np.ndarray,
-    eligible_from: np.ndarray,
-    block_start: np.ndarray,
-    static_max: np.ndarray,
-    violence_ref: np.ndarray,
-    household: np.ndarray,
-) -> None:
-    """Back home (interdicted, returned by the US or on its own): may decide again from month
-    t + delay + 1, as after the per-household pass's cooldown of ``delay`` months. Its block's
-    bound grows if its new static score (network, attempts) is above the block's."""
-    status[i] = HOME
-    eligible_from[i] = min(t + delay + 1, 65535)
-    if attempt and attempts[i] < 255:
-        attempts[i] += 1
+def _raise_bound(i: int, h: Households, skip: SkipLists) -> None:
+    """Household ``i`` is back home: its block's bound grows if its static score (family abroad,
+    attempts) is now above the block's."""
+    w = skip.household_ref
     score = (
-        violence_ref[country[i]] * violence[i]
-        + household[0] * log_income[i]
-        + household[1] * network[i]
-        + household[2] * remittance[i]
-        + household[3] * attempts[i]
+        skip.violence_ref[h.country[i]] * h.violence[i]
+        + w[0] * h.log_income[i]
+        + w[1] * h.network[i]
+        + w[2] * h.remittance[i]
+        + w[3] * h.attempts[i]
         + _BOUND_MARGIN
     )
-    b = np.searchsorted(block_start, i, side="right") - 1
-    if score > static_max[b]:
-        static_max[b] = score
+    b = np.searchsorted(skip.block_start, i, side="right") - 1
+    if score > skip.static_max[b]:
+        skip.static_max[b] = score
 
 
-@numba.njit(cache=True, nogil=True)
-def _after_travel(
+@numba.njit(cache=True, nogil=True, inline="always")
+def _skipping_trip(
     rng: np.random.Generator,
     t: int,
     i: int,
-    event: int,
-    country: np.ndarray,
-    log_income: np.ndarray,
-    violence: np.ndarray,
-    network: np.ndarray,
-    remittance: np.ndarray,
-    attempts: np.ndarray,
-    status: np.ndarray,
-    sector: np.ndarray,
-    eligible_from: np.ndarray,
-    transit: np.ndarray,
-    in_us: np.ndarray,
-    sizes: np.ndarray,
-    stocks: np.ndarray,
-    block_start: np.ndarray,
-    static_max: np.ndarray,
-    violence_ref: np.ndarray,
-    household: np.ndarray,
-    encounter_probability: float,
-    return_probability: float,
-    delay: int,
-    counts: np.ndarray,
-    sector_encounters: np.ndarray,
+    h: Households,
+    j: Journey,
+    rules: BorderRules,
+    skip: SkipLists,
+    tally: Tally,
 ) -> None:
-    """The month's travel outcome of household ``i``: stays on the way (back on the transit
-    list), sent home, dead, or at the border (encounter, return or into the US)."""
-    c = country[i]
-    if event == ON_THE_WAY:
-        transit[sizes[N_TRANSIT]] = i
-        sizes[N_TRANSIT] += 1
-        counts[c, IN_TRANSIT] += 1
-        return
-    if event == DIED:
-        status[i] = DEAD
-        stocks[c, STOCK_DEAD] += 1
-        counts[c, DEATHS] += 1
-        return
-    home = True
-    if event == INTERDICTED:
-        counts[c, INTERDICTED_MX] += 1
-    elif rng.random() < encounter_probability:  # at the border
-        counts[c, ENCOUNTERS] += 1
-        sector_encounters[c, sector[i]] += 1
-        if rng.random() < return_probability:
-            counts[c, RETURNED_US] += 1
-        else:
-            counts[c, RELEASED_US] += 1
-            home = False
+    if _trip_month(rng, t, i, h, j, rules, tally) == ON_THE_WAY:
+        skip.transit[skip.sizes[N_TRANSIT]] = i
+        skip.sizes[N_TRANSIT] += 1
     else:
-        counts[c, GOT_AWAY] += 1
-        home = False
-    if home:
-        _go_home(
-            i, t, True, delay, country, log_income, violence, network, remittance, attempts,
-            status, eligible_from, block_start, static_max, violence_ref, household,
-        )  # fmt: skip
-    else:
-        status[i] = IN_US
-        network[i] = 1
-        remittance[i] = 1
-        in_us[sizes[N_IN_US]] = i
-        sizes[N_IN_US] += 1
-        stocks[c, STOCK_IN_US] += 1
+        _raise_bound(i, h, skip)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -1162,183 +1223,56 @@ def month_skipping(
     rng: np.random.Generator,
     decide_rng: np.random.Generator,
     t: int,
-    # household state (read and written in place)
-    country: np.ndarray,
-    origin: np.ndarray,
-    log_income: np.ndarray,
-    violence: np.ndarray,
-    climate: np.ndarray,
-    remittance: np.ndarray,
-    network: np.ndarray,
-    attempts: np.ndarray,
-    status: np.ndarray,
-    sector: np.ndarray,
-    step: np.ndarray,
-    days_left: np.ndarray,
-    # the skipping index (read and written in place)
-    eligible_from: np.ndarray,
-    transit: np.ndarray,
-    in_us: np.ndarray,
-    sizes: np.ndarray,
-    stocks: np.ndarray,
-    block_start: np.ndarray,
-    static_max: np.ndarray,
-    violence_ref: np.ndarray,
-    rate: np.ndarray,
-    # the month's hazard terms
-    country_const: np.ndarray,
-    violence_coef: np.ndarray,
-    climate_coef: np.ndarray,
-    origin_const: np.ndarray,
-    household: np.ndarray,
-    # journey
-    sector_cdf: np.ndarray,
-    path_edges: np.ndarray,
-    path_length: np.ndarray,
-    edge_days: np.ndarray,
-    edge_interdiction: np.ndarray,
-    edge_death: np.ndarray,
-    days_per_month: float,
-    # border and return
-    encounter_probability: float,
-    return_probability: float,
-    voluntary_return_rate: float,
-    delay: int,
+    h: Households,
+    terms: HazardTerms,
+    j: Journey,
+    rules: BorderRules,
+    skip: SkipLists,
     sampled: np.ndarray,
-    counts: np.ndarray,
-    sector_encounters: np.ndarray,
+    tally: Tally,
 ) -> None:
     """Month ``t`` as :func:`month` does it, visiting only the households that can change:
-    (1) the in-US households at the start of the month go home at the voluntary rate (skipping
-    through the list); (2) those on the way travel; (3) candidates among all households (block
-    rates in ``rate``, filled by :func:`fill_block_bounds` beforehand) decide, and
-    those who leave travel at once. Someone sent home this month may decide from month
-    t + delay + 1, and someone arriving in the US stays there this month, as in :func:`month`.
+    (1) those with a migrant on the way travel (the same trip step, :func:`_trip_month`);
+    (2) candidates among all households (block rates in ``skip.rate``, filled by
+    :func:`fill_block_bounds` beforehand) decide, and a member who leaves travels at once.
+    A household whose trip ended this month may decide from month t + wait + 1, as in
+    :func:`month`.
 
     Decisions draw from their own generator ``decide_rng`` (the engine gives each month a fresh
     one), two numbers per candidate whatever happens to it, and everything else from ``rng``.
     So a run with slightly different parameters meets the same draws: candidates move a little
     (along households sorted by hazard) instead of the whole month's stream shifting, which keeps
     the simulated counts a smooth-ish function of the parameters for calibration."""
-    # (1) going home from the US: from the end of the list, so a removal (the last one moved
-    # into the gap) never moves a household not yet visited
-    if voluntary_return_rate > 0.0:
-        step_rate = -np.log1p(-min(voluntary_return_rate, 1.0 - 1e-16))
-        k = sizes[N_IN_US]
-        while True:
-            k -= int(_exponential(rng) / step_rate) + 1
-            if k < 0:
-                break
-            i = in_us[k]
-            c = country[i]
-            _go_home(
-                i, t, False, delay, country, log_income, violence, network, remittance,
-                attempts, status, eligible_from, block_start, static_max, violence_ref,
-                household,
-            )  # fmt: skip
-            counts[c, VOLUNTARY_RETURNS] += 1
-            stocks[c, STOCK_IN_US] -= 1
-            sizes[N_IN_US] -= 1
-            in_us[k] = in_us[sizes[N_IN_US]]
-    # (2) on the way: the list is rebuilt as they travel
-    on_the_way = sizes[N_TRANSIT]
-    sizes[N_TRANSIT] = 0
+    # (1) on the way: the list is rebuilt as they travel
+    on_the_way = skip.sizes[N_TRANSIT]
+    skip.sizes[N_TRANSIT] = 0
     for k in range(on_the_way):
-        i = transit[k]
-        event = travel(
-            rng,
-            i,
-            origin,
-            sector,
-            step,
-            days_left,
-            path_edges,
-            path_length,
-            edge_days,
-            edge_interdiction,
-            edge_death,
-            days_per_month,
-        )
-        _after_travel(
-            rng, t, i, event, country, log_income, violence, network, remittance, attempts,
-            status, sector, eligible_from, transit, in_us, sizes, stocks, block_start,
-            static_max, violence_ref, household, encounter_probability, return_probability,
-            delay, counts, sector_encounters,
-        )  # fmt: skip
-    # (3) decisions, by thinning; the bounds were computed before (1) and (2), which only send
+        _skipping_trip(rng, t, skip.transit[k], h, j, rules, skip, tally)
+    # (2) decisions, by thinning; the bounds were computed before (1), which only sends
     # households home that cannot decide this month
-    n_sectors = sector_cdf.shape[1]
     budget = _exponential(decide_rng)
-    for b in range(rate.size):
-        lam = rate[b]
-        pos = block_start[b]
-        end = block_start[b + 1]
+    for b in range(skip.rate.size):
+        lam = skip.rate[b]
+        pos = skip.block_start[b]
+        end = skip.block_start[b + 1]
         if budget >= lam * (end - pos):
             budget -= lam * (end - pos)
             continue
         while True:
-            skip = budget / lam
-            if skip >= end - pos:
+            gap = budget / lam
+            if gap >= end - pos:
                 budget -= lam * (end - pos)
                 break
-            i = pos + int(skip)
+            i = pos + int(gap)
             budget = _exponential(decide_rng)
             accept = decide_rng.random()  # drawn for every candidate: see the docstring
             pos = i + 1
-            if status[i] != HOME or eligible_from[i] > t:
+            if h.status[i] != HOME or h.eligible_from[i] > t:
                 continue
-            z = _utility(
-                i,
-                country,
-                origin,
-                log_income,
-                violence,
-                climate,
-                network,
-                remittance,
-                attempts,
-                country_const,
-                violence_coef,
-                climate_coef,
-                origin_const,
-                household,
-            )
-            if accept * -np.expm1(-lam) >= 1.0 / (1.0 + np.exp(-z)):
+            z = _household_utility(i, h, terms)
+            if accept * -np.expm1(-lam) >= _departure_probability(z):
                 continue
-            c = country[i]
-            o = origin[i]
-            u = rng.random()
-            s = 0
-            while s < n_sectors - 1 and u > sector_cdf[o, s]:
-                s += 1
-            sector[i] = s
-            step[i] = 0
-            days_left[i] = edge_days[path_edges[o, s, 0]]
-            status[i] = TRANSIT
-            counts[c, DEPARTURES] += 1
-            event = travel(
-                rng,
-                i,
-                origin,
-                sector,
-                step,
-                days_left,
-                path_edges,
-                path_length,
-                edge_days,
-                edge_interdiction,
-                edge_death,
-                days_per_month,
-            )
-            _after_travel(
-                rng, t, i, event, country, log_income, violence, network, remittance,
-                attempts, status, sector, eligible_from, transit, in_us, sizes, stocks,
-                block_start, static_max, violence_ref, household, encounter_probability,
-                return_probability, delay, counts, sector_encounters,
-            )  # fmt: skip
+            _leave(rng, i, h, j, rules, tally)
+            _skipping_trip(rng, t, i, h, j, rules, skip, tally)
     for c in range(sampled.size):
-        counts[c, IN_US_STOCK] += stocks[c, STOCK_IN_US]
-        counts[c, DEAD_STOCK] += stocks[c, STOCK_DEAD]
-        counts[c, AT_HOME] += (
-            sampled[c] - counts[c, IN_TRANSIT] - counts[c, IN_US_STOCK] - counts[c, DEAD_STOCK]
-        )
+        tally.counts[c, AT_HOME] += sampled[c] - tally.counts[c, IN_TRANSIT]

@@ -3,12 +3,15 @@
 A run samples ``n`` households split across countries in proportion to their real number
 (population / average household size, both from the store); each sampled household stands for
 ``weight_c = real households_c / sampled_c`` real ones, so results come out in real-world units.
-State takes 22 bytes per household (:func:`Population.bytes_per_household`; the budget is 64);
+State takes 24 bytes per household (:func:`Population.bytes_per_household`; the budget is 64);
 the engine's event-skipping kernel stores it as one 24-byte record per household and adds
-~10 bytes of index (:class:`rootcauses.sim.kernel.SkipIndex`).
+~5 bytes of index (:class:`rootcauses.sim.kernel.SkipIndex`).
 
-Status codes: ``HOME`` (can decide), ``TRANSIT`` (on the way), ``IN_US`` (arrived: released or got
-away), ``DEAD`` (died on the way; absorbing).
+A household is a group of people, not one migrant: when a member leaves, the household stays and
+keeps deciding (a second member may leave later, helped by family abroad and remittances). Status
+codes: ``HOME`` (no member on the way; may decide from month ``eligible_from``), ``TRANSIT`` (a
+member is on the way, of migrant type ``mtype``). People who settle in the US or die on the way
+leave the household; the engine counts them as stocks per country.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import pandas as pd
 from rootcauses.sim.errors import SimError
 from rootcauses.store import query
 
-HOME, TRANSIT, IN_US, DEAD = 0, 1, 2, 3
+HOME, TRANSIT = 0, 1
 
 
 @dataclass
@@ -38,11 +41,12 @@ class Population:
     remittance: np.ndarray  # uint8 0/1 receives remittances
     network: np.ndarray  # uint8 0/1 family abroad
     attempts: np.ndarray  # uint8 prior attempts (saturates at 255)
-    status: np.ndarray  # uint8 HOME / TRANSIT / IN_US / DEAD
-    cooldown: np.ndarray  # uint8 months before the household can decide again
+    status: np.ndarray  # uint8 HOME / TRANSIT
+    eligible_from: np.ndarray  # uint16 first month (run index) the household may decide again
     sector: np.ndarray  # uint8 destination sector index (while in transit)
     step: np.ndarray  # uint8 edge position on the path (while in transit)
     days_left: np.ndarray  # float32 days left on the current edge (while in transit)
+    mtype: np.ndarray  # uint8 migrant type of the trip (kernel.TYPES), RECROSSING flag
 
     def __len__(self) -> int:
         return int(self.status.size)
@@ -153,8 +157,9 @@ def synthesize(
         network=network,
         attempts=np.zeros(n, dtype=np.uint8),
         status=np.zeros(n, dtype=np.uint8),
-        cooldown=np.zeros(n, dtype=np.uint8),
+        eligible_from=np.zeros(n, dtype=np.uint16),
         sector=np.zeros(n, dtype=np.uint8),
         step=np.zeros(n, dtype=np.uint8),
         days_left=np.zeros(n, dtype=np.float32),
+        mtype=np.zeros(n, dtype=np.uint8),
     )

@@ -1,0 +1,294 @@
+"""Each mechanism of the policy lab on the tiny hand-built world (tests/sim/conftest.py): one
+origin, a 14-day path, one US sector. Outcomes are computed by hand or compared with the same
+world with the mechanism switched off."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from rootcauses.sim import engine, kernel
+from rootcauses.sim.engine import METRICS, REGIMES
+from tests.sim.conftest import tiny_inputs
+
+
+def _col(name: str) -> int:
+    return METRICS.index(name)
+
+
+def _safe(params: dict[str, float]) -> dict[str, float]:
+    """No interdiction, death or escape: every migrant reaches the border the month it leaves."""
+    params.update(
+        mx_interdiction_per_1000km=0.0,
+        death_per_1000km=0.0,
+        crossing_death_probability=0.0,
+        us_encounter_probability=1.0,
+        encounter_probability_family_uac=1.0,
+        voluntary_return_rate=0.0,
+    )
+    return params
+
+
+def _with_regimes(inputs: engine.SimInputs, **shares: np.ndarray | float) -> engine.SimInputs:
+    regimes = np.zeros((len(inputs.months), len(REGIMES)))
+    for name, value in shares.items():
+        regimes[:, REGIMES.index(name)] = value
+    title_42 = regimes[:, [REGIMES.index("title_42")]]
+    return replace(inputs, regimes=regimes, title_42=title_42)
+
+
+def _counts(inputs, params, households=20_000, seed=3, **kwargs) -> np.ndarray:
+    return engine.simulate(inputs, params, params, households, seed, **kwargs).counts[:, 0]
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_a_household_keeps_deciding_after_a_member_settles(tiny_network, params, exact):
+    """Everyone who reaches the border is released: the households stay and send again, so over
+    a year there are more departures than households (impossible if a household left for good)."""
+    _safe(params).update(
+        base_departure_rate=0.4,
+        us_return_probability=0.0,
+        removal_family=0.0,
+        removal_uac=0.0,
+        settle_delay_months=0,
+    )
+    n = 5_000
+    counts = _counts(tiny_inputs(tiny_network), params, households=n, exact=exact)
+    assert counts[:, _col("departures")].sum() > 2 * n
+    assert (counts[:, _col("at_home")] + counts[:, _col("in_transit")] == n).all()
+    assert counts[-1, _col("in_us")] == counts[:, _col("released_us")].sum()
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_settle_delay_holds_the_household(tiny_network, params, exact):
+    """All leave in month 0 and settle; with a 3-month wait nobody leaves in months 1-3, then
+    (almost) all leave again in month 4."""
+    _safe(params).update(
+        base_departure_rate=0.999,
+        us_return_probability=0.0,
+        removal_family=0.0,
+        removal_uac=0.0,
+        settle_delay_months=3,
+    )
+    n = 2_000
+    departures = _counts(tiny_inputs(tiny_network, months=6), params, n, exact=exact)[
+        :, _col("departures")
+    ]
+    assert departures[0] > 0.99 * n
+    assert departures[1:4].sum() <= n - departures[0]
+    assert departures[4] > 0.98 * departures[0]
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_the_expelled_cross_again_and_are_counted_again(tiny_network, params, exact):
+    """Single adults only, all expelled under Title 42 and all crossing again: each one is met
+    every month from the month it left, so this month's encounters are all departures so far, and
+    all but this month's departures are re-encounters."""
+    _safe(params).update(
+        base_departure_rate=0.02,
+        share_uac=0.0,
+        share_family=0.0,
+        title42_expulsion_probability=1.0,
+        recross_probability=1.0,
+    )
+    inputs = _with_regimes(tiny_inputs(tiny_network), title_42=1.0)
+    counts = _counts(inputs, params, exact=exact)
+    departures = counts[:, _col("departures")]
+    np.testing.assert_array_equal(counts[:, _col("encounters")], np.cumsum(departures))
+    np.testing.assert_array_equal(
+        counts[:, _col("re_encounters")], np.cumsum(departures) - departures
+    )
+    np.testing.assert_array_equal(counts[:, _col("expulsions")], counts[:, _col("encounters")])
+    assert counts[:, _col("returned_us")].sum() == 0
+    np.testing.assert_array_equal(counts[:, _col("in_transit")], np.cumsum(departures))
+
+
+def test_children_travelling_alone_are_not_expelled(tiny_network, params):
+    _safe(params).update(base_departure_rate=0.02, share_uac=1.0, share_family=0.0)
+    inputs = _with_regimes(tiny_inputs(tiny_network), title_42=1.0)
+    counts = _counts(inputs, params, households=30_000)
+    encounters = counts[:, _col("encounters")].sum()
+    assert encounters == counts[:, _col("encounters_uac")].sum() > 1_000
+    assert counts[:, _col("expulsions")].sum() == 0
+    released = counts[:, _col("released_us")].sum() / encounters
+    assert released == pytest.approx(1 - params["removal_uac"], abs=0.02)
+
+
+def test_families_and_adults_have_their_own_outcomes(tiny_network, params):
+    """Under Title 42 with no second crossing, the returned share of each type is its expulsion
+    rate plus its Title 8 removal rate on the rest."""
+    _safe(params).update(
+        base_departure_rate=0.03, share_uac=0.0, share_family=0.5, recross_probability=0.0
+    )
+    inputs = _with_regimes(tiny_inputs(tiny_network), title_42=1.0)
+    counts = _counts(inputs, params, households=60_000)
+    family = counts[:, _col("encounters_family")].sum()
+    single = counts[:, _col("encounters_single")].sum()
+    returned = counts[:, _col("returned_us")].sum()
+    expect = {
+        "family": params["title42_expulsion_family"]
+        + (1 - params["title42_expulsion_family"]) * params["removal_family"],
+        "single": params["title42_expulsion_probability"]
+        + (1 - params["title42_expulsion_probability"]) * params["us_return_probability"],
+    }
+    assert family / (family + single) == pytest.approx(0.5, abs=0.03)
+    assert returned / (family + single) == pytest.approx(
+        (family * expect["family"] + single * expect["single"]) / (family + single), abs=0.02
+    )
+
+
+def test_cbp_one_takes_adults_to_ports_of_entry(tiny_network, params):
+    _safe(params).update(
+        base_departure_rate=0.03, share_uac=0.0, share_family=0.0, cbp_one_port_share=0.5
+    )
+    inputs = _with_regimes(tiny_inputs(tiny_network), cbp_one=1.0)
+    counts = _counts(inputs, params, households=30_000)
+    ports = counts[:, _col("port_entries")].sum()
+    encounters = counts[:, _col("encounters")].sum()
+    assert ports / (ports + encounters) == pytest.approx(0.5, abs=0.03)
+
+
+def test_border_rules_by_hand(inputs, params):
+    params.update(
+        title42_expulsion_probability=0.8,
+        title42_expulsion_family=0.4,
+        us_return_probability=0.5,
+        removal_family=0.1,
+        mpp_return_share=0.3,
+        us_return_multiplier=1.0,
+    )
+    world = _with_regimes(inputs, title_42=1.0, mpp=0.5)
+    rules = engine.border_rules(world, params)[0]
+    single, family, uac = (kernel.TYPES.index(k) for k in ("single", "family", "uac"))
+    assert rules[single, kernel.B_EXPEL] == pytest.approx(0.8)
+    assert rules[single, kernel.B_REMOVE] == pytest.approx(0.2 * (0.5 + 0.5 * 0.3))
+    assert rules[family, kernel.B_EXPEL] == pytest.approx(0.4)
+    assert rules[family, kernel.B_REMOVE] == pytest.approx(0.6 * (0.1 + 0.15))
+    assert rules[uac, kernel.B_EXPEL] == 0.0
+    fav = engine.favourable_probability(rules)
+    enc = params["us_encounter_probability"]
+    assert fav[single] == pytest.approx((1 - enc) + enc * (1 - 0.8 - 0.2 * 0.65))
+
+
+def test_feedbacks_update_by_hand(params):
+    params.update(expectation_weight=0.25, cascade_memory=0.5, base_departure_rate=0.01)
+    people = SimpleNamespacePopulation(
+        origin=np.array([0, 0, 0, 1]), network=np.array([1, 0, 0, 0])
+    )
+    border0 = np.zeros((len(kernel.TYPES), 5))
+    border0[:, kernel.B_ENCOUNTER] = 1.0
+    border0[:, kernel.B_REMOVE] = [0.0, 0.5, 1.0]  # favourable 1, 0.5, 0
+    fb = engine.Feedbacks.start(border0, people, 1, 2, params)
+    np.testing.assert_allclose(fb.expectation, [[1.0, 0.5, 0.0]])
+    assert fb.cascade0 == pytest.approx(1000 * 0.01 / 0.5)
+    tally = kernel.new_tally(1, 1, 2)
+    tally.types[0, :, kernel.T_ARRIVED] = [4, 0, 10]
+    tally.types[0, :, kernel.T_FAVOURABLE] = [2, 0, 5]
+    tally.origins[:, kernel.O_DEPARTURES] = [3, 0]
+    tally.origins[:, kernel.O_NEW_NETWORK] = [1, 1]
+    fb.update(tally, params)
+    # E = 0.75·E + 0.25·(met share); a type nobody of arrived keeps its E
+    np.testing.assert_allclose(fb.expectation, [[0.75 + 0.25 * 0.5, 0.5, 0.25 * 0.5]])
+    np.testing.assert_allclose(fb.cascade, [0.5 * 20 + 1000 * 3 / 3, 0.5 * 20])
+    params.update(beta_diffusion=2.0, beta_cascade=0.0, beta_expectation=4.0)
+    np.testing.assert_allclose(fb.origin_term(params), [2.0 * 1 / 3, 2.0 * 1 / 1])
+    shares = np.array([0.2, 0.3, 0.5])
+    assert fb.country_term(params, shares)[0] == pytest.approx(4.0 * (0.2 * -0.125 + 0.5 * 0.125))
+
+
+class SimpleNamespacePopulation:
+    def __init__(self, origin: np.ndarray, network: np.ndarray) -> None:
+        self.origin = origin.astype(np.uint8)
+        self.network = network.astype(np.uint8)
+
+
+def test_expectations_move_departures_when_the_border_changes(tiny_network, params):
+    """Title 42 starts in month 6: with households that learn from their migrants' outcomes
+    (β_expectation > 0) departures fall afterwards against the same world without learning."""
+    _safe(params).update(base_departure_rate=0.02, recross_probability=0.0)
+    t42 = np.r_[np.zeros(6), np.ones(12)]
+    inputs = _with_regimes(tiny_inputs(tiny_network, months=18), title_42=t42)
+    after = {}
+    for beta in (0.0, 6.0):
+        params.update(beta_expectation=beta)
+        counts = _counts(inputs, params, households=40_000)
+        after[beta] = counts[9:, _col("departures")].sum()
+    assert after[6.0] < 0.7 * after[0.0]
+
+
+def test_diffusion_raises_departures_as_networks_grow(tiny_network, params):
+    _safe(params).update(
+        base_departure_rate=0.03,
+        us_return_probability=0.0,
+        removal_family=0.0,
+        removal_uac=0.0,
+        network_share=0.0,
+        remittance_share=0.0,
+    )
+    late = {}
+    for beta in (0.0, 5.0):
+        params.update(beta_diffusion=beta, beta_cascade=0.0)
+        late[beta] = _counts(tiny_inputs(tiny_network), params, 30_000)[8:, 0].sum()
+    assert late[5.0] > 1.2 * late[0.0]
+
+
+def test_country_effects_and_season_by_hand(inputs, params):
+    params.update(season_cos=0.4, season_sin=-0.2, country_effect_HND=0.7)
+    hnd = replace(inputs, countries=("HND",))
+    shift = engine._month_terms_all(hnd, params)["country_shift"][:, 0]
+    months = np.array([d.month for d in hnd.months])
+    angle = 2 * np.pi * (months - 1) / 12
+    np.testing.assert_allclose(shift, 0.7 + 0.4 * np.cos(angle) - 0.2 * np.sin(angle))
+    gtm = engine._month_terms_all(inputs, params)["country_shift"][:, 0]
+    np.testing.assert_allclose(shift - gtm, 0.7)  # Guatemala is the reference
+
+
+def _events_store(rows: list[tuple]) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    frame = pd.DataFrame(
+        rows, columns=["date", "end_date", "country", "category", "event", "source_url", "source"]
+    )
+    frame["date"] = pd.to_datetime(frame["date"]).dt.date
+    frame["end_date"] = pd.to_datetime(frame["end_date"]).dt.date
+    con.register("frame", frame)
+    con.execute("CREATE TABLE events AS SELECT * FROM frame")
+    return con
+
+
+def test_regimes_from_events_end_early_and_reach_past_the_data():
+    """MPP ends at the DHS memo (not at its row's formal end); an entry suspension dated after
+    any encounter data still applies."""
+    con = _events_store(
+        [
+            ("2019-01-29", "2022-08-08", "XNT", "policy", "Migrant Protection Protocols", "", "s"),
+            ("2021-06-01", None, "XNT", "policy", "DHS memo terminates MPP", "", "s"),
+            ("2025-01-20", None, "XNT", "policy", "Proclamation suspends entry", "", "s"),
+        ]
+    )
+    index = pd.date_range("2019-01-01", "2025-03-01", freq="MS")
+    shares = engine.regime_shares(con, index)
+    mpp = pd.Series(shares[:, REGIMES.index("mpp")], index=index)
+    assert mpp["2019-01-01"] == pytest.approx(3 / 31)
+    assert mpp["2021-05-01"] == 1.0 and mpp["2021-06-01"] == 0.0 and mpp["2022-01-01"] == 0.0
+    suspension = pd.Series(shares[:, REGIMES.index("entry_suspension")], index=index)
+    assert suspension["2025-01-01"] == pytest.approx(12 / 31)
+    assert suspension["2025-03-01"] == 1.0 and suspension[:"2024-12-01"].sum() == 0
+
+
+def test_storm_exposure_decays_from_the_storm_month():
+    con = _events_store(
+        [("2020-11-03", None, "HND", "disaster", "Hurricane Eta", "", engine.STORM_SOURCE)]
+    )
+    index = pd.date_range("2020-09-01", periods=6, freq="MS")
+    storms = engine.storm_exposure(con, index, ("GTM", "HND"))
+    assert storms[:, 0].sum() == 0
+    np.testing.assert_allclose(
+        storms[:, 1], [0, 0, 1, *np.exp(-np.arange(1, 4) / engine.STORM_MEMORY_MONTHS)]
+    )
+    assert engine.covid_closure(pd.date_range("2020-02-01", periods=9, freq="MS"))[0] == 0.0
+    assert engine.covid_closure(pd.DatetimeIndex([dt.date(2020, 5, 1)]))[0] == 1.0
