@@ -30,7 +30,10 @@ def world(tiny_network, params):
     params = {
         **params,
         "us_encounter_probability": 1.0,
+        "encounter_probability_family_uac": 1.0,
         "us_return_probability": 1.0,
+        "removal_family": 1.0,
+        "removal_uac": 1.0,
         "beta_attempts": 0.0,
     }
     observed = cal.simulate_encounters(inputs, {**params, **TRUTH}, specs, HOUSEHOLDS, SEED)
@@ -164,7 +167,11 @@ def test_cli_calibrate_prints_validation_metrics(tmp_path, monkeypatch, world):
             "build_id": "b1",
             "evaluations": calibration.evaluations,
             "fitted": calibration.fitted,
+            "loss": calibration.loss,
             "metrics": scores,
+            "plausible_region": {
+                "beta_violence": {"low": 0.9, "high": 1.4, "share_of_box": 0.1, "pinned": True}
+            },
             "calibrated": cal.calibrated_document(calibration.fitted, {"seed": seed}),
         }
 
@@ -191,6 +198,7 @@ def test_cli_calibrate_prints_validation_metrics(tmp_path, monkeypatch, world):
     assert result.exit_code == 0, result.output
     assert "FY2019..FY2020" in result.output
     assert "seasonal_naive" in result.output and "flee_ard" in result.output
+    assert "beta_violence" in result.output and "pinned" in result.output
     assert out.exists() and saved.exists()
 
 
@@ -198,3 +206,69 @@ def test_cli_calibrate_bad_window_exits_1():
     result = CliRunner().invoke(cli.app, ["calibrate", "--train", "2019..2014"])
     assert result.exit_code == 1
     assert "--train" in result.output and "Traceback" not in result.output
+
+
+def test_evolution_recovers_known_parameters_and_reports_a_region(world):
+    """Differential evolution over the search boxes, its generations evaluated through a map
+    (as Ray does), finds the truth; the plausible region contains it and the data pin both."""
+    inputs, target, specs, params = world
+    calls = []
+
+    def serial_map(func, thetas):
+        thetas = list(thetas)
+        calls.append(len(thetas))
+        return [func(t) for t in thetas]
+
+    calibration = cal.fit(
+        inputs,
+        target.values[:24],
+        _start(params),
+        specs,
+        free=FREE,
+        households=HOUSEHOLDS,
+        seed=SEED,
+        method="evolution",
+        popsize=6,
+        max_evaluations=180,
+        map_population=serial_map,
+        region_seeds=3,
+    )
+    # the evolution's generations went through the map; Nelder-Mead refined the rest of the budget
+    assert calls and sum(calls) < calibration.evaluations <= 180 + 3
+    fitted = calibration.fitted
+    assert fitted["base_departure_rate"] == pytest.approx(TRUTH["base_departure_rate"], rel=0.15)
+    assert fitted["beta_violence"] == pytest.approx(TRUTH["beta_violence"], abs=0.3)
+    for key, _truth in TRUTH.items():
+        region = calibration.region[key]
+        assert region["low"] <= fitted[key] <= region["high"]
+        assert region["pinned"], key
+
+
+def test_history_loss_adds_fiscal_year_totals_by_hand():
+    import datetime as dt
+
+    months = [dt.date(2019, m, 1) for m in (8, 9, 10, 11)]  # FY2019: Aug, Sep; FY2020: Oct, Nov
+    observed = np.array([[10.0], [10.0], [20.0], [20.0]])
+    simulated = observed * np.e - 1 + np.e  # log1p(sim) = 1 + log1p(obs) every month
+    years = np.log1p(np.array([2 * (np.e * 10 - 1 + np.e), 2 * (np.e * 20 - 1 + np.e)]))
+    expected = 1.0 + np.mean((years - np.log1p([20.0, 40.0])) ** 2)
+    assert cal.history_loss(simulated, observed, months) == pytest.approx(expected)
+
+
+def test_parameters_the_training_window_cannot_inform_are_not_fitted(world):
+    """No Title 42 and no COVID closure in the tiny world: their parameters keep their values,
+    and the calibration says so."""
+    inputs, target, specs, params = world
+    calibration = cal.fit(
+        inputs,
+        target.values[:24],
+        _start(params),
+        specs,
+        free=(*FREE, "recross_probability", "beta_covid"),
+        households=HOUSEHOLDS,
+        seed=SEED,
+        max_evaluations=40,
+    )
+    assert calibration.free == FREE
+    assert calibration.not_identified == ("recross_probability", "beta_covid")
+    assert calibration.params["beta_covid"] == params["beta_covid"]

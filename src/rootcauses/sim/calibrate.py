@@ -42,10 +42,11 @@ Metrics (validation window):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
-from scipy.optimize import minimize
+from scipy.optimize import differential_evolution, minimize
 
 from rootcauses.analysis import metrics
 from rootcauses.countries import NORTHERN_TRIANGLE
@@ -61,14 +62,54 @@ from rootcauses.sim import engine
 from rootcauses.sim.errors import SimError
 from rootcauses.sim.scenarios import ParameterSpec, neutral_levers
 
-DEFAULT_FREE = (
-    "base_departure_rate",
-    "beta_violence",
-    "beta_income_gap",
-    "beta_network",
-    "beta_policy",
-)
+# The optimiser's search box for each parameter calibration fits by default: inside the parameter's
+# allowed range, with both signs open for every coefficient (the data may prefer the unexpected
+# sign; the report says so). The feedbacks' boxes are narrower than their ranges: beyond them a
+# run explodes or dies out within a few years, far outside anything observed.
+SEARCH_BOX: dict[str, tuple[float, float]] = {
+    "base_departure_rate": (10**-3.5, 10**-1.3),
+    "country_effect_HND": (-1.5, 1.5),
+    "country_effect_SLV": (-1.5, 1.5),
+    "season_cos": (-0.6, 0.6),
+    "season_sin": (-0.6, 0.6),
+    "beta_violence": (-2.0, 3.0),
+    "beta_income_gap": (-2.0, 3.0),
+    "beta_expectation": (-10.0, 20.0),
+    "beta_type_expectation": (-10.0, 20.0),
+    "expectation_weight": (0.05, 1.0),
+    "beta_diffusion": (-3.0, 3.0),
+    "beta_cascade": (-1.0, 2.0),
+    "beta_covid": (-5.0, 1.0),
+    "beta_us_unemployment": (-1.0, 1.0),
+    "recross_probability": (0.0, 0.9),
+    "cbp_one_port_share": (0.0, 0.8),
+}
+DEFAULT_FREE = tuple(SEARCH_BOX)
+# parameters whose mechanism acts only while an input is non-zero: a training window without it
+# says nothing about them, so they keep their documented value (and the report says so)
+ACTIVE_WITH: dict[str, Callable[[engine.SimInputs], np.ndarray]] = {
+    "beta_covid": lambda inputs: inputs.covid,
+    "beta_storm": lambda inputs: inputs.storms,
+    "recross_probability": lambda inputs: inputs.regime("title_42"),
+    "title42_expulsion_probability": lambda inputs: inputs.regime("title_42"),
+    "title42_expulsion_family": lambda inputs: inputs.regime("title_42"),
+    "cbp_one_port_share": lambda inputs: inputs.regime("cbp_one"),
+    "mpp_return_share": lambda inputs: inputs.regime("mpp"),
+    "asylum_rule_removal_add": lambda inputs: inputs.regime("securing_the_border"),
+    "entry_suspension_removal_add": lambda inputs: inputs.regime("entry_suspension"),
+    "beta_us_unemployment": lambda inputs: np.ptp(inputs.us_unemployment, keepdims=True),
+}
+
+
+def identified(free: Sequence[str], inputs: engine.SimInputs) -> tuple[str, ...]:
+    """The parameters of ``free`` the window of ``inputs`` can inform (:data:`ACTIVE_WITH`)."""
+    return tuple(
+        k for k in free if k not in ACTIVE_WITH or bool(np.any(ACTIVE_WITH[k](inputs) != 0))
+    )
+
+
 LOG_SCALE = ("base_departure_rate",)
+REGION_STEPS = 4  # bisection steps on each side of each parameter (:func:`_plausible_region`)
 BURN_IN = 2  # months left out of the objective and the metrics: the journey pipeline fills up
 SEASON = 12
 ENCOUNTERS = engine.METRICS.index("encounters")
@@ -174,6 +215,23 @@ def objective(simulated: np.ndarray, observed: np.ndarray) -> float:
     return float(np.nanmean(diff**2))
 
 
+def fiscal_year_totals(values: np.ndarray, months: Sequence[dt.date]) -> np.ndarray:
+    """[fiscal year, country] sums of [month, country] values (NaN months skipped)."""
+    years = np.array([d.year + (d.month >= 10) for d in months])
+    return np.array([np.nansum(values[years == y], axis=0) for y in np.unique(years)])
+
+
+def history_loss(simulated: np.ndarray, observed: np.ndarray, months: Sequence[dt.date]) -> float:
+    """What calibration minimises: the monthly :func:`objective` plus the mean squared log
+    difference of fiscal-year totals by country (so a fit must get both the months' shape and
+    the years' levels; a year whose months are all missing is left out)."""
+    sim_years = fiscal_year_totals(simulated, months)
+    obs_years = fiscal_year_totals(observed, months)
+    seen = obs_years > 0
+    yearly = float(np.mean((np.log1p(sim_years[seen]) - np.log1p(obs_years[seen])) ** 2))
+    return objective(simulated, observed) + yearly
+
+
 def flee_ard(simulated: np.ndarray, observed: np.ndarray) -> float:
     """Flee's averaged relative difference: mean over months of Σ_c |sim − obs| / Σ_c obs."""
     per_month = np.abs(simulated - observed).sum(axis=1) / observed.sum(axis=1)
@@ -218,12 +276,18 @@ class Calibration:
     seed: int
     train_months: int
     wall_seconds: float
+    region: dict[str, dict[str, float]] = field(default_factory=dict)
+    not_identified: tuple[str, ...] = ()  # asked for, but inactive in the training window
 
 
 def _bounds(free: Sequence[str], specs: Mapping[str, ParameterSpec]) -> list[tuple[float, float]]:
+    """Each free parameter's search box (:data:`SEARCH_BOX`, else its allowed range), clipped to
+    the allowed range, on the fitting scale (log10 for :data:`LOG_SCALE`)."""
     out = []
     for key in free:
         lo, hi = specs[key].range
+        box = SEARCH_BOX.get(key, (lo, hi))
+        lo, hi = max(lo, box[0]), min(hi, box[1])
         out.append((np.log10(lo), np.log10(hi)) if key in LOG_SCALE else (lo, hi))
     return out
 
@@ -255,6 +319,9 @@ def simulate_encounters(
     return counts.values[:, :, ENCOUNTERS]
 
 
+MapPopulation = Callable[[Callable[[np.ndarray], float], Iterable[np.ndarray]], Sequence[float]]
+
+
 def fit(
     inputs: engine.SimInputs,
     observed_train: np.ndarray,
@@ -267,8 +334,20 @@ def fit(
     max_evaluations: int = 400,
     step: float = 0.3,
     restarts: int = 2,
+    method: str = "nelder-mead",
+    popsize: int = 5,
+    map_population: MapPopulation | None = None,
+    region_seeds: int = 0,
 ) -> Calibration:
-    """Fit ``free`` to ``observed_train`` ([month, country], the training window only).
+    """Fit ``free`` to ``observed_train`` ([month, country], the training window only) by
+    minimising :func:`history_loss` with common random numbers (one seed for every evaluation).
+
+    ``method="evolution"`` runs differential evolution over the search boxes (``popsize`` × the
+    number of free parameters per generation, as many generations as ``max_evaluations`` allows;
+    ``map_population`` evaluates a generation in parallel, e.g. on Ray) and reports the
+    **plausible region**: the final population's members whose loss is within two standard
+    deviations of seed noise (the best point rerun with ``region_seeds`` other seeds) of the best.
+    ``"nelder-mead"`` refines from ``values`` (restarted with a smaller simplex).
 
     The simulation is given the first ``len(observed_train)`` months of ``inputs`` and nothing
     after, so later months of the inputs cannot influence the fit."""
@@ -281,6 +360,8 @@ def fit(
     levers = [k for k in free if specs[k].lever]
     if levers:
         raise SimError(f"{levers[0]!r} is a policy lever; levers are not calibrated")
+    if method not in ("nelder-mead", "evolution"):
+        raise SimError(f"unknown calibration method {method!r}; use nelder-mead or evolution")
     n_train = observed_train.shape[0]
     if n_train <= BURN_IN:
         raise SimError(
@@ -291,50 +372,92 @@ def fit(
     if np.isnan(observed_train[BURN_IN:]).all():
         raise SimError("the training window has no observed encounters")
     train_inputs = inputs.head(n_train)
+    requested = free
+    free = identified(free, train_inputs)
+    if not free:
+        raise SimError(f"the training window informs none of {', '.join(requested)}")
     target = observed_train[BURN_IN:]
+    months = train_inputs.months[BURN_IN:]
     bounds = _bounds(free, specs)
     lower, upper = np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
-    evaluations = 0
-
-    def loss(theta: np.ndarray) -> float:
-        nonlocal evaluations
-        evaluations += 1
-        params = _decode(theta, free, values)
-        simulated = simulate_encounters(train_inputs, params, specs, households, seed)
-        return objective(simulated[BURN_IN:], target)
-
-    def simplex_around(x: np.ndarray, size: float) -> np.ndarray:
-        vertices = [x]
-        for i in range(x.size):
-            vertex = x.copy()
-            vertex[i] = vertex[i] + size if vertex[i] + size <= upper[i] else vertex[i] - size
-            vertices.append(vertex)
-        return np.array(vertices)
+    loss = _Loss(train_inputs, target, months, free, dict(values), specs, households, seed)
 
     began = time.perf_counter()
-    x = np.clip(_encode(values, free), lower, upper)
-    result = None
-    # the objective is a step function of the parameters (a fixed seed, a finite sample), so
-    # Nelder-Mead can stall on a plateau: restart from the best point with a smaller simplex
-    for attempt in range(restarts + 1):
-        budget = max_evaluations - evaluations
-        if budget < x.size + 2:
-            break
-        trial = minimize(
+    region: dict[str, dict[str, float]] = {}
+    if method == "evolution":
+        per_generation = popsize * len(free)
+        # about two thirds of the budget for the evolution, the rest to refine its best point
+        generations = max(1, (2 * max_evaluations) // (3 * per_generation) - 1)
+        result = differential_evolution(
             loss,
-            x,
-            method="Nelder-Mead",
-            bounds=bounds,
-            options={
-                "initial_simplex": simplex_around(x, step / 2**attempt),
-                "maxfev": budget,
-                "xatol": 1e-3,
-                "fatol": 1e-5,
-            },
+            bounds,
+            popsize=popsize,
+            maxiter=generations,
+            seed=seed,
+            init="latinhypercube",
+            polish=False,
+            tol=0.0,
+            updating="deferred" if map_population is not None else "immediate",
+            workers=map_population if map_population is not None else 1,
         )
-        if result is None or trial.fun <= result.fun:
-            result = trial
-        x = result.x
+        evaluations = int(result.nfev)
+        region_cost = 2 * REGION_STEPS * len(free) + region_seeds
+        polish = max_evaluations - evaluations - region_cost
+        if polish > 2 * len(free):  # refine the best point: the population's spread is coarse
+            refined = minimize(
+                loss,
+                result.x,
+                method="Nelder-Mead",
+                bounds=bounds,
+                options={"maxfev": polish, "xatol": 1e-3, "fatol": 1e-5},
+            )
+            evaluations += int(refined.nfev)
+            if refined.fun < result.fun:
+                result.x, result.fun = refined.x, refined.fun
+        noise = _seed_noise(loss, result.x, region_seeds, seed)
+        region, spent = _plausible_region(
+            loss, result.x, float(result.fun), noise, free, values, lower, upper, map_population
+        )
+        evaluations += spent
+    else:
+        evaluations = 0
+
+        def counted(theta: np.ndarray) -> float:
+            nonlocal evaluations
+            evaluations += 1
+            return loss(theta)
+
+        def simplex_around(x: np.ndarray, size: float) -> np.ndarray:
+            vertices = [x]
+            for i in range(x.size):
+                vertex = x.copy()
+                vertex[i] = vertex[i] + size if vertex[i] + size <= upper[i] else vertex[i] - size
+                vertices.append(vertex)
+            return np.array(vertices)
+
+        x = np.clip(_encode(values, free), lower, upper)
+        result = None
+        # the objective is a step function of the parameters (a fixed seed, a finite sample), so
+        # Nelder-Mead can stall on a plateau: restart from the best point with a smaller simplex
+        for attempt in range(restarts + 1):
+            budget = max_evaluations - evaluations
+            if budget < x.size + 2:
+                break
+            trial = minimize(
+                counted,
+                x,
+                method="Nelder-Mead",
+                bounds=bounds,
+                options={
+                    "initial_simplex": simplex_around(x, step / 2**attempt),
+                    "maxfev": budget,
+                    "xatol": 1e-3,
+                    "fatol": 1e-5,
+                },
+            )
+            if result is None or trial.fun <= result.fun:
+                result = trial
+            x = result.x
     params = _decode(result.x, free, values)
     return Calibration(
         free=free,
@@ -348,7 +471,95 @@ def fit(
         seed=seed,
         train_months=n_train,
         wall_seconds=time.perf_counter() - began,
+        region=region,
+        not_identified=tuple(k for k in requested if k not in free),
     )
+
+
+@dataclass(frozen=True)
+class _Loss:
+    """The calibration loss of one parameter vector: a picklable callable (Ray ships it to its
+    workers once per generation)."""
+
+    inputs: engine.SimInputs
+    target: np.ndarray
+    months: tuple[dt.date, ...]
+    free: tuple[str, ...]
+    values: dict[str, float]
+    specs: Mapping[str, ParameterSpec]
+    households: int
+    seed: int
+
+    def __call__(self, theta: np.ndarray, seed: int | None = None) -> float:
+        params = _decode(np.asarray(theta), self.free, self.values)
+        simulated = simulate_encounters(
+            self.inputs, params, self.specs, self.households, self.seed if seed is None else seed
+        )
+        return history_loss(simulated[BURN_IN:], self.target, self.months)
+
+
+def _apply(func: Callable[[np.ndarray], float], theta: np.ndarray) -> float:
+    """One evaluation on a Ray worker (module level, so Ray can import it)."""
+    return func(theta)
+
+
+def _seed_noise(loss: _Loss, best: np.ndarray, seeds: int, seed: int) -> float:
+    """Standard deviation of the loss at the best point over ``seeds`` other seeds (0 if none)."""
+    if seeds < 2:
+        return 0.0
+    return float(np.std([loss(best, seed + 1 + k) for k in range(seeds)], ddof=1))
+
+
+def _plausible_region(
+    loss: _Loss,
+    best: np.ndarray,
+    best_loss: float,
+    noise: float,
+    free: Sequence[str],
+    values: Mapping[str, float],
+    lower: np.ndarray,
+    upper: np.ndarray,
+    map_population: MapPopulation | None,
+    steps: int = REGION_STEPS,
+) -> tuple[dict[str, dict[str, float]], int]:
+    """Per parameter, the interval around the best point (the others held there) in which the
+    loss stays within max(2 × seed noise, 1 %) of the best: each side is found by bisection in
+    ``steps`` evaluations (all parameters' sides evaluated together, through ``map_population``).
+    A parameter is *pinned* when that interval is under a quarter of its search box. Returns the
+    region and the evaluations spent."""
+    threshold = best_loss + max(2 * noise, 0.01 * abs(best_loss))
+    n = len(free)
+    inside = np.tile(best, (2, 1))  # [side, parameter]: the farthest point known inside
+    outside = np.stack([lower, upper])  # the box edge: assumed outside until tested
+    evaluate = map_population or (lambda func, thetas: [func(t) for t in thetas])
+    spent = 0
+    for _ in range(steps):
+        trials = []
+        for side in range(2):
+            for i in range(n):
+                theta = best.copy()
+                theta[i] = 0.5 * (inside[side, i] + outside[side, i])
+                trials.append(theta)
+        losses = list(evaluate(loss, trials))
+        spent += len(trials)
+        for k, value in enumerate(losses):
+            side, i = divmod(k, n)
+            if value <= threshold:
+                inside[side, i] = trials[k][i]
+            else:
+                outside[side, i] = trials[k][i]
+    out = {}
+    for i, key in enumerate(free):
+        lo = _decode(np.array([inside[0, i]]), (key,), values)[key]
+        hi = _decode(np.array([inside[1, i]]), (key,), values)[key]
+        width = (inside[1, i] - inside[0, i]) / max(upper[i] - lower[i], 1e-12)
+        out[key] = {
+            "low": lo,
+            "high": hi,
+            "share_of_box": float(width),
+            "pinned": bool(width < 0.25),
+        }
+    return out, spent
 
 
 def evaluate(
@@ -397,6 +608,25 @@ def evaluate(
     }
 
 
+def training_scores(
+    calibration: Calibration,
+    inputs: engine.SimInputs,
+    target: Target,
+    specs: Mapping[str, ParameterSpec],
+) -> dict[str, Any]:
+    """The fitted run over a target that is all training (no validation window)."""
+    simulated = simulate_encounters(
+        inputs.head(len(target.months)), calibration.params, specs, calibration.households,
+        calibration.seed,
+    )  # fmt: skip
+    obs = target.values
+    scale = np.array([metrics.seasonal_naive_scale(obs[:, c], SEASON) for c in range(obs.shape[1])])
+    return {
+        "training": score(simulated[BURN_IN:], obs[BURN_IN:], scale, target.countries),
+        "simulated": simulated,
+    }
+
+
 def mean_hazard_at(
     params: Mapping[str, float],
     inputs: engine.SimInputs,
@@ -436,10 +666,11 @@ def calibrated_document(
 
 def write_calibrated(path: Path, document: Mapping[str, Any]) -> None:
     header = (
-        "# Calibrated parameter values, written by `rootcauses sim calibrate --save`.\n"
-        "# When this file sits next to parameters.yaml (rootcauses/sim/calibrated.yaml), its\n"
-        "# `overrides` replace the documented defaults for every scenario (scenarios still\n"
-        "# override on top). Delete the file to go back to the documented defaults.\n"
+        "# Calibrated parameter values of the policy lab, written by `rootcauses sim calibrate\n"
+        "# --save`. Under $ROOTCAUSES_HOME/calibrations/NAME.yaml this file takes precedence over\n"
+        "# the packaged rootcauses/sim/calibrations/NAME.yaml; its `overrides` replace the\n"
+        "# documented defaults (scenarios still override on top); `provenance` says how it was\n"
+        "# made (command, seed, households, build, loss, plausible region).\n"
     )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -487,9 +718,15 @@ def calibrate_store(
     countries: Sequence[str] = NORTHERN_TRIANGLE,
     max_evaluations: int = 400,
     anchor_month: dt.date | None = None,
+    method: str = "evolution",
+    popsize: int = 5,
+    executor: Any = None,
+    region_seeds: int = 4,
 ) -> dict[str, Any]:
     """Fit on ``train``, validate on ``validate`` (default: every observed fiscal year after the
-    training window), against the built store; returns the report (JSON-ready)."""
+    training window), against the built store; returns the report (JSON-ready). With an
+    ``executor`` that uses Ray (:class:`rootcauses.sim.ensemble.Executor`), each generation of
+    the evolution is evaluated on Ray (a local one, or the cluster at its address)."""
     from rootcauses.sim.network import read_network_store
     from rootcauses.sim.scenarios import default_values, load_parameter_specs
     from rootcauses.store.query import connect
@@ -503,16 +740,15 @@ def calibrate_store(
     con = connect(settings)
     try:
         build_id = current_build(con)
-        if validate is None:
-            full = _latest_full_fiscal_year(con, countries)
-            if full <= train.last:
-                raise SimError(f"no observed fiscal year after the training window {train}")
+        full = _latest_full_fiscal_year(con, countries)
+        if validate is None and full > train.last:
             validate = Window(train.last + 1, full)
-        if validate.first <= train.last:
+        if validate is not None and validate.first <= train.last:
             raise SimError(f"the validation window {validate} overlaps the training window {train}")
-        if validate.first != train.last + 1:
+        if validate is not None and validate.first != train.last + 1:
             raise SimError(f"the validation window {validate} must follow {train} without a gap")
-        target = observed_target(con, train.start, validate.end, countries)
+        end = validate.end if validate is not None else train.end
+        target = observed_target(con, train.start, end, countries)
         network = read_network_store(con)
         inputs = engine.load_inputs(
             con, network, start=train.start, months=len(target.months), countries=countries
@@ -520,18 +756,42 @@ def calibrate_store(
     finally:
         con.close()
     n_train = len(pd.date_range(train.start, train.end, freq="MS"))
-    calibration, scores = calibrate_target(
-        inputs,
-        target,
-        n_train,
-        values,
-        specs,
-        free=free,
-        households=households,
-        seed=seed,
-        max_evaluations=max_evaluations,
-    )
+    options: dict[str, Any] = {
+        "free": free,
+        "households": households,
+        "seed": seed,
+        "max_evaluations": max_evaluations,
+        "method": method,
+        "popsize": popsize,
+        "region_seeds": region_seeds if method == "evolution" else 0,
+    }
+    with contextlib.ExitStack() as stack:
+        if executor is not None and executor.uses_ray():
+            from rootcauses.sim import ensemble
+
+            stack.enter_context(ensemble.ray_session(executor))
+
+            def map_population(
+                func: Callable[[np.ndarray], float], thetas: Iterable[np.ndarray]
+            ) -> list[float]:
+                return ensemble.map_members(_apply, func, list(thetas), executor)
+
+            options["map_population"] = map_population
+        if validate is not None:
+            calibration, scores = calibrate_target(
+                inputs, target, n_train, values, specs, **options
+            )
+        else:  # everything observed is training (the `latest` calibration)
+            calibration = fit(inputs, target.values, values, specs, **options)
+            scores = training_scores(calibration, inputs, target, specs)
     simulated = scores.pop("simulated")
+    from rootcauses.sim import validation
+
+    split = validation.Split(f"{train}/{validate}", train.first, train.last, validate.first,
+                             validate.last)  # fmt: skip
+    card = validation.scorecard(
+        simulated, target.values, target.months, countries, split, burn_in=BURN_IN
+    )
     overrides = dict(calibration.fitted)
     rate = None
     if anchor_month is not None:
@@ -542,20 +802,28 @@ def calibrate_store(
     provenance = {
         "build_id": build_id,
         "train": str(train),
-        "validate": str(validate),
+        "validate": str(validate) if validate is not None else None,
         "seed": seed,
         "households": households,
         "free": list(calibration.free),
-        "objective": "mean squared log(1 + encounters) difference, USBP southwest, by citizenship",
+        "objective": "mean squared log(1 + encounters) difference by month and citizenship, plus "
+        "the same of fiscal-year totals (USBP southwest)",
         "loss": calibration.loss,
         "fitted_at_train_start": calibration.fitted,
+        "train_start": f"{train.start:%Y-%m}",
+        "method": method,
+        "plausible_region": calibration.region,
         "base_departure_rate_anchor": (
             f"{anchor_month:%Y-%m} (mean hazard of the calibrated run that month)"
             if rate is not None
             else f"{train.start:%Y-%m} (first month of the training window)"
         ),
-        "validation_flee_ard": scores["validation"]["simulation"]["flee_ard"],
-        "validation_mase": scores["validation"]["simulation"]["mase"],
+        "validation_flee_ard": (
+            scores["validation"]["simulation"]["flee_ard"] if "validation" in scores else None
+        ),
+        "validation_mase": (
+            scores["validation"]["simulation"]["mase"] if "validation" in scores else None
+        ),
     }
     return {
         "model": "rootcauses.sim/0.1",
@@ -563,7 +831,7 @@ def calibrate_store(
         "build_id": build_id,
         "countries": list(countries),
         "train": str(train),
-        "validate": str(validate),
+        "validate": str(validate) if validate is not None else None,
         "burn_in_months": BURN_IN,
         "seed": seed,
         "households": households,
@@ -575,6 +843,9 @@ def calibrate_store(
         "converged": calibration.converged,
         "fit_wall_seconds": round(calibration.wall_seconds, 2),
         "metrics": scores,
+        "plausible_region": calibration.region,
+        "not_identified": list(calibration.not_identified),
+        "scorecard": card,
         "definitions": {
             "flee_ard": "mean over months of sum_c |sim - obs| / sum_c obs (Suleimenova et al. "
             "2017, Flee)",

@@ -1,5 +1,6 @@
-"""``rootcauses sim``: run, compare, sensitivity and calibrate. A thin layer over
-:mod:`rootcauses.sim.runs`, :mod:`rootcauses.sim.sensitivity` and :mod:`rootcauses.sim.calibrate`.
+"""``rootcauses sim``: run, compare, sensitivity, calibrate, history and validate. A thin layer
+over :mod:`rootcauses.sim.runs`, :mod:`rootcauses.sim.sensitivity`, :mod:`rootcauses.sim.calibrate`
+and :mod:`rootcauses.sim.history`.
 
 Registered in the main CLI as ``app.add_typer(sim_app, name="sim")``. Errors print as one
 paragraph without a traceback and exit 1, as everywhere in the CLI.
@@ -19,7 +20,7 @@ from rootcauses.cli_support import err, handle_errors
 from rootcauses.config import get_settings
 from rootcauses.sim.ensemble import Executor, check_reachable
 from rootcauses.sim.errors import SimError
-from rootcauses.sim.scenarios import SCENARIO_NAMES, load_parameter_specs
+from rootcauses.sim.scenarios import SCENARIO_NAMES, load_parameter_specs, save_path
 
 app = typer.Typer(
     help="Policy lab: agent-based simulation of migration decisions and journeys.",
@@ -283,10 +284,14 @@ def sensitivity(
 @app.command("calibrate")
 @handle_errors
 def calibrate(
-    households: HouseholdsOption = 30_000,
+    households: HouseholdsOption = 300_000,
     train: Annotated[
-        str, typer.Option(help="Training window, fiscal years (e.g. 2014..2019).")
-    ] = "2014..2019",
+        str,
+        typer.Option(
+            help="Training window, fiscal years (e.g. 2013..2019); up to the last observed year "
+            "fits on everything (no validation)."
+        ),
+    ] = "2013..2019",
     validate: Annotated[
         str | None,
         typer.Option(help="Validation window (default: every observed FY after training)."),
@@ -296,13 +301,24 @@ def calibrate(
         str | None,
         typer.Option(help="Comma-separated parameters to fit (default: see `sim.calibrate`)."),
     ] = None,
-    evaluations: Annotated[int, typer.Option(help="Most simulations the optimiser may run.")] = 400,
+    evaluations: Annotated[
+        int, typer.Option(help="Most simulations the optimiser may run.")
+    ] = 1_200,
+    method: Annotated[
+        str, typer.Option(help="evolution (differential evolution, the default) or nelder-mead.")
+    ] = "evolution",
+    workers: Annotated[
+        int, typer.Option(help="Ray workers evaluating each generation (local Ray).")
+    ] = 2,
+    backend: BackendOption = Backend.auto,
+    address: AddressOption = None,
     output: Annotated[Path | None, typer.Option(help="JSON report to write.")] = None,
     save: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
-            help="Write the calibrated overrides to this YAML (rootcauses/sim/calibrated.yaml "
-            "makes them every scenario's defaults)."
+            help="Save the calibrated overrides: a name (latest, validation) writes "
+            "$ROOTCAUSES_HOME/calibrations/NAME.yaml, which then takes precedence over the "
+            "packaged one; a .yaml path writes that file only (never into the package)."
         ),
     ] = None,
 ) -> None:
@@ -317,6 +333,8 @@ def calibrate(
         raise SimError(f"--households must be at least 1, got {households}")
     train_window = cal.parse_window(train, "--train")
     validate_window = cal.parse_window(validate, "--validate") if validate else None
+    saved = save_path(save) if save is not None else None  # checked before the long fit
+    executor = _executor(backend, address, workers)
     with _progress("calibrating") as bar:
         bar.add_task("calibrate", total=None)
         report = cal.calibrate_store(
@@ -327,21 +345,135 @@ def calibrate(
             seed=seed,
             max_evaluations=evaluations,
             anchor_month=runs.DEFAULT_START,
+            method=method,
+            executor=executor,
             **({"free": tuple(k.strip() for k in free.split(",") if k.strip())} if free else {}),
         )
     if output is not None:
         runs.write_json(report, output)
-    if save is not None:
-        cal.write_calibrated(save, report["calibrated"])
+    if saved is not None:
+        document = dict(report["calibrated"])
+        command = (
+            f"rootcauses sim calibrate --train {train} --households {households} --seed {seed} "
+            f"--evaluations {evaluations} --method {method}"
+            + (f" --validate {validate}" if validate else "")
+            + (f" --free {free}" if free else "")
+            + f" --save {save}"
+        )
+        document["provenance"] = {
+            "command": command,
+            "date": dt.date.today().isoformat(),
+            **document.get("provenance", {}),
+        }
+        cal.write_calibrated(saved, document)
     fitted = ", ".join(f"{k}={v:.4g}" for k, v in report["fitted"].items())
     typer.echo(
         f"calibrated on {report['train']} (build {report['build_id']}, seed {seed}, "
         f"{households:,} households, {report['evaluations']} simulations): {fitted}"
     )
-    typer.echo(f"validation {report['validate']}:      flee_ard   mase")
-    for name, scores in report["metrics"]["validation"].items():
-        typer.echo(f"  {name:<22} {scores['flee_ard']:8.3f} {scores['mase']:6.3f}")
+    training = report["metrics"].get("training")
+    if training is not None and "loss" in report:
+        typer.echo(
+            f"training loss {report['loss']:.4f}; training flee_ard {training['flee_ard']:.3f}"
+        )
+    if report.get("not_identified"):
+        typer.echo(
+            "not informed by the training window (kept at documented values): "
+            + ", ".join(report["not_identified"])
+        )
+    for key, region in report.get("plausible_region", {}).items():
+        pinned = "pinned" if region["pinned"] else "not pinned"
+        typer.echo(f"  {key:<28} {region['low']:10.4g} .. {region['high']:<10.4g} {pinned}")
+    if "validation" in report["metrics"]:
+        typer.echo(f"validation {report['validate']}:      flee_ard   mase")
+        for name, scores in report["metrics"]["validation"].items():
+            typer.echo(f"  {name:<22} {scores['flee_ard']:8.3f} {scores['mase']:6.3f}")
     if output is not None:
         typer.echo(f"wrote {output}")
-    if save is not None:
-        typer.echo(f"wrote {save}")
+    if saved is not None:
+        typer.echo(f"wrote {saved}")
+
+
+@app.command("history")
+@handle_errors
+def history(
+    output: Annotated[Path, typer.Option(help="JSON file to write.")],
+    from_: Annotated[
+        str, typer.Option("--from", help="First month, YYYY-MM (default 2012-10, FY2013).")
+    ] = "2012-10",
+    to: Annotated[
+        str | None,
+        typer.Option(help="Last month, YYYY-MM (default: the last month of the encounters)."),
+    ] = None,
+    calibration: Annotated[str, typer.Option(help="Calibration: validation or latest.")] = "latest",
+    households: HouseholdsOption = 100_000,
+    seed: SeedOption = 0,
+) -> None:
+    """Run the calibrated model on the recorded drivers and policy events and write encounters by
+    month and citizenship (real-world USBP southwest-border encounters) with the observed ones to
+    OUTPUT. Past the data, drivers are held at their last value and later policy events apply."""
+    from rootcauses.sim import history as hist
+    from rootcauses.sim import runs
+
+    settings = get_settings()
+    start = hist.parse_month(from_, "--from")
+    end = hist.parse_month(to, "--to") if to is not None else None
+    hist.check_calibration(calibration)
+    runs.RunRequest(households=households).check()
+    loaded = hist.load_history(settings, start, end)
+    with _progress(f"history ({calibration})") as bar:
+        task = bar.add_task("history", total=None)
+        payload, counts = hist.run_history(
+            loaded,
+            calibration,
+            households=households,
+            seed=seed,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    runs.write_json(payload, output)
+    run_id = runs.store_run(settings, payload, runs.run_rows(payload, counts))
+    total = sum(payload["totals"]["encounters"].values())
+    status = payload["calibration"]["provenance"].get("status")
+    typer.echo(
+        f"wrote {output}: history {payload['start'][:7]}..{payload['end'][:7]} (data to "
+        f"{payload['data_end'][:7]}), calibration {calibration}"
+        + (f" ({status})" if status else "")
+        + f", {total:,.0f} encounters"
+        + (f"; stored as run {run_id}" if run_id else "")
+    )
+
+
+@app.command("validate")
+@handle_errors
+def validate(
+    split: Annotated[
+        str,
+        typer.Option(help="validation (FY2013-19 -> FY2020-24) or second (FY2009-16 -> 17-19)."),
+    ] = "validation",
+    households: HouseholdsOption = 100_000,
+    seed: SeedOption = 0,
+    output: Annotated[Path | None, typer.Option(help="JSON scorecard to write.")] = None,
+) -> None:
+    """Run the split's calibration freely over its training and validation windows (never
+    refitted) and print the scorecard against the flat, random-walk and seasonal naive baselines:
+    ARD, MASE, fiscal-year totals, regime directions and the acceptance checks."""
+    from rootcauses.sim import history as hist
+    from rootcauses.sim import runs, validation
+
+    settings = get_settings()
+    validation.get_split(split)
+    runs.RunRequest(households=households).check()
+    with _progress(f"validate {split}") as bar:
+        task = bar.add_task("validate", total=None)
+        report = hist.validate(
+            settings,
+            split,
+            households=households,
+            seed=seed,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    for line in hist.scorecard_lines(report):
+        typer.echo(line)
+    if output is not None:
+        runs.write_json(report, output)
+        typer.echo(f"wrote {output}")

@@ -5,14 +5,23 @@ Loading validates everything before anything runs: an unknown key, a value outsi
 parameter without a source (and not marked ``assumption: true``) is a :class:`SimError` naming
 the file, the key and what is allowed.
 
-Calibrated defaults: when ``calibrated.yaml`` sits next to ``parameters.yaml`` (written by
-``rootcauses sim calibrate --save``), its ``overrides`` replace the documented default values
-(same range checks; the spec's ``source`` then says "calibrated"), and scenarios override on top.
-Delete the file to go back to the documented defaults.
+Calibrations: named parameter files whose ``overrides`` replace the documented default values
+(same range checks; the spec's ``source`` then says "calibrated"); scenarios override on top.
+Two ship with the package (``sim/calibrations/validation.yaml``, fitted on data up to September
+2019 only, and ``latest.yaml``, fitted on everything; :data:`CALIBRATION_NAMES`), each with its
+``provenance``. A calibration ``NAME`` is read from, first found:
+
+1. ``$ROOTCAUSES_HOME/calibrations/NAME.yaml`` — a user's own (``rootcauses sim calibrate --save
+   NAME``), which so takes precedence;
+2. ``rootcauses/sim/calibrations/NAME.yaml`` — the one shipped with the package.
+
+``latest`` is the default for scenarios, history and the API. Nothing is ever written into the
+installed package, and the package's old ``sim/calibrated.yaml`` is no longer read.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -23,10 +32,15 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from rootcauses.config import Settings, get_settings
 from rootcauses.sim.errors import SimError
 
 PARAMETERS_FILE = "parameters.yaml"
-CALIBRATED_FILE = "calibrated.yaml"
+CALIBRATIONS_DIR = "calibrations"
+CALIBRATION_NAMES = ("validation", "latest")  # shipped with the package
+DEFAULT_CALIBRATION = "latest"
+CALIBRATION_KEYS = ("provenance", "overrides")
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 SCENARIO_NAMES = (
     "status_quo",
     "deterrence",
@@ -99,37 +113,167 @@ def _pydantic_message(path: Path | str, key: str, exc: ValidationError) -> str:
     return f"{path}: {where}: {first['msg']}"
 
 
+def package_calibration_path(name: str) -> Path:
+    """The calibration ``name`` shipped with the package (may not exist for other names)."""
+    return Path(
+        str(resources.files("rootcauses.sim").joinpath(CALIBRATIONS_DIR).joinpath(f"{name}.yaml"))
+    )
+
+
+def user_calibration_path(name: str, settings: Settings | None = None) -> Path:
+    """``$ROOTCAUSES_HOME/calibrations/<name>.yaml``: where a user's own calibration lives."""
+    check_calibration_name(name)
+    home = (settings or get_settings()).home
+    return home / CALIBRATIONS_DIR / f"{name}.yaml"
+
+
+def check_calibration_name(name: str) -> str:
+    if not _NAME.fullmatch(name):
+        raise SimError(
+            f"calibration name {name!r}: use letters, digits, '_' or '-' (e.g. "
+            f"{', '.join(CALIBRATION_NAMES)})"
+        )
+    return name
+
+
+def calibration_path(name: str = DEFAULT_CALIBRATION) -> Path:
+    """The file calibration ``name`` is read from: the user's under ``$ROOTCAUSES_HOME`` when it
+    exists, else the package's. A name that is neither shipped nor saved is an error."""
+    user = user_calibration_path(name)
+    if user.exists():
+        return user
+    if name in CALIBRATION_NAMES or package_calibration_path(name).exists():
+        return package_calibration_path(name)
+    raise SimError(
+        f"unknown calibration {name!r}: no {user} and none shipped; expected one of "
+        f"{', '.join(CALIBRATION_NAMES)} or a name saved with `rootcauses sim calibrate --save`"
+    )
+
+
+def calibration_exists(name: str) -> bool:
+    """Whether ``name`` has a file (the user's or the package's)."""
+    check_calibration_name(name)
+    return user_calibration_path(name).exists() or package_calibration_path(name).exists()
+
+
 def calibrated_path() -> Path:
-    """Where calibrated default overrides are read from (the package's ``calibrated.yaml``)."""
-    return Path(str(resources.files("rootcauses.sim").joinpath(CALIBRATED_FILE)))
+    """The file of the default calibration (:data:`DEFAULT_CALIBRATION`). Default-name lookups go
+    through this function, so tests replace it to pin the documented defaults."""
+    return calibration_path(DEFAULT_CALIBRATION)
+
+
+def save_path(target: str) -> Path:
+    """Where ``sim calibrate --save TARGET`` writes: a bare name goes to
+    ``$ROOTCAUSES_HOME/calibrations/<name>.yaml`` (read from then on); a ``.yaml`` path is
+    written as given (not read automatically), but never inside the installed package."""
+    if not target.endswith((".yaml", ".yml")):
+        return user_calibration_path(target)
+    path = Path(target).expanduser().resolve()
+    package = Path(str(resources.files("rootcauses.sim"))).resolve()
+    if path.is_relative_to(package):
+        raise SimError(
+            f"--save {target}: never write into the installed package ({package}); "
+            "give a name (e.g. --save latest) to save under $ROOTCAUSES_HOME/calibrations/"
+        )
+    return path
+
+
+@dataclass(frozen=True)
+class CalibrationFile:
+    """A loaded calibration: its name, the file it came from (None: no file, documented
+    defaults), what made it and the parameter values it sets."""
+
+    name: str
+    path: Path | None
+    provenance: dict[str, Any]
+    overrides: dict[str, float]
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "file": str(self.path) if self.path else None,
+            "provenance": self.provenance,
+            "overrides": self.overrides,
+        }
+
+
+def read_calibration(
+    path: Path, specs: Mapping[str, ParameterSpec], name: str | None = None
+) -> CalibrationFile:
+    """A calibration file, checked: YAML mapping with ``overrides: {parameter: value}`` (known
+    parameters, not levers, inside their ranges) and an optional ``provenance`` mapping."""
+    raw = _read_yaml(path, _read_text(path))
+    if not isinstance(raw, dict):
+        raise SimError(f"{path}: expected a mapping with `provenance` and `overrides`")
+    unknown = sorted(set(raw) - set(CALIBRATION_KEYS))
+    if unknown:
+        raise SimError(
+            f"{path}: {unknown[0]}: unknown key (allowed keys: {', '.join(CALIBRATION_KEYS)})"
+        )
+    overrides = raw.get("overrides")
+    if not isinstance(overrides, dict):
+        raise SimError(
+            f"{path}: overrides: "
+            + ("missing" if overrides is None else f"{overrides!r} is not a mapping")
+            + "; expected `overrides: {parameter: value}` (`overrides: {}` for none)"
+        )
+    levers = [k for k in overrides if k in specs and specs[k].lever]
+    if levers:
+        raise SimError(f"{path}: {levers[0]}: a policy lever; calibrations set no levers")
+    values = apply_overrides(specs, overrides, str(path))
+    provenance = raw.get("provenance") or {}
+    if not isinstance(provenance, dict):
+        raise SimError(f"{path}: provenance: expected a mapping (command, seed, households …)")
+    return CalibrationFile(
+        name=name or path.stem,
+        path=path,
+        provenance=dict(provenance),
+        overrides={k: values[k] for k in overrides},
+    )
+
+
+def load_calibration(
+    name: str = DEFAULT_CALIBRATION, specs: Mapping[str, ParameterSpec] | None = None
+) -> CalibrationFile:
+    """Calibration ``name``, resolved (user's, then package's) and checked against ``specs``
+    (default: the documented parameters). No file at all: documented defaults, said so."""
+    specs = load_parameter_specs(calibrated=False) if specs is None else specs
+    path = calibrated_path() if name == DEFAULT_CALIBRATION else calibration_path(name)
+    if not path.exists():
+        return CalibrationFile(name, None, {"status": f"no file ({path}): documented defaults"}, {})
+    return read_calibration(path, specs, name)
 
 
 def apply_calibrated(
-    specs: dict[str, ParameterSpec], path: Path | None = None
+    specs: dict[str, ParameterSpec],
+    path: Path | None = None,
+    *,
+    name: str = DEFAULT_CALIBRATION,
 ) -> dict[str, ParameterSpec]:
-    """``specs`` with the calibrated values of ``path`` (default :func:`calibrated_path`) as
-    their defaults, when the file exists; unknown keys and out-of-range values are errors."""
-    path = calibrated_path() if path is None else path
-    if not path.exists():
+    """``specs`` with the values of calibration ``name`` (or of the file ``path``) as their
+    defaults; unknown keys, levers and out-of-range values are errors naming file and key."""
+    if path is None:
+        calibration = load_calibration(name, specs)
+    elif path.exists():
+        calibration = read_calibration(path, specs)
+    else:
         return specs
-    raw = _read_yaml(path, _read_text(path))
-    overrides = raw.get("overrides") if isinstance(raw, dict) else None
-    if not isinstance(overrides, dict):
-        raise SimError(f"{path}: expected a mapping with `overrides: {{parameter: value}}`")
-    values = apply_overrides(specs, overrides, str(path))
     out = dict(specs)
-    for key in overrides:
-        out[key] = specs[key].model_copy(
-            update={"value": values[key], "source": f"calibrated ({path.name})"}
-        )
+    where = f"{calibration.name}: {calibration.path}"
+    for key, value in calibration.overrides.items():
+        out[key] = specs[key].model_copy(update={"value": value, "source": f"calibrated ({where})"})
     return out
 
 
 def load_parameter_specs(
-    path: Path | None = None, *, calibrated: bool = True
+    path: Path | None = None,
+    *,
+    calibrated: bool = True,
+    calibration: str | None = DEFAULT_CALIBRATION,
 ) -> dict[str, ParameterSpec]:
     """The default parameter set (the packaged file unless ``path`` is given); for the packaged
-    file, with the calibrated defaults applied when ``calibrated.yaml`` exists."""
+    file, with the values of ``calibration`` (default ``latest``) applied, unless ``calibrated``
+    is False or ``calibration`` is None (the documented defaults)."""
     if path is None:
         source = resources.files("rootcauses.sim").joinpath(PARAMETERS_FILE)
         label: Path | str = f"rootcauses/sim/{PARAMETERS_FILE}"
@@ -145,7 +289,9 @@ def load_parameter_specs(
             specs[key] = ParameterSpec.model_validate(body)
         except ValidationError as exc:
             raise SimError(_pydantic_message(label, key, exc)) from exc
-    return apply_calibrated(specs) if path is None and calibrated else specs
+    if path is not None or not calibrated or calibration is None:
+        return specs
+    return apply_calibrated(specs, name=calibration)
 
 
 def _read_text(path: Path) -> str:
