@@ -1,15 +1,19 @@
 """Reference benchmark: the policy lab's household month written as a Mesa model.
 
 One ``mesa.Agent`` per household holds the same state as our columns (country, origin, income,
-violence and climate exposure, network, remittance, attempts, status, cooldown, and the journey
-position) and, each step (= one month), does what :mod:`rootcauses.sim.engine` does for it:
-decide with the same logistic hazard (written per agent with :mod:`math`, as a Mesa user would),
-draw, travel the month along its fastest path (interdiction, death, arrival), meet the US border,
-and go home from the US at the monthly rate. Plain counters tally departures per country.
+violence and climate exposure, network, remittance, attempts, status, cooldown, migrant type and
+the journey position) and, each step (= one month), does what :mod:`rootcauses.sim.engine` does
+for it: decide with the same logistic hazard (written per agent with :mod:`math`, as a Mesa user
+would), choose a migrant type and a sector, travel the month along the fastest path
+(interdiction, death, arrival), meet the US border by type (port of entry, got away, expulsion and
+crossing again, removal, release), and come home to decide again after a wait. Plain counters
+tally departures per country and what the feedbacks need.
 
-What is shared with our code is set-up only, done once per model: the network's edge properties
-and fastest paths, the split of households across countries, and the Brent solve that anchors the
-intercept (on utilities the agents computed themselves). Inputs are the same as our run's
+What is shared with our code is set-up and month-level arithmetic only: the network's edge
+properties and fastest paths, the split of households across countries, the anchor solve (on
+utilities the agents computed themselves), and per month the country terms
+(``engine._month_terms_all``), the border rules (``engine.border_rules``) and the feedback update
+(``engine.Feedbacks``) from the agents' tallies. Inputs are the same as our run's
 (``runs.store_inputs`` on ``$ROOTCAUSES_HOME``, the documented default parameters, status quo).
 
 Usage::
@@ -29,12 +33,13 @@ import statistics
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from types import SimpleNamespace
 from typing import Any
 
 import mesa
 import numpy as np
 
-from rootcauses.sim import decision, engine
+from rootcauses.sim import decision, engine, kernel
 from rootcauses.sim import population as pop
 from rootcauses.sim.network import edge_properties, fastest_paths
 
@@ -87,21 +92,29 @@ def journey_tables(inputs: engine.SimInputs, params: Mapping[str, float]) -> Jou
 
 @dataclass(frozen=True)
 class MonthTerms:
-    """The month's country- and origin-level parts of the hazard, and the border odds."""
+    """The month's country- and origin-level parts of the hazard, and the border rules."""
 
     log_homicide: list[float]  # per country
     income_shift: list[float]  # per country
     drought: list[float]  # per country
     deterrence: float
+    country_extra: list[float]  # per country: season, effects, shocks and expectations
+    origin_extra: list[float]  # per origin: diffusion and cascades
     risk: list[float]  # per origin
     cumulative: list[list[float]]  # per origin: cumulative sector choice probabilities
-    return_probability: float
+    type_cdf: list[list[float]]  # per country: cumulative migrant-type probabilities
+    border: list[list[float]]  # per type: port, encounter, expel, remove, recross
+    interdiction_factor: float
     log_us_income: float
     log_cost: float  # log journey cost (US$)
 
 
 def month_terms(
-    inputs: engine.SimInputs, params: Mapping[str, float], tables: JourneyTables, t: int
+    inputs: engine.SimInputs,
+    params: Mapping[str, float],
+    tables: JourneyTables,
+    t: int,
+    feedbacks: engine.Feedbacks | None = None,
 ) -> MonthTerms:
     countries = range(len(inputs.countries))
     growth = params["income_growth_extra"] * t / 12
@@ -120,8 +133,18 @@ def month_terms(
             running += p
             cum.append(running)
         cumulative.append(cum)
-    base, t42_return = params["us_return_probability"], params["title42_expulsion_probability"]
-    t42 = float(inputs.title_42[t].mean())
+    type_shares = engine.type_shares(params)
+    shift = engine._month_terms_all(inputs, params)["country_shift"][t]
+    n_origins = len(tables.paths)
+    if feedbacks is None:
+        expect = np.zeros(len(inputs.countries))
+        origin_extra = [0.0] * n_origins
+        type_cdf = np.tile(np.cumsum(type_shares), (len(inputs.countries), 1))
+    else:
+        expect = feedbacks.country_term(params, type_shares)
+        origin_extra = [float(v) for v in feedbacks.origin_term(params)]
+        type_cdf = feedbacks.type_cdf(params, type_shares)
+    mx = 1.0 + params["mx_enforcement_effect"] * float(inputs.regime("mexico_enforcement")[t])
     return MonthTerms(
         log_homicide=[
             math.log(max(inputs.homicide_rate[t, c] * params["violence_multiplier"], 0.01))
@@ -131,12 +154,14 @@ def month_terms(
             float(inputs.log_gdp_pc[t, c] - inputs.log_gdp_pc[0, c] + growth) for c in countries
         ],
         drought=[max(0.0, -inputs.precip_z[t, c]) + params["climate_shock_add"] for c in countries],
-        deterrence=float(inputs.deterrence[t].mean() + params["deterrence_add"]),
+        deterrence=float(params["deterrence_add"]),
+        country_extra=[float(shift[c] + expect[c]) for c in countries],
+        origin_extra=origin_extra,
         risk=risk,
         cumulative=cumulative,
-        return_probability=min(
-            1.0, params["us_return_multiplier"] * (base + t42 * (t42_return - base))
-        ),
+        type_cdf=[[float(v) for v in row] for row in type_cdf],
+        border=[[float(v) for v in row] for row in engine.border_rules(inputs, params)[t]],
+        interdiction_factor=mx,
         log_us_income=math.log(params["us_gdp_pc_ppp"]),
         log_cost=math.log(max(params["smuggler_fee_usd"] * params["smuggler_fee_multiplier"], 1.0)),
     )
@@ -174,6 +199,8 @@ class Household(mesa.Agent):
         self.path: list[int] = []
         self.path_step = 0
         self.days_left = 0.0
+        self.mtype = 0
+        self.again = False  # expelled on this trip and crossing again
 
     def utility(self, m: MonthTerms) -> float:
         """β·x of this household this month (the same terms as decision.utility)."""
@@ -192,6 +219,8 @@ class Household(mesa.Agent):
             + b.risk * m.risk[self.origin]
             + b.policy * m.deterrence
             + b.attempts * self.attempts
+            + m.country_extra[c]
+            + m.origin_extra[self.origin]
         )
 
     def departure_probability(self, m: MonthTerms) -> float:
@@ -203,18 +232,21 @@ class Household(mesa.Agent):
         if self.status == pop.HOME:
             if self.cooldown > 0:
                 self.cooldown -= 1
-            elif model.random.random() < self.departure_probability(m):
-                self.depart(m)
-        if self.status == pop.TRANSIT:
-            self.travel(m)  # who enters the US here stays at least until next month
-        elif (
-            self.status == pop.IN_US
-            and model.random.random() < model.params["voluntary_return_rate"]
-        ):
-            self.go_home(attempt=False)
+                return
+            if model.random.random() >= self.departure_probability(m):
+                return
+            self.depart(m)
+        self.travel(m)
 
     def depart(self, m: MonthTerms) -> None:
-        u = self.model.random.random()
+        rand = self.model.random.random
+        u = rand()
+        cdf = m.type_cdf[self.country]
+        k = 0
+        while k < len(cdf) - 1 and u > cdf[k]:
+            k += 1
+        self.mtype, self.again = k, False
+        u = rand()
         cum = m.cumulative[self.origin]
         sector = 0
         while sector < len(cum) - 1 and u > cum[sector]:
@@ -225,6 +257,7 @@ class Household(mesa.Agent):
         self.days_left = self.model.tables.edge_days[self.path[0]]
         self.status = pop.TRANSIT
         self.model.departures[self.country] += 1
+        self.model.origin_departures[self.origin] += 1
 
     def travel(self, m: MonthTerms) -> None:
         """A month along the path: the same rules as journey.advance_month."""
@@ -238,11 +271,11 @@ class Household(mesa.Agent):
                 return
             budget -= need
             edge = self.path[self.path_step]
-            if rand() < tables.edge_interdiction[edge]:
+            if rand() < min(tables.edge_interdiction[edge] * m.interdiction_factor, 1.0):
                 self.go_home(attempt=True)
                 return
             if rand() < tables.edge_death[edge]:
-                self.status = pop.DEAD
+                self.go_home(attempt=False)
                 return
             self.path_step += 1
             if self.path_step >= len(self.path):
@@ -251,14 +284,37 @@ class Household(mesa.Agent):
             self.days_left = tables.edge_days[self.path[self.path_step]]
 
     def at_border(self, m: MonthTerms) -> None:
-        rand = self.model.random.random
-        encountered = rand() < self.model.params["us_encounter_probability"]
-        if encountered and rand() < m.return_probability:
-            self.go_home(attempt=True)
-            return
-        self.status = pop.IN_US
+        model = self.model
+        rand = model.random.random
+        c, k = self.country, self.mtype
+        port, encounter, expel, remove, recross = m.border[k]
+        model.arrived[c][k] += 1
+        if port > 0.0 and rand() < port:
+            return self.settle()
+        if rand() >= encounter:
+            return self.settle()
+        u = rand()
+        if u < expel:
+            if rand() < recross:
+                self.again = True
+                self.path_step = len(self.path) - 1
+                self.days_left = model.tables.edge_days[self.path[-1]]
+                return None
+            return self.go_home(attempt=True)
+        if u < expel + remove:
+            return self.go_home(attempt=True)
+        return self.settle()
+
+    def settle(self) -> None:
+        """The migrant got into the US: the household stays, with family abroad."""
+        model = self.model
+        model.favourable[self.country][self.mtype] += 1
+        if not self.network:
+            model.new_network[self.origin] += 1
         self.network = 1
         self.remittance = 1
+        self.status = pop.HOME
+        self.cooldown = model.settle_delay
 
     def go_home(self, attempt: bool) -> None:
         self.status = pop.HOME
@@ -285,8 +341,14 @@ class MigrationModel(mesa.Model):
         self.tables = journey_tables(inputs, params)
         self.log_household_size = [math.log(s) for s in inputs.household_size]
         self.reattempt_delay = int(params["reattempt_delay_months"])
+        self.settle_delay = int(params["settle_delay_months"])
         self.month_index = 0
         self.departures = [0] * len(inputs.countries)
+        n_origins, n_types = len(self.tables.paths), len(kernel.TYPES)
+        self.origin_departures = [0] * n_origins
+        self.new_network = [0] * n_origins
+        self.arrived = [[0] * n_types for _ in inputs.countries]
+        self.favourable = [[0] * n_types for _ in inputs.countries]
         self.departures_by_month: list[list[int]] = []
 
         counts = pop.allocate(households, inputs.households)
@@ -316,15 +378,36 @@ class MigrationModel(mesa.Model):
         anchor = month_terms(inputs, anchor_params, journey_tables(inputs, anchor_params), 0)
         utilities = np.array([a.utility(anchor) for a in self.agents])
         self.intercept = decision.anchor_intercept(params["base_departure_rate"], utilities)
-        self.month = month_terms(inputs, params, self.tables, 0)
+        people = SimpleNamespace(
+            origin=np.array([a.origin for a in self.agents]),
+            network=np.array([a.network for a in self.agents]),
+        )
+        border0 = engine.border_rules(inputs, params)[0]
+        self.feedbacks = engine.Feedbacks.start(
+            border0, people, len(inputs.countries), n_origins, params
+        )
+        self.month = month_terms(inputs, params, self.tables, 0, self.feedbacks)
 
     def step(self) -> None:
-        self.month = month_terms(self.inputs, self.params, self.tables, self.month_index)
+        self.month = month_terms(
+            self.inputs, self.params, self.tables, self.month_index, self.feedbacks
+        )
         before = list(self.departures)
+        for counter in (self.origin_departures, self.new_network):
+            counter[:] = [0] * len(counter)
+        for rows in (self.arrived, self.favourable):
+            for row in rows:
+                row[:] = [0] * len(row)
         self.agents.do("step")
         self.departures_by_month.append(
             [a - b for a, b in zip(self.departures, before, strict=True)]
         )
+        tally = kernel.new_tally(len(self.inputs.countries), 1, len(self.origin_departures))
+        tally.types[:, :, kernel.T_ARRIVED] = self.arrived
+        tally.types[:, :, kernel.T_FAVOURABLE] = self.favourable
+        tally.origins[:, kernel.O_DEPARTURES] = self.origin_departures
+        tally.origins[:, kernel.O_NEW_NETWORK] = self.new_network
+        self.feedbacks.update(tally, self.params)
         self.month_index += 1
 
 

@@ -106,8 +106,9 @@ def test_agent_hazard_is_the_documented_rule(params):
         remittance=np.array([a.remittance for a in agents]),
         log_cost_ratio=math.log(cost) - log_income - np.log(inputs.household_size[c]),
         risk=np.array([terms.risk[a.origin] for a in agents]),
-        deterrence=float(inputs.deterrence[t].mean()),
+        deterrence=values["deterrence_add"],  # the recorded regimes act at the border
         attempts=np.array([a.attempts for a in agents]),
+        shift=engine._month_terms_all(inputs, values)["country_shift"][t, c],
     )
     expected = decision.departure_probability(
         model.intercept, decision.Coefficients.from_params(values), x
