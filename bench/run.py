@@ -58,6 +58,35 @@ def machine() -> str:
     )
 
 
+def bench_install() -> list[str]:
+    """Time `make install`'s step on a fresh environment: uv (the pinned version in .venv-tools)
+    syncing uv.lock into a new virtualenv, with uv's download cache as this machine has it (a
+    first install on a new machine also downloads the wheels)."""
+    uv = HERE.parent / ".venv-tools" / "bin" / "uv"
+    if not uv.exists():
+        return ["### Install", "", "(no .venv-tools/bin/uv: run `make install` first)", ""]
+    with tempfile.TemporaryDirectory() as env:
+        began = time.perf_counter()
+        done = subprocess.run(
+            [str(uv), "sync", "--locked", "--extra", "dev", "--python", sys.executable],
+            cwd=HERE.parent,
+            env={**os.environ, "UV_PROJECT_ENVIRONMENT": env},
+            capture_output=True,
+            text=True,
+        )
+        seconds = time.perf_counter() - began
+    if done.returncode != 0:
+        return ["### Install", "", f"`uv sync --locked` failed: {done.stderr.strip()[-300:]}", ""]
+    return [
+        "### Install",
+        "",
+        f"`uv sync --locked --extra dev` into a new environment (what `make install` runs, from "
+        f"uv.lock): **{seconds:.1f} s** with uv's cache as this machine has it (a first install "
+        "on a new machine downloads the wheels too).",
+        "",
+    ]
+
+
 def bench_store(settings: Settings) -> list[str]:
     """Full build from the snapshot, and the monthly-by-nationality query vs raw pandas."""
     builds = []
@@ -200,6 +229,7 @@ def main() -> None:
     ]
     with tempfile.TemporaryDirectory() as home:
         settings = Settings(home=Path(home), data=data)
+        lines += bench_install()
         lines += bench_store(settings)
         lines += bench_forecast(settings)
         lines += bench_sim(settings)

@@ -290,3 +290,22 @@ def test_bad_split_and_month_are_clear_errors(tmp_path):
     out = str(tmp_path / "h.json")
     result = runner.invoke(cli.app, ["history", "--from", "2019/01", "--output", out])
     assert result.exit_code == 1 and "--from must be YYYY-MM" in result.output
+
+
+def test_calibrating_on_everything_observed_has_no_validation_window(store_home):
+    """`--train` up to the last observed fiscal year fits on everything (the `latest`
+    calibration): a training score, no validation metrics and no scorecard."""
+    from rootcauses.sim import calibrate as cal
+
+    report = cal.calibrate_store(
+        store_home,
+        train=cal.parse_window("2023..2024"),
+        households=600,
+        max_evaluations=12,
+        method="nelder-mead",
+        free=("base_departure_rate",),
+    )
+    assert report["validate"] is None and report["scorecard"] is None
+    assert set(report["metrics"]) == {"training"}
+    assert report["calibrated"]["provenance"]["train_start"] == "2022-10"
+    assert "base_departure_rate" in report["calibrated"]["overrides"]

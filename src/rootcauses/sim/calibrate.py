@@ -787,11 +787,14 @@ def calibrate_store(
     simulated = scores.pop("simulated")
     from rootcauses.sim import validation
 
-    split = validation.Split(f"{train}/{validate}", train.first, train.last, validate.first,
-                             validate.last)  # fmt: skip
-    card = validation.scorecard(
-        simulated, target.values, target.months, countries, split, burn_in=BURN_IN
-    )
+    card = None
+    if validate is not None:
+        split = validation.Split(
+            f"{train}/{validate}", train.first, train.last, validate.first, validate.last
+        )
+        card = validation.scorecard(
+            simulated, target.values, target.months, countries, split, burn_in=BURN_IN
+        )
     overrides = dict(calibration.fitted)
     rate = None
     if anchor_month is not None:
