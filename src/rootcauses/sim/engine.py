@@ -1,35 +1,40 @@
 """The simulation engine: households as columns, one month at a time.
 
-Each month, every household goes through these steps (one sent home this month does not decide
-again before the next month, and one that leaves travels at once). By default a month runs in
-the event-skipping kernel (:func:`rootcauses.sim.kernel.month_skipping`): it visits only the
-households on the way, in the US (at the return rate) and the candidates for a departure drawn by
-thinning against block-wise hazard bounds, which leaves the departure process unchanged in
-distribution (tested against the per-household pass). ``exact=True`` runs the per-household
-pass (:func:`rootcauses.sim.kernel.month`), which draws for every household every month:
+A household is a group of people: when one member leaves, the household stays and keeps deciding.
+Each month, every household goes through these steps (one whose migrant's trip ended this month
+does not decide again before month t + wait + 1, and a member who leaves travels at once). By
+default a month runs in the event-skipping kernel (:func:`rootcauses.sim.kernel.month_skipping`):
+it visits only the households with a migrant on the way and the candidates for a departure drawn
+by thinning against block-wise hazard bounds, which leaves the departure process unchanged in
+distribution (tested against the per-household pass). ``exact=True`` runs the per-household pass
+(:func:`rootcauses.sim.kernel.month`), which draws for every household every month:
 
-1. households at home whose cooldown is over decide (:mod:`rootcauses.sim.decision`); those who
-   leave choose a US sector (the year's USBP sector shares, among sectors their origin reaches);
-2. everyone on the way travels a month (:func:`rootcauses.sim.kernel.travel`):
-   Mexican interdiction (back home, one more attempt), death, or arrival at the border;
-3. at the border: encounter by USBP or not (got away); the encountered are removed/returned/
-   expelled (Title 42 raises the probability while in force) or released;
-4. migrants in the US go home at a small monthly rate.
+1. households at home and eligible decide (:mod:`rootcauses.sim.decision`, plus the country-month
+   terms of :func:`_month_terms_all` and the feedbacks of :class:`Feedbacks`); a member who leaves
+   is an unaccompanied child, a family member or a single adult (the month's type shares) and
+   chooses a US sector (the year's USBP sector shares, among sectors the origin reaches);
+2. every migrant on the way travels a month (:func:`rootcauses.sim.kernel.travel`): Mexican
+   interdiction (raised while the 2019 agreement is in force; back home, one more attempt), death,
+   or arrival at the border;
+3. at the border, by type (:func:`border_rules`, from the dated policy events): a port of entry
+   with a CBP One appointment, got away, or encountered and then expelled under Title 42 (and
+   perhaps crossing again next month, a re-encounter), removed or returned under Title 8, or
+   released; who gets in settles and the household has family abroad and remittances;
+4. people in the US go home at a small monthly rate (a stock per country).
 
 Python does only what is the same for a whole country, origin or month (:func:`_month_terms`,
-the sector choice probabilities, :func:`rootcauses.sim.kernel.hazard_terms`); the hazard itself
-is the documented :func:`rootcauses.sim.decision.departure_probability`, rearranged (tested equal).
-Counts per month and country (and encounters by US sector) are unweighted here; :func:`run` scales
-them to real households.
-Conservation holds by construction and is tested: cumulative departures = on the way +
-cumulative (interdicted + dead + returned by the US + released + got away).
+the border rules, the sector and type choice, :func:`rootcauses.sim.kernel.hazard_terms`, the
+feedbacks updated from each month's tallies); the hazard itself is the documented
+:func:`rootcauses.sim.decision.departure_probability`, rearranged (tested equal). Counts per month
+and country (and encounters by US sector) are unweighted here; :func:`run` scales them to real
+households. Conservation holds by construction and is tested: cumulative departures = on the way
++ cumulative (interdicted + dead + returned by the US + released + got away + port entries).
 
 Large runs are split into fixed-size shards with seeds spawned from the run's seed, so the result
 depends on the seed only, not on how many workers run the shards. Within a shard, decisions in
 the skipping kernel draw from a generator of their own per month (:class:`_DecisionStreams`), so
 runs with nearby parameters share their draws (smoother for calibration); the rest from the
-shard's one.
-"""
+shard's one."""
 
 from __future__ import annotations
 

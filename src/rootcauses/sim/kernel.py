@@ -1,11 +1,15 @@
 """The compiled inner loops: one month of a shard's households.
 
-Two kernels do the same month. :func:`month` reads and writes each household's state once
-(decide → travel → border → return → tallies) instead of ~10 full-array NumPy passes.
-:func:`month_skipping` (the engine's default) visits only the households that can change this
-month: those on the way and in the US are kept in index lists, and departures are drawn by
-thinning against block-wise hazard bounds over households sorted by hazard (see "event
-skipping" below), a few percent of the households a month instead of all of them. The hazard is
+Two kernels do the same month, and every step is written once and called by both: a departure
+(:func:`_leave`: migrant type and sector), a month of the trip (:func:`_trip_month`: travel, then
+Mexico, death or :func:`_border`, the outcome by migrant type) and the return home
+(:func:`_home_from`). State travels as one record of arrays (:class:`Households`) with small
+bundles for the month (:class:`HazardTerms`, :class:`Journey`, :class:`BorderRules`) and its tallies
+(:class:`Tally`). :func:`month` visits every household once; :func:`month_skipping` (the engine's
+default) visits only the households that can change this month: those with a migrant on the way
+are kept in an index list, and departures are drawn by thinning against block-wise hazard bounds
+over households sorted by hazard (see "event skipping" below), a few percent of the households a
+month instead of all of them. The hazard is
 :func:`rootcauses.sim.decision.departure_probability` rearranged so that everything that is the
 same for a country, an origin or the whole month is added up once (:func:`hazard_terms`); tests
 check that the two agree on random inputs and that the bounds cover every household.
