@@ -274,7 +274,12 @@ def test_validate_cli_prints_and_writes_the_scorecard(store_home, tmp_path):
     assert report["regimes"]["scored"] == 5
 
 
-def test_second_split_uses_validation_unless_a_dedicated_file_exists():
+def test_second_split_uses_validation_unless_a_dedicated_file_exists(monkeypatch, tmp_path):
+    # the package ships second.yaml: it is the dedicated calibration
+    name, note = hist.split_calibration(SECOND)
+    assert name == "second" and "dedicated" in note
+    # without it (neither the package's nor the user's), the validation calibration is used
+    monkeypatch.setattr(scenarios, "package_calibration_path", lambda n: tmp_path / f"{n}.yaml")
     name, note = hist.split_calibration(SECOND)
     assert name == "validation" and "not out of sample" in note
     saved = get_settings().home / "calibrations" / "second.yaml"

@@ -858,17 +858,9 @@ def calibrate_store(
             "seasonal_naive_lag12": "observed value 12 months earlier (sees validation data)",
         },
         "calibrated": calibrated_document(overrides, provenance),
-        "series": [
-            {
-                "month": m.isoformat(),
-                "citizenship": c,
-                "observed": float(target.values[t, k]),
-                "simulated": float(simulated[t, k]),
-                "window": "train" if t < n_train else "validate",
-            }
-            for t, m in enumerate(target.months)
-            for k, c in enumerate(countries)
-        ],
+        "series": validation.series_rows(
+            target.months, countries, target.values, simulated, n_train
+        ),
     }
 
 

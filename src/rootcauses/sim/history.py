@@ -253,17 +253,9 @@ def validate(
         "calibration": payload["calibration"],
         "calibration_note": note,
         **card,
-        "series": [
-            {
-                "month": month.isoformat(),
-                "citizenship": country,
-                "observed": float(history.observed[t, c]),
-                "simulated": float(simulated[t, c]),
-                "window": "train" if t < n_train else "validate",
-            }
-            for t, month in enumerate(inputs.months)
-            for c, country in enumerate(inputs.countries)
-        ],
+        "series": validation.series_rows(
+            inputs.months, inputs.countries, history.observed, simulated, n_train
+        ),
     }
 
 

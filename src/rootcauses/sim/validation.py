@@ -536,3 +536,24 @@ def scorecard(
         "training": training,
         "acceptance": acceptance,
     }
+
+
+def series_rows(
+    months: Sequence[dt.date],
+    countries: Sequence[str],
+    observed: np.ndarray,
+    simulated: np.ndarray,
+    n_train: int,
+) -> list[dict[str, Any]]:
+    """Observed and simulated [month, country] as JSON rows, each marked train or validate."""
+    return [
+        {
+            "month": month.isoformat(),
+            "citizenship": country,
+            "observed": float(observed[t, c]),
+            "simulated": float(simulated[t, c]),
+            "window": "train" if t < n_train else "validate",
+        }
+        for t, month in enumerate(months)
+        for c, country in enumerate(countries)
+    ]
