@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import threading
-import time
 
 import pytest
 from sqlalchemy import select, text
@@ -177,8 +176,8 @@ def test_the_update_itself_is_conditional_on_the_version(seeded: Tracker, backen
 
         thread = threading.Thread(target=second_writer)
         thread.start()
-        time.sleep(0.3)
-        assert thread.is_alive()  # waiting for the write lock
+        thread.join(0.5)
+        assert seen == {}  # it has not read: it waits for the write lock the first one holds
         a.amount_usd, a.updated_at = 1.0, models.utcnow()
         first.commit()
         first.close()
