@@ -115,7 +115,12 @@ def month_terms(
     tables: JourneyTables,
     t: int,
     feedbacks: engine.Feedbacks | None = None,
+    shift: np.ndarray | None = None,
+    border: np.ndarray | None = None,
 ) -> MonthTerms:
+    """Month ``t``'s terms; ``shift`` ([month, country], :func:`engine._month_terms_all`) and
+    ``border`` ([month, type, ·], :func:`engine.border_rules`) cover every month, so a model
+    computes them once and passes them in (computed here when not given)."""
     countries = range(len(inputs.countries))
     growth = params["income_growth_extra"] * t / 12
     shares = [float(s) for s in inputs.sector_shares[t]]
@@ -134,7 +139,10 @@ def month_terms(
             cum.append(running)
         cumulative.append(cum)
     type_shares = engine.type_shares(params)
-    shift = engine._month_terms_all(inputs, params)["country_shift"][t]
+    if shift is None:
+        shift = engine._month_terms_all(inputs, params)["country_shift"]
+    if border is None:
+        border = engine.border_rules(inputs, params)
     n_origins = len(tables.paths)
     if feedbacks is None:
         expect = np.zeros(len(inputs.countries))
@@ -155,12 +163,12 @@ def month_terms(
         ],
         drought=[max(0.0, -inputs.precip_z[t, c]) + params["climate_shock_add"] for c in countries],
         deterrence=float(params["deterrence_add"]),
-        country_extra=[float(shift[c] + expect[c]) for c in countries],
+        country_extra=[float(shift[t, c] + expect[c]) for c in countries],
         origin_extra=origin_extra,
         risk=risk,
         cumulative=cumulative,
         type_cdf=[[float(v) for v in row] for row in type_cdf],
-        border=[[float(v) for v in row] for row in engine.border_rules(inputs, params)[t]],
+        border=[[float(v) for v in row] for row in border[t]],
         interdiction_factor=mx,
         log_us_income=math.log(params["us_gdp_pc_ppp"]),
         log_cost=math.log(max(params["smuggler_fee_usd"] * params["smuggler_fee_multiplier"], 1.0)),
@@ -382,16 +390,20 @@ class MigrationModel(mesa.Model):
             origin=np.array([a.origin for a in self.agents]),
             network=np.array([a.network for a in self.agents]),
         )
-        border0 = engine.border_rules(inputs, params)[0]
+        self.shift = engine._month_terms_all(inputs, params)["country_shift"]
+        self.border = engine.border_rules(inputs, params)
         self.feedbacks = engine.Feedbacks.start(
-            border0, people, len(inputs.countries), n_origins, params
+            self.border[0], people, len(inputs.countries), n_origins, params
         )
-        self.month = month_terms(inputs, params, self.tables, 0, self.feedbacks)
+        self.month = self._month_terms(0)
+
+    def _month_terms(self, t: int) -> MonthTerms:
+        return month_terms(
+            self.inputs, self.params, self.tables, t, self.feedbacks, self.shift, self.border
+        )
 
     def step(self) -> None:
-        self.month = month_terms(
-            self.inputs, self.params, self.tables, self.month_index, self.feedbacks
-        )
+        self.month = self._month_terms(self.month_index)
         before = list(self.departures)
         for counter in (self.origin_departures, self.new_network):
             counter[:] = [0] * len(counter)

@@ -59,12 +59,11 @@ def world(months: int = MONTHS) -> engine.SimInputs:
         homicide_rate=np.array([[20.0, 40.0]]) * (1 + 0.5 * t),
         log_gdp_pc=np.log(np.array([[9000.0, 6000.0]])) + 0.01 * t,
         precip_z=np.where(t >= 1, -1.5, 0.3) * np.ones(shape),
-        deterrence=np.where(t == 2, 0.5, 0.0) * np.ones(shape),
-        title_42=np.where(t == 1, 1.0, 0.0) * np.ones(shape),
         households=np.array([3_000_000.0, 2_000_000.0]),
         household_size=np.array([4.8, 4.4]),
         network=build_network(LOCATIONS, ROUTES),
         sector_shares=np.tile([0.6, 0.4], (months, 1)),
+        regimes=np.where(t == 1, 1.0, 0.0) * (np.array(engine.REGIMES) == "title_42"),
     )
 
 

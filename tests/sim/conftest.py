@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rootcauses.sim.engine import SimInputs
+from rootcauses.sim.engine import REGIMES, SimInputs
 from rootcauses.sim.network import Network, build_network
 from rootcauses.sim.scenarios import default_values, load_parameter_specs
 
@@ -66,12 +66,11 @@ def tiny_inputs(network: Network, months: int = 12, title_42: float = 0.0) -> Si
         homicide_rate=np.full(shape, 20.0),
         log_gdp_pc=np.full(shape, np.log(9000.0)),
         precip_z=np.zeros(shape),
-        deterrence=np.zeros(shape),
-        title_42=np.full(shape, title_42),
         households=np.array([1_000_000.0]),
         household_size=np.array([4.5]),
         network=network,
         sector_shares=np.ones((months, 1)),
+        regimes=np.zeros((months, len(REGIMES))) + title_42 * (np.array(REGIMES) == "title_42"),
     )
 
 

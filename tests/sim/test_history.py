@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from rootcauses.config import Settings, get_settings
 from rootcauses.sim import calibrate as cal
-from rootcauses.sim import cli, runs, scenarios
+from rootcauses.sim import cli, engine, runs, scenarios
 from rootcauses.sim import history as hist
 from rootcauses.sim.calibrate import observed_target
 from rootcauses.sim.errors import SimError
@@ -136,17 +136,18 @@ def _add_event(settings: Settings, date: dt.date, event: str) -> None:
 def test_a_policy_event_after_the_data_is_applied(store_home):
     start, end = dt.date(2024, 7, 1), dt.date(2025, 6, 1)
     before = hist.load_history(store_home, start, end)
-    assert not before.inputs.title_42.any()  # Title 42 ended in May 2023
+    assert not before.inputs.regime("title_42").any()  # Title 42 ended in May 2023
     _add_event(store_home, dt.date(2025, 2, 10), "Title 42 expulsions reinstated (test event)")
     after = hist.load_history(store_home, start, end)
     months = after.inputs.months
     assert after.data_end < dt.date(2025, 2, 1)  # the event is dated after the data
-    title_42 = after.inputs.title_42[:, 0]
+    title_42 = after.inputs.regime("title_42")
     assert title_42[months.index(dt.date(2025, 1, 1))] == 0
     assert title_42[months.index(dt.date(2025, 2, 1))] == pytest.approx(19 / 28)
     assert (title_42[months.index(dt.date(2025, 3, 1)) :] == 1).all()
-    assert after.inputs.deterrence[months.index(dt.date(2025, 3, 1)), 0] == pytest.approx(
-        before.inputs.deterrence[months.index(dt.date(2025, 3, 1)), 0] + 1
+    others = [r for r in engine.REGIMES if r != "title_42"]
+    np.testing.assert_array_equal(
+        [after.inputs.regime(r) for r in others], [before.inputs.regime(r) for r in others]
     )
     assert any("test event" in e["event"] for e in after.later_events)
 

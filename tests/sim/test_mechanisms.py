@@ -38,8 +38,7 @@ def _with_regimes(inputs: engine.SimInputs, **shares: np.ndarray | float) -> eng
     regimes = np.zeros((len(inputs.months), len(REGIMES)))
     for name, value in shares.items():
         regimes[:, REGIMES.index(name)] = value
-    title_42 = regimes[:, [REGIMES.index("title_42")]]
-    return replace(inputs, regimes=regimes, title_42=title_42)
+    return replace(inputs, regimes=regimes)
 
 
 def _counts(inputs, params, households=20_000, seed=3, **kwargs) -> np.ndarray:

@@ -1,27 +1,24 @@
 """Calibration: fit the free parameters to monthly USBP southwest-border encounters by citizenship.
 
-What is fitted (:data:`DEFAULT_FREE`): the base departure rate (the mean monthly hazard at the
-run's first month, fitted on a log scale) and the decision betas that move the *trend*: violence,
-income gap, family network abroad (the feedback that grows as migrants settle in the US) and
-perceived US deterrence. ``beta_policy`` is identified only by January-September 2019 in the
-default window (the perceived-deterrence index is 0 before MPP, January 2019); leaving it at its
-documented -0.5 makes the simulation collapse in FY2020-FY2022 (Title 42 and the other regimes
-push the index to 3) while encounters surged, and gives a worse fit on both windows. Everything
-else keeps its documented value. The intercept is anchored at the run's first month, so the
-fitted base rate belongs to the training start; the calibrated file carries the rate re-anchored
-to the scenarios' default start (the calibrated run's departures / households at home that
-month).
+What is fitted (:data:`DEFAULT_FREE`, within the search boxes of :data:`SEARCH_BOX`, which leave
+both signs open for every coefficient): the base departure rate (the mean monthly hazard at the
+run's first month, on a log scale), the country effects and season, the violence and income-gap
+betas, the feedbacks (expectations, diffusion, cascades), and the shocks and border parameters
+the training window can inform (:func:`identified`; the others keep their documented values and
+the report lists them). The intercept is anchored at the run's first month, so the fitted base
+rate belongs to the training start; the calibrated file carries the rate re-anchored to the
+scenarios' default start, and the fitted one in its provenance (``sim history`` uses it).
 
 How:
 
 * the simulation runs from the first month of the training window (fiscal years, October to
-  September) with a fixed seed and a small household sample (common random numbers: the objective
-  is a deterministic function of the parameters);
-* the objective is the mean squared difference of ``log(1 + encounters)``, simulated vs observed,
-  over the training months after a :data:`BURN_IN` (nobody is on the way at the start) and over
-  the countries; it is minimised by Nelder–Mead (``scipy.optimize.minimize``) within each
-  parameter's allowed range, restarted from the best point with a smaller simplex (the objective
-  is a step function of the parameters, so a simplex can stall on a plateau);
+  September) with a fixed seed (common random numbers: the loss is a deterministic function of
+  the parameters);
+* the loss (:func:`history_loss`) is the mean squared difference of ``log(1 + encounters)`` by
+  month and country after a :data:`BURN_IN`, plus the same of fiscal-year totals;
+* ``method="evolution"`` (what ``rootcauses sim calibrate`` uses): differential evolution, each
+  generation evaluated through a map (Ray), then Nelder–Mead from its best point, then the
+  plausible region (:func:`_plausible_region`); ``"nelder-mead"`` refines from the start values;
 * the fitting simulation is given **only the training months** of the inputs (``inputs.head``) and
   **only the training months** of the target, so neither the drivers nor the encounters of the
   validation window can leak into the fit (tested);

@@ -76,10 +76,11 @@ from rootcauses.sim.network import (
 
 SHARD_SIZE = 500_000
 DAYS_PER_MONTH = 30.4
-DETERRENCE_REGIMES = ("mpp", "mexico_enforcement", "title_42", "securing_the_border")
 # the regimes that change what happens at the border or on the way (see border_rules), read from
 # the dated policy events (panel.POLICY_REGIMES' patterns plus the January 2025 entry suspension)
-REGIMES = (*DETERRENCE_REGIMES, "cbp_one", "entry_suspension")
+REGIMES = (
+    "mpp", "mexico_enforcement", "title_42", "cbp_one", "securing_the_border", "entry_suspension",
+)  # fmt: skip
 REGIME_PATTERNS = {
     "entry_suspension": r"suspends entry",
 }
@@ -105,13 +106,11 @@ class SimInputs:
     homicide_rate: np.ndarray
     log_gdp_pc: np.ndarray
     precip_z: np.ndarray
-    deterrence: np.ndarray  # sum of the regimes' shares in force (kept for the driver panel's view)
-    title_42: np.ndarray  # share of the month Title 42 was in force
     households: np.ndarray  # real households per country
     household_size: np.ndarray  # persons per household per country
     network: Network
     sector_shares: np.ndarray  # [month, sector] USBP sector shares
-    regimes: np.ndarray | None = None  # [month, regime]; None: Title 42 only (from title_42)
+    regimes: np.ndarray | None = None  # [month, regime]; None: no regime in force
     covid: np.ndarray | None = None  # [month] share of the month Central American borders closed
     storms: np.ndarray | None = None  # [month, country] decaying exposure to hurricanes
     us_unemployment: np.ndarray | None = None  # [month] US unemployment rate, %
@@ -119,7 +118,7 @@ class SimInputs:
     def __post_init__(self) -> None:
         n_months = len(self.months)
         shape = (n_months, len(self.countries))
-        for name in ("homicide_rate", "log_gdp_pc", "precip_z", "deterrence", "title_42"):
+        for name in ("homicide_rate", "log_gdp_pc", "precip_z"):
             got = getattr(self, name).shape
             if got != shape:
                 raise SimError(f"driver {name!r} has shape {got}; expected {shape}")
@@ -128,12 +127,7 @@ class SimInputs:
         if self.network.origins.size > 255 or self.network.sectors.size > 255:
             raise SimError("at most 255 origins and 255 sectors (uint8 state)")
         defaults = {
-            "regimes": lambda: np.column_stack(
-                [
-                    self.title_42.mean(axis=1) if r == "title_42" else np.zeros(n_months)
-                    for r in REGIMES
-                ]
-            ),
+            "regimes": lambda: np.zeros((n_months, len(REGIMES))),
             "covid": lambda: np.zeros(n_months),
             "storms": lambda: np.zeros(shape),
             "us_unemployment": lambda: np.zeros(n_months),
@@ -165,8 +159,8 @@ class SimInputs:
         cut = {
             k: getattr(self, k)[:months]
             for k in (
-                "homicide_rate", "log_gdp_pc", "precip_z", "deterrence", "title_42",
-                "sector_shares", "regimes", "covid", "storms", "us_unemployment",
+                "homicide_rate", "log_gdp_pc", "precip_z", "sector_shares", "regimes", "covid",
+                "storms", "us_unemployment",
             )
         }  # fmt: skip
         return replace(self, months=self.months[:months], **cut)
@@ -869,8 +863,6 @@ def load_inputs(
         columns[name] = wide.reindex(columns=list(countries)).to_numpy(dtype=float)
     precip = np.nan_to_num(columns["precip_z"], nan=0.0)
     regimes = regime_shares(con, index)
-    by_country = np.ones((1, len(countries)))
-    deterrence = regimes[:, [REGIMES.index(r) for r in DETERRENCE_REGIMES]].sum(axis=1)
     sizes = pop.real_households(con, countries, start.year)
 
     shares = con.execute("SELECT fiscal_year, sector_id, share FROM journey_sector_shares").df()
@@ -886,8 +878,6 @@ def load_inputs(
         homicide_rate=columns["homicide_rate"],
         log_gdp_pc=columns["log_gdp_pc"],
         precip_z=precip,
-        deterrence=deterrence[:, None] * by_country,
-        title_42=regimes[:, [REGIMES.index("title_42")]] * by_country,
         households=sizes["households"].to_numpy(dtype=float),
         household_size=sizes["household_size"].to_numpy(dtype=float),
         network=network,

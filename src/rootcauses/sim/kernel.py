@@ -663,11 +663,11 @@ def _cross_again(i: int, h: Households, j: Journey) -> None:
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _home_from(i: int, t: int, event: int, outcome: int, h: Households, rules: BorderRules,
-               tally: Tally) -> bool:  # fmt: skip
+               tally: Tally) -> None:  # fmt: skip
     """The household after its migrant's trip ended this month (interdicted, died, returned or
     settled in the US): at home, deciding again from month t + wait + 1. A migrant sent back
     counts as one more attempt; one who settles gives the household family abroad and
-    remittances. Returns whether the household's static score may have risen."""
+    remittances."""
     h.status[i] = HOME
     h.mtype[i] = 0
     wait = rules.delay
@@ -683,7 +683,6 @@ def _home_from(i: int, t: int, event: int, outcome: int, h: Households, rules: B
         h.network[i] = 1
         h.remittance[i] = 1
     h.eligible_from[i] = min(t + wait + 1, 65535)
-    return True
 
 
 @numba.njit(cache=True, nogil=True)
