@@ -7,8 +7,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from rootcauses.cli import sim as cli
 from rootcauses.sim import calibrate as cal
-from rootcauses.sim import cli, scenarios
+from rootcauses.sim import scenarios
 from rootcauses.sim.errors import SimError
 from rootcauses.sim.scenarios import load_parameter_specs
 from tests.sim.conftest import tiny_inputs

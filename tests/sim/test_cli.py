@@ -5,7 +5,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from rootcauses.sim import cli, runs
+from rootcauses.cli import sim as cli
+from rootcauses.sim import runs
 from tests.sim.conftest import tiny_inputs
 
 runner = CliRunner()

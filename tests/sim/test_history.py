@@ -16,9 +16,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from rootcauses.cli import sim as cli
 from rootcauses.config import Settings, get_settings
 from rootcauses.sim import calibrate as cal
-from rootcauses.sim import cli, engine, runs, scenarios
+from rootcauses.sim import engine, runs, scenarios
 from rootcauses.sim import history as hist
 from rootcauses.sim.calibrate import observed_target
 from rootcauses.sim.errors import SimError

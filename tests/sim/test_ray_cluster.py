@@ -147,7 +147,8 @@ def driver_main(job_file: str) -> None:
     """The fresh driver process: everything through the cluster's address, results pickled."""
     from typer.testing import CliRunner
 
-    from rootcauses.sim import cli, runs
+    from rootcauses.cli import sim as cli
+    from rootcauses.sim import runs
 
     job = pickle.loads(Path(job_file).read_bytes())
     address, inputs = job["address"], job["inputs"]

@@ -17,12 +17,12 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from rootcauses.cli import app as root_app
+from rootcauses.cli.tracker import app as tracker_app
 from rootcauses.config import Settings
 from rootcauses.store import connect, import_build
 from rootcauses.store.results import read_results
 from rootcauses.tracker import service
 from rootcauses.tracker.auth import Actor
-from rootcauses.tracker.cli import app as tracker_app
 from rootcauses.tracker.db import Tracker
 from rootcauses.tracker.schemas import CommitmentCreate
 from rootcauses.tracker.status import Status

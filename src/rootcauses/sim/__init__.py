@@ -7,8 +7,8 @@ month of travel on its own), ``kernel`` (the compiled month: decide, travel, bor
 tallies), ``engine`` (one month at a time, sharded runs), ``scenarios`` (documented parameters
 and scenario overrides), ``ensemble`` (members on Ray or serially, gathered in member order),
 ``sensitivity`` (Sobol indices with SALib), ``runs`` (scenario runs, ensembles and comparisons,
-JSON and store output), ``calibrate`` (fit to observed encounters, validate on later years) and
-``cli`` (``rootcauses sim``).
+JSON and store output) and ``calibrate`` (fit to observed encounters, validate on later years);
+the command line (``rootcauses sim``) is :mod:`rootcauses.cli.sim`.
 """
 
 from rootcauses.sim.errors import SimError

@@ -8,7 +8,7 @@ Layers, pure at the core and I/O at the edges::
     models.py   SQLAlchemy tables   migrations/  Alembic    db.py      engines, sessions
     service.py  operations on a session (audited edits, import/export of batches)
     files.py    CSV/JSON ⇄ batches  snapshot.py  the table in the analytics store
-    cli.py      `rootcauses tracker …`          ../api/tracker.py  the REST router
+    ../cli/tracker.py  `rootcauses tracker …`   ../api/tracker.py  the REST router
 """
 
 from rootcauses.tracker.db import Tracker, open_tracker

@@ -1,5 +1,6 @@
 """``rootcauses tracker …``: the commitment tracker at the command line (thin: the work is in
-:mod:`rootcauses.tracker.service`). Registered by :mod:`rootcauses.cli` as ``app``.
+:mod:`rootcauses.tracker.service`). Registered on the root app (:mod:`rootcauses.cli`)
+as the ``tracker`` group.
 
 The CLI opens the database directly, so it acts with the admin role; ``--by NAME`` sets the
 name the audit log records (default ``cli:<login>``).
@@ -20,14 +21,14 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from rootcauses.cli_support import (
+from rootcauses.cli.support import (
     FormatOption,
     OutputFormat,
     console,
     err,
     handle_errors,
 )
-from rootcauses.cli_support import print_frame as _print_frame
+from rootcauses.cli.support import print_frame as _print_frame
 from rootcauses.config import get_settings
 from rootcauses.errors import TrackerInputError
 from rootcauses.tracker import files, service

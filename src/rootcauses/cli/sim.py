@@ -2,7 +2,7 @@
 over :mod:`rootcauses.sim.runs`, :mod:`rootcauses.sim.sensitivity`, :mod:`rootcauses.sim.calibrate`
 and :mod:`rootcauses.sim.history`.
 
-Registered in the main CLI as ``app.add_typer(sim_app, name="sim")``. Errors print as one
+Registered on the root app (:mod:`rootcauses.cli`) as the ``sim`` group. Errors print as one
 paragraph without a traceback and exit 1, as everywhere in the CLI.
 """
 
@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from rootcauses.cli_support import err, handle_errors
+from rootcauses.cli.support import err, handle_errors
 from rootcauses.config import get_settings
 from rootcauses.sim.ensemble import Executor, check_reachable
 from rootcauses.sim.errors import SimError

@@ -1,8 +1,7 @@
 """What every ``rootcauses`` sub-command shares: consoles, the output formats and the error
 handling that prints project errors as one paragraph (no traceback) and exits 1.
 
-Kept apart from :mod:`rootcauses.cli` so the capability CLIs (tracker, sim) can import it without
-a circular import.
+Every command-group module of :mod:`rootcauses.cli` imports it (it imports none of them).
 """
 
 from __future__ import annotations
@@ -32,6 +31,17 @@ class OutputFormat(StrEnum):
 class ExportFormat(StrEnum):
     csv = "csv"
     parquet = "parquet"
+
+
+class Basis(StrEnum):
+    usbp = "usbp"
+    cbp = "cbp"
+
+
+BasisOption = Annotated[
+    Basis,
+    typer.Option(help="usbp: Border Patrol, FY2000 on (OHSS); cbp: all CBP, FY2020 on."),
+]
 
 
 FormatOption = Annotated[

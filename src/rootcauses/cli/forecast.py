@@ -1,0 +1,185 @@
+"""``rootcauses forecast``: backtest, show and run the encounter forecasts (thin: the work is in
+:mod:`rootcauses.analysis.forecast` and :mod:`rootcauses.analysis.runs`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from rootcauses.cli.support import (
+    Basis,
+    BasisOption,
+    FormatOption,
+    OutputFormat,
+    console,
+    err,
+    handle_errors,
+    print_frame,
+)
+from rootcauses.config import get_settings
+
+app = typer.Typer(
+    help="Forecast monthly Southwest-border encounters by nationality.", no_args_is_help=True
+)
+
+
+def _progress_bar(label: str):
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+
+
+HorizonOption = Annotated[int, typer.Option(help="Months ahead (1-12).")]
+ModelsOption = Annotated[
+    list[str] | None,
+    typer.Option("--model", "-m", help="Models to run (default: all); seasonal_naive always runs."),
+]
+
+
+CalibrationOption = Annotated[
+    int,
+    typer.Option(
+        help="Past origins whose errors calibrate each interval (0: the models' own intervals)."
+    ),
+]
+
+
+def _config(horizon: int, basis: Basis, origins: int = 24, calibration_origins: int = 12):
+    from rootcauses.analysis.forecast import ForecastConfig
+
+    return ForecastConfig(
+        horizon=horizon,
+        origins=origins,
+        basis=basis.value,
+        calibration_origins=calibration_origins,
+    )
+
+
+@app.command("backtest")
+@handle_errors
+def forecast_backtest(
+    horizon: HorizonOption = 12,
+    origins: Annotated[int, typer.Option(help="Rolling forecast origins (one per month).")] = 24,
+    basis: BasisOption = Basis.usbp,
+    model: ModelsOption = None,
+    workers: Annotated[int, typer.Option(help="Processes to use.")] = 2,
+    calibration_origins: CalibrationOption = 12,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Rolling-origin backtest of every model; prints and stores the leaderboard."""
+    from rootcauses.analysis import forecast as fc
+    from rootcauses.analysis.runs import run_backtest
+
+    config = _config(horizon, basis, origins, calibration_origins)
+    with _progress_bar("backtest") as bar:
+        task = bar.add_task("backtest", total=None)
+        run_id, board = run_backtest(
+            get_settings(),
+            config,
+            models=model or fc.MODEL_NAMES,
+            workers=workers,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    _print_leaderboard(board, fmt, f"run {run_id}")
+
+
+def _print_leaderboard(board, fmt: OutputFormat, label: str) -> None:
+    from rootcauses.analysis import forecast as fc
+
+    if fmt is not OutputFormat.table:
+        print_frame(board, fmt)
+        return
+    wide = board[board["h"].isin([1, 3, 6, 12])].pivot_table(
+        index=["series", "model"], columns="h", values="relative_mase"
+    )
+    wide.columns = [f"h={h}" for h in wide.columns]
+    coverage = [c for c in ("cov80", "cov95", "model_cov80") if c in board.columns]
+    cover = board.groupby(["series", "model"])[coverage].mean()
+    table = wide.join(cover).reset_index()
+    for column in table.columns[2:]:
+        table[column] = table[column].map(lambda v: f"{v:.2f}")
+    print_frame(
+        table,
+        fmt,
+        title=f"Leaderboard ({label}): MASE relative to seasonal naive "
+        "(< 1 beats it), mean interval coverage (model_cov80: before calibration)",
+    )
+    best = fc.select_best(board)
+    console.print("best per series: " + ", ".join(f"{s} {m}" for s, m in best.items()))
+    nt = board[board["series"].isin(["GTM", "HND", "SLV"]) & (board["h"] <= 6)]
+    for name in dict.fromkeys(["ensemble", *sorted(set(best.values()) - {"seasonal_naive"})]):
+        part = nt[nt["model"] == name]
+        if not part.empty:
+            console.print(
+                f"{name}: MASE {100 * (1 - part['relative_mase'].mean()):.0f}% lower than "
+                "seasonal naive on GT/HN/SV at horizons 1-6"
+            )
+
+
+@app.command("show")
+@handle_errors
+def forecast_show(
+    run: Annotated[str | None, typer.Option(help="Backtest run id (default: latest).")] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """The leaderboard of the latest (or a given) backtest in the store."""
+    from rootcauses.analysis.runs import latest_leaderboard
+    from rootcauses.store.query import QueryError
+
+    board = latest_leaderboard(get_settings(), run)
+    if board.empty:
+        raise QueryError("no backtest in the store yet: run `rootcauses forecast backtest`")
+    _print_leaderboard(board, fmt, f"run {board.attrs['run_id']}, basis {board.attrs['basis']}")
+
+
+@app.command("run")
+@handle_errors
+def forecast_run(
+    output: Annotated[
+        Path,
+        typer.Option(help="CSV to write (series, month, model, mean, lo80, hi80, lo95, hi95)."),
+    ],
+    horizon: HorizonOption = 12,
+    until: Annotated[
+        str | None, typer.Option(help="Fit on data up to this month (YYYY-MM).")
+    ] = None,
+    basis: BasisOption = Basis.usbp,
+    model: ModelsOption = None,
+    workers: Annotated[int, typer.Option(help="Processes for the backtest, if one is needed.")] = 2,
+    calibration_origins: CalibrationOption = 12,
+) -> None:
+    """Forecast the next HORIZON months for GTM, HND, SLV, MEX and OTHER with every model and
+    the leaderboard's best (running the backtest first when the store has none for this data)."""
+    from rootcauses.analysis import forecast as fc
+    from rootcauses.analysis.runs import run_forecast
+
+    if until is not None:
+        import re
+
+        if not re.fullmatch(r"\d{4}-\d{2}", until):
+            raise fc.ForecastError(f"--until must be YYYY-MM, got {until!r}")
+    config = _config(horizon, basis, calibration_origins=calibration_origins)
+    with _progress_bar("backtest for the leaderboard") as bar:
+        task = bar.add_task("backtest", total=None)
+        frame = run_forecast(
+            get_settings(),
+            config,
+            until=until,
+            models=model or fc.MODEL_NAMES,
+            output=output,
+            workers=workers,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    chosen = frame[frame["model"] == "best"].groupby("series")["chosen"].first()
+    console.print(
+        f"wrote {output}: {frame['month'].min()} to {frame['month'].max()}; best: "
+        + ", ".join(f"{s} {m}" for s, m in chosen.items())
+    )
