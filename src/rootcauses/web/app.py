@@ -19,7 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from rootcauses import __version__
-from rootcauses.api import encounters, forecasts, indicators, sim, sources, tracker
+from rootcauses.api import encounters, findings, forecasts, indicators, sim, sources, tracker
 from rootcauses.api.caching import StoreCacheMiddleware
 from rootcauses.api.errors import ERROR_RESPONSES, install_error_handlers
 from rootcauses.config import Settings, get_settings
@@ -39,6 +39,7 @@ API_ROUTERS: list[APIRouter] = [
     tracker.router,
     indicators.router,
     sim.router,
+    findings.router,
 ]
 PAGE_ROUTERS: list[APIRouter] = [pages.router, commitments.router, policylab.router]
 # Modules whose ``TEMPLATES`` render pages; their inline scripts get the CSP nonce.
@@ -54,6 +55,7 @@ def _plotly_js() -> Path:
 def _add_safety(app: FastAPI, settings: Settings) -> None:
     """The middleware stack; ``add_middleware`` wraps, so the last added runs first."""
     app.add_middleware(StoreCacheMiddleware, store_path=settings.store_path)
+    app.add_middleware(findings.DataThroughMiddleware)  # X-Data-Through on /api answers
     max_bytes = getattr(settings, "max_request_bytes", DEFAULT_MAX_BODY_BYTES)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_bytes)
     app.add_middleware(ErrorTrapMiddleware)

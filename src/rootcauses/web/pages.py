@@ -13,8 +13,10 @@ from fastapi.templating import Jinja2Templates
 from rootcauses import __version__
 from rootcauses.countries import COMPARATORS, HEADLINE_CITIZENSHIPS, NORTHERN_TRIANGLE, country_name
 from rootcauses.errors import RootCausesError
+from rootcauses.findings import data_through_for, findings_for
+from rootcauses.findings.compute import format_value
 from rootcauses.store import query
-from rootcauses.store.results import read_results
+from rootcauses.store.results import has_table, read_results
 
 TEMPLATES = Jinja2Templates(directory=str(files("rootcauses.web") / "templates"))
 NAV = [
@@ -58,6 +60,7 @@ def _render(request: Request, template: str, title: str, **context: Any) -> HTML
             "version": __version__,
             "error": None,
             "fmt": _fmt,
+            "data_through": data_through_for(request.app.state.settings),
             **context,
         },
     )
@@ -69,17 +72,24 @@ def _names(codes) -> dict[str, str]:
 
 @router.get("/", response_class=HTMLResponse)
 def overview(request: Request) -> HTMLResponse:
+    """Findings first (statement, chart, source, caveat), then what the models can and cannot
+    say, then the monthly encounters chart."""
+    title = "Migration from Guatemala, Honduras and El Salvador: what the data show"
+    settings = request.app.state.settings
     try:
-        with query.connect(request.app.state.settings):
-            pass
+        found = findings_for(settings)
+        with query.connect(settings) as con:
+            results = {t: has_table(con, t) for t in ("driver_models", "forecasts", "sim_runs")}
     except RootCausesError as exc:
-        return _render(
-            request, "overview.html", "Encounters at the US Southwest border", error=str(exc)
-        )
+        return _render(request, "overview.html", title, error=str(exc))
     return _render(
         request,
         "overview.html",
-        "Encounters at the US Southwest border",
+        title,
+        findings=[f.public() for f in found.items],
+        build_id=found.build_id,
+        results=results,
+        chart_value=format_value,
         names=_names(HEADLINE_CITIZENSHIPS),
         sources=query.BASIS_SOURCE,
     )

@@ -1,0 +1,75 @@
+"""Findings cached per build: computed on the first request after a build becomes current, then
+served from memory until the build pointer names another build.
+
+A build is never written after it is published, so what is computed from a build id never
+changes; finding the current build id reads the pointer file only (no DuckDB connection on a
+hit). The "data through" month is cached on its own, as it is one cheap query that every page
+and API answer shows, while the findings take a few queries more.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import TypeVar
+
+from rootcauses.config import Settings
+from rootcauses.errors import RootCausesError
+from rootcauses.findings.compute import Findings, compute_findings, data_through
+from rootcauses.store import layout, query
+
+KEEP = 8  # entries remembered (current and previous build of a few homes)
+T = TypeVar("T")
+Key = tuple[str, str, str]  # (kind, home, build id)
+_CACHE: OrderedDict[Key, object] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def _get(key: Key) -> object | None:
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+        return hit
+
+
+def _put(key: Key, value: object) -> None:
+    with _LOCK:
+        _CACHE[key] = value
+        _CACHE.move_to_end(key)
+        while len(_CACHE) > KEEP:
+            _CACHE.popitem(last=False)
+
+
+def _cached(kind: str, settings: Settings, make: Callable[..., T]) -> T:
+    current = layout.read_current(settings)
+    if current is not None:
+        hit = _get((kind, str(settings.home), current.build_id))
+        if hit is not None:
+            return hit  # type: ignore[return-value]
+    with query.connect(settings) as con:
+        build = con.execute("SELECT build_id FROM build_info").fetchone()
+        value = make(con)
+    _put((kind, str(settings.home), str(build[0]) if build else ""), value)
+    return value
+
+
+def findings_for(settings: Settings) -> Findings:
+    """The findings of the current build of ``settings``' home (raises
+    :class:`~rootcauses.errors.BuildError` when there is no store)."""
+    return _cached("findings", settings, compute_findings)
+
+
+def data_through_for(settings: Settings) -> str | None:
+    """``YYYY-MM`` of the current build's last encounter month, or None when there is no store
+    (a page without a store still renders)."""
+    try:
+        return _cached("through", settings, data_through)
+    except RootCausesError:
+        return None
+
+
+def clear() -> None:
+    with _LOCK:
+        _CACHE.clear()
