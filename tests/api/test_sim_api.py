@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 
 from rootcauses.api import sim as sim_api
 from rootcauses.config import Settings
+from rootcauses.jobs import sim as sim_jobs
 from rootcauses.sim.engine import SimInputs
 from rootcauses.sim.network import build_network
 from rootcauses.sim.scenarios import SCENARIO_NAMES, load_parameter_specs
@@ -52,8 +53,8 @@ def load_tiny(settings: Settings, start: dt.date, months: int) -> SimInputs:
 def make_client(home: Path, loader=load_tiny, **limits) -> TestClient:
     settings = Settings(home=home)
     app = create_app(settings)
-    app.state.sim_jobs = sim_api.JobRegistry(
-        settings, sim_api.SimWebSettings(**limits), inputs_loader=loader
+    app.state.sim_jobs = sim_jobs.JobRegistry(
+        settings, sim_jobs.SimWebSettings(**limits), inputs_loader=loader
     )
     return TestClient(app)
 
@@ -145,7 +146,7 @@ def test_out_of_range_override_names_the_parameter_and_its_range(client) -> None
 def test_sizes_over_the_web_limits_are_refused_with_the_limit(client) -> None:
     text = messages(client.post("/api/sim/runs", json={**TINY, "households": 50_001}))
     assert "households 50,001" in text and "50,000" in text
-    defaults = sim_api.SimWebSettings()
+    defaults = sim_jobs.SimWebSettings()
     text = messages(client.post("/api/sim/runs", json={**TINY, "months": defaults.max_months + 1}))
     assert f"limit of {defaults.max_months}" in text
     text = messages(
@@ -156,7 +157,7 @@ def test_sizes_over_the_web_limits_are_refused_with_the_limit(client) -> None:
 
 def test_limits_come_from_the_environment(client, monkeypatch) -> None:
     monkeypatch.setenv("ROOTCAUSES_SIM_WEB_MAX_HOUSEHOLDS", "1234")
-    assert sim_api.SimWebSettings().max_households == 1234
+    assert sim_jobs.SimWebSettings().max_households == 1234
     assert client.get("/api/sim/limits").json()["max_households"] == 50_000  # this app's
 
 
@@ -247,7 +248,7 @@ def test_cancel_a_queued_and_a_running_run(gated) -> None:
 
 def test_cancel_stops_a_run_between_ensemble_members(client, monkeypatch) -> None:
     registry = client.app.state.sim_jobs
-    real_hook = sim_api.cancel_hook
+    real_hook = sim_jobs.cancel_hook
 
     def cancel_after_first_member(job):
         hook = real_hook(job)
@@ -259,7 +260,7 @@ def test_cancel_stops_a_run_between_ensemble_members(client, monkeypatch) -> Non
 
         return progress
 
-    monkeypatch.setattr(sim_api, "cancel_hook", cancel_after_first_member)
+    monkeypatch.setattr(sim_jobs, "cancel_hook", cancel_after_first_member)
     run_id = client.post("/api/sim/runs", json={**TINY, "members": 3}).json()["id"]
     job = wait(client, run_id)
     assert job["status"] == "cancelled" and job["result"] is None
@@ -267,12 +268,12 @@ def test_cancel_stops_a_run_between_ensemble_members(client, monkeypatch) -> Non
 
 
 def test_cancel_hook_raises_once_the_event_is_set() -> None:
-    job = sim_api.Job("abc", sim_api.RunCreate(scenario="deterrence"), None, None, "now")  # type: ignore[arg-type]
-    hook = sim_api.cancel_hook(job)
+    job = sim_jobs.Job("abc", sim_jobs.RunCreate(scenario="deterrence"), None, None, "now")  # type: ignore[arg-type]
+    hook = sim_jobs.cancel_hook(job)
     hook(1, 4)
     assert (job.done, job.total) == (1, 4)
     job.cancel_event.set()
-    with pytest.raises(sim_api.Cancelled):
+    with pytest.raises(sim_jobs.Cancelled):
         hook(2, 4)
 
 
@@ -421,7 +422,7 @@ def test_writes_need_an_editor_token_when_required(locked) -> None:
 def test_a_run_without_a_store_is_503(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path / "empty")
     app = create_app(settings)
-    app.state.sim_jobs = sim_api.JobRegistry(settings)  # reads inputs from the (missing) store
+    app.state.sim_jobs = sim_jobs.JobRegistry(settings)  # reads inputs from the (missing) store
     try:
         response = TestClient(app).post("/api/sim/runs", json=TINY)
         assert response.status_code == 503 and response.json()["error_id"]
@@ -461,7 +462,9 @@ def test_only_the_owner_or_an_admin_lists_and_cancels_a_run(gated, tmp_path: Pat
     assert gate.entered.wait(WAIT_S)
 
     assert [j["id"] for j in owner.get("/api/sim/runs").json()["data"]] == [run_id]
-    assert stranger.get("/api/sim/runs").json() == {"data": [], "count": 0}
+    listed = stranger.get("/api/sim/runs")
+    assert listed.json()["data"] == [] and listed.json()["count"] == 0
+    assert listed.headers["x-total-count"] == "0"
     assert stranger.get(f"/api/sim/runs/{run_id}").status_code == 200  # the id is enough to read
     refused = stranger.delete(f"/api/sim/runs/{run_id}")
     assert refused.status_code == 403 and "owner" in refused.json()["detail"]
@@ -531,7 +534,7 @@ def test_finished_runs_in_memory_are_bounded_and_expire(tmp_path: Path) -> None:
         listed = [j["id"] for j in client.get("/api/sim/runs").json()["data"]]
         assert listed == [ids[2], ids[1]]  # only the newest two finished runs are kept
         assert client.get(f"/api/sim/runs/{ids[0]}").status_code == 404
-        registry.limits = sim_api.SimWebSettings(keep_finished=2, keep_minutes=1e-4)  # 6 ms
+        registry.limits = sim_jobs.SimWebSettings(keep_finished=2, keep_minutes=1e-4)  # 6 ms
         time.sleep(0.05)
         assert client.get(f"/api/sim/runs/{ids[2]}").status_code == 404
         assert client.get("/api/sim/runs").json()["count"] == 0
@@ -545,7 +548,7 @@ def test_a_failed_run_shows_a_generic_message_and_an_id(tmp_path: Path, caplog) 
 
     client = make_client(tmp_path / "home", loader=broken)
     try:
-        with caplog.at_level(logging.ERROR, logger=sim_api.log.name):
+        with caplog.at_level(logging.ERROR, logger=sim_jobs.log.name):
             job = wait(client, client.post("/api/sim/runs", json=TINY).json()["id"])
         assert job["status"] == "failed" and job["result"] is None
         assert job["error_id"] and job["error_id"] in job["error"]

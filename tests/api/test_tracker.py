@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, text
 
 from rootcauses.api import tracker as tracker_api
+from rootcauses.api.paging import MAX_LIMIT
 from rootcauses.config import Settings
 from rootcauses.tracker import service
 from rootcauses.tracker.auth import Actor
@@ -102,7 +103,11 @@ def test_list_with_status_filters_and_pages(client: TestClient) -> None:
     assert {c["id"] for c in partners["data"]} == {"C201", "C202"}
     page = client.get("/api/tracker/commitments?limit=10&offset=50").json()
     assert page["count"] == 56 and len(page["data"]) == 6
-    assert client.get("/api/tracker/commitments?limit=501").status_code == 422
+    assert page["offset"] == 50 and page["limit"] == 10 and page["next"] is None
+    first = client.get("/api/tracker/commitments?limit=10")
+    assert first.headers["x-total-count"] == "56" and 'rel="next"' in first.headers["link"]
+    assert first.json()["next"].endswith("limit=10&offset=10")
+    assert client.get(f"/api/tracker/commitments?limit={MAX_LIMIT + 1}").status_code == 422
     assert client.get("/api/tracker/commitments?status=fine").status_code == 422
     assert client.get("/api/tracker/commitments?country=Atlantis").status_code == 422
 

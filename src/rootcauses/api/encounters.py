@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
-from rootcauses.api.deps import Paging, Store, frame_response
+from rootcauses.api.deps import Store
+from rootcauses.api.paging import CSV_TOO, Paging, TablePage, frame_response
 from rootcauses.countries import _codes
 from rootcauses.store import query
 
@@ -15,7 +16,7 @@ router = APIRouter(prefix="/encounters", tags=["encounters"])
 MONTH = r"^\d{4}-\d{2}(-\d{2})?$"
 
 
-@router.get("")
+@router.get("", response_model=TablePage, responses=CSV_TOO)
 def encounters(
     store: Store,
     page: Paging,

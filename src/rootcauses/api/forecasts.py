@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, Response
 
 from rootcauses.analysis import forecast as fc
 from rootcauses.api.deps import Paging, Store, frame_response
+from rootcauses.api.paging import CSV_TOO, TablePage
 from rootcauses.store.results import read_results
 
 router = APIRouter(tags=["forecasts"])
@@ -21,7 +22,7 @@ def _latest(store, table: str, run: str | None, hint: str):
     return frame
 
 
-@router.get("/forecasts")
+@router.get("/forecasts", response_model=TablePage, responses=CSV_TOO)
 def forecasts(
     store: Store,
     page: Paging,
@@ -56,7 +57,7 @@ def forecasts(
     return frame_response(frame[columns], format, "forecasts", page)
 
 
-@router.get("/forecasts/leaderboard")
+@router.get("/forecasts/leaderboard", response_model=TablePage, responses=CSV_TOO)
 def leaderboard(
     store: Store, page: Paging, run: RunId = None, format: Literal["json", "csv"] = "json"
 ) -> Response:
@@ -66,7 +67,7 @@ def leaderboard(
     return frame_response(board, format, "leaderboard", page)
 
 
-@router.get("/drivers")
+@router.get("/drivers", response_model=TablePage, responses=CSV_TOO)
 def driver_models(
     store: Store, page: Paging, run: RunId = None, format: Literal["json", "csv"] = "json"
 ) -> Response:

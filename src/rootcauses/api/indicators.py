@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 import pandas as pd
 from fastapi import APIRouter, HTTPException, Path, Query, Response
 
-from rootcauses.api.deps import Paging, Store, frame_response
+from rootcauses.api.deps import Store
+from rootcauses.api.paging import CSV_TOO, Paging, TablePage, frame_response
 from rootcauses.countries import _codes
 from rootcauses.store import query
 
@@ -43,7 +44,7 @@ def _dates(start: str | None, end: str | None) -> None:
         raise HTTPException(status_code=422, detail=f"start {first} is after end {last}")
 
 
-@router.get("/indicators")
+@router.get("/indicators", response_model=TablePage, responses=CSV_TOO)
 def indicators(store: Store, page: Paging, format: Format = "json") -> Response:
     """The catalogue: every indicator with its unit, frequency, country count, span and sources."""
     frame = query.indicators_catalogue(store)
@@ -52,7 +53,7 @@ def indicators(store: Store, page: Paging, format: Format = "json") -> Response:
     return frame_response(frame, format, "indicators", page)
 
 
-@router.get("/indicators/{name}")
+@router.get("/indicators/{name}", response_model=TablePage, responses=CSV_TOO)
 def indicator(
     store: Store,
     page: Paging,
@@ -75,7 +76,7 @@ def indicator(
     return frame_response(frame, format, name, page)
 
 
-@router.get("/events")
+@router.get("/events", response_model=TablePage, responses=CSV_TOO)
 def events(
     store: Store,
     page: Paging,

@@ -29,20 +29,6 @@ a generic message and an ``error_id``; the cause is in the server log under that
 
 from __future__ import annotations
 
-import atexit
-import datetime as dt
-import hashlib
-import hmac
-import json
-import logging
-import queue
-import secrets
-import threading
-import time
-import uuid
-import weakref
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 import pandas as pd
@@ -60,15 +46,31 @@ from fastapi import (
 )
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field
 
-from rootcauses.api.deps import Store, app_state, frame_response
-from rootcauses.api.errors import new_error_id
-from rootcauses.config import Settings
+from rootcauses.api.deps import Store, app_state
+from rootcauses.api.paging import (
+    CSV_TOO,
+    Page,
+    PageParams,
+    Paging,
+    TablePage,
+    frame_response,
+    page_of,
+    paging,
+)
 from rootcauses.errors import RootCausesError, TrackerAuthError, TrackerPermissionError
-from rootcauses.sim import engine, runs
-from rootcauses.sim.ensemble import EnsembleCancelled
+from rootcauses.jobs.sim import (
+    Caller,
+    Job,
+    JobRegistry,
+    QueueFull,
+    RunCreate,
+    SimWebSettings,
+    Status,
+    hash_owner,
+    new_owner_token,
+)
 from rootcauses.sim.scenarios import (
     SCENARIO_NAMES,
     Scenario,
@@ -78,358 +80,14 @@ from rootcauses.sim.scenarios import (
 )
 from rootcauses.tracker.auth import RANK, Actor
 
-log = logging.getLogger(__name__)
 router = APIRouter(prefix="/sim", tags=["policy lab"])
-MAX_PAGE = 500
-Status = Literal["queued", "running", "done", "failed", "cancelled"]
-ScenarioName = Literal[SCENARIO_NAMES]  # type: ignore[valid-type]
-InputsLoader = Callable[[Settings, dt.date, int], engine.SimInputs]
 OWNER_COOKIE = "rootcauses_sim_owner"
 OWNER_HEADER = "X-Sim-Owner"
 OWNER_PATTERN = r"^[A-Za-z0-9_-]{22,128}$"
-
-
-class SimWebSettings(BaseSettings):
-    """Limits and access rules of web-started runs (environment ``ROOTCAUSES_SIM_WEB_*``)."""
-
-    model_config = SettingsConfigDict(env_prefix="ROOTCAUSES_SIM_WEB_", extra="ignore")
-
-    max_households: int = Field(default=200_000, ge=1)
-    max_months: int = Field(default=120, ge=1)
-    max_members: int = Field(default=20, ge=2)
-    max_queued: int = Field(default=4, ge=1, description="queued + running runs before 429")
-    keep_finished: int = Field(default=50, ge=1, description="finished runs kept for polling")
-    keep_minutes: float = Field(default=60, gt=0, description="how long a finished run is kept")
-    require_token: bool = False
-
-
-class Cancelled(Exception):
-    """Raised from a run's progress callback when its cancel event is set."""
-
-
-class QueueFull(Exception):
-    pass
-
-
-# --------------------------------------------------------------------------- schemas
-
-
-class RunCreate(BaseModel):
-    """A comparison to run: ``scenario`` (with ``overrides`` on top) minus ``baseline``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    scenario: ScenarioName
-    baseline: ScenarioName = "status_quo"
-    overrides: dict[str, StrictFloat | StrictInt] = Field(
-        default_factory=dict, description="parameter -> value, within the parameter's range"
-    )
-    households: int = Field(
-        default=20_000,
-        ge=1,
-        description="sampled households, allocated across countries and weighted to real ones",
-    )
-    months: int = Field(default=24, ge=1)
-    members: int = Field(default=4, ge=2, description="ensemble members (seeds × draws)")
-    seed: int = Field(default=0, ge=0, le=2**32 - 1)
-    start: str = Field(default="2019-01", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-@dataclass
-class Job:
-    """One web-started run; mutated only by the registry's worker (and ``cancel``)."""
-
-    id: str
-    body: RunCreate
-    scenario: Scenario
-    baseline: Scenario
-    created_at: str
-    status: Status = "queued"
-    done: int = 0
-    total: int = 0
-    started_at: str | None = None
-    finished_at: str | None = None
-    error: str | None = None
-    result: dict[str, Any] | None = None
-    stored_run_id: str | None = None
-    error_id: str | None = None
-    owner: str | None = None  # sha256 of the owner token; never shown
-    started_by: str | None = None  # the tracker user whose token started it
-    store: bool = False  # store the result when done (runs of accountable users only)
-    ended: float | None = None  # time.monotonic() when it finished (for expiry)
-    cancel_event: threading.Event = field(default_factory=threading.Event)
-
-    def public(self, *, with_result: bool = True) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "id": self.id,
-            "status": self.status,
-            "progress": {"done": self.done, "total": self.total},
-            "request": self.body.model_dump(),
-            "scenario": self.scenario.name,
-            "baseline": self.baseline.name,
-            "created_at": self.created_at,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "cancel_requested": self.cancel_event.is_set(),
-            "error": self.error,
-            "error_id": self.error_id,
-            "stored_run_id": self.stored_run_id,
-        }
-        if with_result:
-            out["result"] = self.result
-        return out
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-
-
-def new_owner_token() -> str:
-    return secrets.token_urlsafe(24)
-
-
-def hash_owner(token: str) -> str:
-    """What a job keeps of its owner token: a leaked job list does not leak usable tokens."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who asks about runs: the hash of the owner token sent (if any) and the tracker user whose
-    token was sent (if any)."""
-
-    owner: str | None = None
-    actor: Actor | None = None
-
-    @property
-    def is_admin(self) -> bool:
-        return self.actor is not None and self.actor.role == "admin"
-
-    def owns(self, job: Job) -> bool:
-        """Whether ``job`` was started with this caller's owner token or tracker user."""
-        if self.actor is not None and job.started_by == self.actor.name:
-            return True
-        return (
-            self.owner is not None
-            and job.owner is not None
-            and hmac.compare_digest(self.owner, job.owner)
-        )
-
-    def sees(self, job: Job) -> bool:
-        """Listed for this caller: their own runs, stored ones, and every run for an admin."""
-        return self.is_admin or job.stored_run_id is not None or self.owns(job)
-
-
-def cancel_hook(job: Job) -> runs.Progress:
-    """The progress callback of a run: records progress, raises :class:`Cancelled` on cancel
-    (the ensemble also checks ``job.cancel_event`` itself between members)."""
-
-    def progress(done: int, total: int) -> None:
-        job.done, job.total = done, total
-        if job.cancel_event.is_set():
-            raise Cancelled(job.id)
-
-    return progress
-
-
-class JobRegistry:
-    """Runs queued comparisons one at a time on a daemon thread; keeps recent jobs for polling.
-
-    ``inputs_loader`` reads the simulation inputs (default: from the store); the last inputs
-    loaded are kept per (start, months, store build), since reading them costs seconds.
-    """
-
-    def __init__(
-        self,
-        settings: Settings,
-        limits: SimWebSettings | None = None,
-        inputs_loader: InputsLoader | None = None,
-        *,
-        store_results: bool = True,
-    ) -> None:
-        self.settings = settings
-        self.limits = limits or SimWebSettings()
-        self._load = inputs_loader or runs.store_inputs
-        self.needs_store = inputs_loader is None
-        self._store_results = store_results
-        self._jobs: dict[str, Job] = {}
-        self._lock = threading.Lock()
-        self._queue: queue.Queue[Job | None] = queue.Queue()
-        self._inputs: dict[tuple[Any, ...], engine.SimInputs] = {}
-        self._worker = threading.Thread(target=self._loop, name="sim-web-runs", daemon=True)
-        self._worker.start()
-        _OPEN_REGISTRIES.add(self)
-
-    # ---------------------------------------------------------------- API side
-
-    def submit(
-        self,
-        body: RunCreate,
-        scenario: Scenario,
-        baseline: Scenario,
-        *,
-        owner: str | None = None,
-        started_by: str | None = None,
-        store: bool = False,
-    ) -> Job:
-        """Queue a run owned by ``owner`` (an owner token's hash); ``store`` asks for its result
-        to be stored when done (if this registry stores results at all)."""
-        job = Job(
-            uuid.uuid4().hex[:12],
-            body,
-            scenario,
-            baseline,
-            _now(),
-            owner=owner,
-            started_by=started_by,
-            store=store and self._store_results,
-        )
-        with self._lock:
-            self._forget_old()
-            pending = sum(j.status in ("queued", "running") for j in self._jobs.values())
-            if pending >= self.limits.max_queued:
-                raise QueueFull(
-                    f"{pending} simulation runs are queued or running (limit "
-                    f"{self.limits.max_queued}); retry when one has finished"
-                )
-            self._jobs[job.id] = job
-        self._queue.put(job)
-        return job
-
-    def get(self, job_id: str) -> Job | None:
-        with self._lock:
-            self._forget_old()
-            return self._jobs.get(job_id)
-
-    def list(self, caller: Caller | None = None) -> list[Job]:
-        """Jobs kept (most recent first); those ``caller`` may see when one is given."""
-        with self._lock:
-            self._forget_old()
-            # newest first: the dict keeps submission order (created_at has whole seconds)
-            return [j for j in reversed(self._jobs.values()) if caller is None or caller.sees(j)]
-
-    def cancel(self, job_id: str) -> Job | None:
-        """Ask a job to stop; a queued one is cancelled at once, a running one at its next step."""
-        with self._lock:
-            job = self._jobs.get(job_id)
-            if job is None or job.status in ("done", "failed", "cancelled"):
-                return job
-            job.cancel_event.set()
-            if job.status == "queued":
-                job.status, job.finished_at, job.ended = "cancelled", _now(), time.monotonic()
-            return job
-
-    def close(self, timeout: float = 30) -> None:
-        """Cancel every job and stop the worker (tests, and at interpreter exit)."""
-        for job in self.list():
-            self.cancel(job.id)
-        self._queue.put(None)
-        self._worker.join(timeout=timeout)
-        _OPEN_REGISTRIES.discard(self)
-
-    def _forget_old(self) -> None:
-        """Drop finished jobs past ``keep_minutes`` and all but the newest ``keep_finished``, so
-        what anonymous users leave in memory stays bounded (call with the lock held)."""
-        cutoff = time.monotonic() - 60 * self.limits.keep_minutes
-        finished = [j for j in self._jobs.values() if j.status in ("done", "failed", "cancelled")]
-        surplus = max(0, len(finished) - self.limits.keep_finished)
-        for i, job in enumerate(finished):
-            if i < surplus or (job.ended is not None and job.ended < cutoff):
-                del self._jobs[job.id]
-
-    # ---------------------------------------------------------------- worker side
-
-    def _loop(self) -> None:
-        while True:
-            job = self._queue.get()
-            if job is None:
-                return
-            self._execute(job)
-
-    def _build_id(self) -> str | None:
-        """The store's build (results written by runs change the file, not the inputs)."""
-        if not self.settings.store_path.exists():
-            return None
-        from rootcauses.store.query import connect
-        from rootcauses.store.results import current_build
-
-        con = connect(self.settings)
-        try:
-            return current_build(con)
-        finally:
-            con.close()
-
-    def _inputs_for(self, start: dt.date, months: int) -> engine.SimInputs:
-        key = (start, months, self._build_id())
-        if key not in self._inputs:
-            self._inputs.clear()  # one cached entry: inputs can be large
-            self._inputs[key] = self._load(self.settings, start, months)
-        return self._inputs[key]
-
-    def _execute(self, job: Job) -> None:
-        with self._lock:
-            if job.status != "queued":  # cancelled while queued
-                return
-            job.status, job.started_at = "running", _now()
-        body = job.body
-        progress = cancel_hook(job)
-        try:
-            start = dt.date.fromisoformat(f"{body.start}-01")
-            request = runs.RunRequest(body.households, body.months, body.seed, 1, start)
-            inputs = self._inputs_for(start, body.months)
-            progress(0, 2 * body.members)
-            payload = runs.compare_scenarios(
-                job.baseline,
-                job.scenario,
-                inputs,
-                request,
-                body.members,
-                progress,
-                backend="serial",  # one member at a time in this thread; no Ray in the server
-                cancel=job.cancel_event,
-            )
-            payload = {
-                **payload,
-                "overrides": job.scenario.overrides,
-                "parameters": job.scenario.values,
-            }
-            if job.store:
-                job.stored_run_id = runs.store_run(
-                    self.settings, payload, runs.compare_rows(payload)
-                )
-            job.result = payload
-            outcome: Status = "done"
-        except (Cancelled, EnsembleCancelled):
-            outcome = "cancelled"
-        except Exception as exc:  # a bug must not kill the worker: report it on the job
-            # the cause (paths, database names, exception text) only in the log, under an id
-            job.error_id = new_error_id()
-            log.error(
-                "simulation run %s failed (error id %s)",
-                job.id,
-                job.error_id,
-                exc_info=exc,
-            )
-            job.error = (
-                f"the simulation run failed (error id {job.error_id}); the server log has the "
-                "details"
-            )
-            outcome = "failed"
-        with self._lock:
-            job.status, job.finished_at, job.ended = outcome, _now(), time.monotonic()
+RUN_ID = r"^[0-9a-f]{12}$"
 
 
 # --------------------------------------------------------------------------- dependencies
-
-_OPEN_REGISTRIES: weakref.WeakSet[JobRegistry] = weakref.WeakSet()
-
-
-@atexit.register
-def _close_registries() -> None:
-    """Let a running job stop at its next step before the interpreter exits: a daemon thread
-    killed inside the engine's or DuckDB's native code can abort the process."""
-    for registry in list(_OPEN_REGISTRIES):
-        registry.close(timeout=10)
 
 
 def get_registry(request: Request) -> JobRegistry:
@@ -570,20 +228,84 @@ def check_run(body: RunCreate, limits: SimWebSettings) -> tuple[Scenario, Scenar
     return scenario, load_scenario(body.baseline, specs)
 
 
+# --------------------------------------------------------------------------- answers
+
+
+class ScenarioPublic(BaseModel):
+    name: str
+    description: str
+    overrides: dict[str, float] = Field(description="parameter -> value this scenario sets")
+
+
+class ParameterPublic(BaseModel):
+    """A parameter with its default, range, unit, source or assumption, and lever flag."""
+
+    name: str
+    value: float
+    min: float
+    max: float
+    unit: str
+    source: str | None
+    assumption: bool
+    lever: bool
+    uncertainty_lo: float | None
+    uncertainty_hi: float | None
+    note: str
+
+
+class RunProgress(BaseModel):
+    done: int = Field(ge=0, description="ensemble steps done")
+    total: int = Field(ge=0, description="ensemble steps in all (0 until the run has started)")
+
+
+class RunSummary(BaseModel):
+    """A web-started run without its result."""
+
+    id: str
+    status: Status
+    progress: RunProgress
+    request: RunCreate
+    scenario: str
+    baseline: str
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    cancel_requested: bool
+    error: str | None = Field(description="a generic message with the error id when it failed")
+    error_id: str | None
+    stored_run_id: str | None = Field(description="its id in /api/sim/results once stored")
+
+
+class RunPublic(RunSummary):
+    """A web-started run with, once done, the comparison (monthly differences with bands)."""
+
+    result: dict[str, Any] | None
+
+
+class WebLimits(BaseModel):
+    """The size limits of web-started runs."""
+
+    max_households: int
+    max_months: int
+    max_members: int
+
+
 # --------------------------------------------------------------------------- endpoints
 
 
-@router.get("/scenarios")
-def scenarios() -> dict[str, Any]:
+@router.get("/scenarios", response_model=Page[ScenarioPublic])
+def scenarios(page: Paging, response: Response) -> Page[ScenarioPublic]:
     """The packaged scenarios: name, description and the parameters each one overrides."""
     specs = load_parameter_specs()
     data = []
     for name in SCENARIO_NAMES:
         scenario = load_scenario(name, specs)
         data.append(
-            {"name": name, "description": scenario.description, "overrides": scenario.overrides}
+            ScenarioPublic(
+                name=name, description=scenario.description, overrides=scenario.overrides
+            )
         )
-    return {"data": data, "count": len(data)}
+    return page_of(data, page, response)
 
 
 def parameter_rows() -> list[dict[str, Any]]:
@@ -606,8 +328,9 @@ def parameter_rows() -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/parameters")
+@router.get("/parameters", response_model=Page[ParameterPublic], responses=CSV_TOO)
 def parameters(
+    page: Paging,
     lever: Annotated[bool | None, Query(description="only levers (true) or non-levers")] = None,
     format: Literal["json", "csv"] = "json",
 ) -> Response:
@@ -615,10 +338,10 @@ def parameters(
     frame = pd.DataFrame(parameter_rows())
     if lever is not None:
         frame = frame[frame["lever"] == lever]
-    return frame_response(frame, format, "sim_parameters")
+    return frame_response(frame, format, "sim_parameters", page)
 
 
-@router.post("/runs", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/runs", status_code=status.HTTP_202_ACCEPTED, response_model=RunSummary)
 def start_run(
     body: RunCreate,
     registry: Registry,
@@ -626,15 +349,16 @@ def start_run(
     owner: OwnerToken,
     request: Request,
     response: Response,
-) -> dict:
+) -> dict[str, Any]:
     """Queue a comparison; poll ``GET /api/sim/runs/{id}`` for progress and the result.
 
     The answer carries the run's owner token (``X-Sim-Owner`` header and cookie; the one sent,
     if any). The result is stored only for a tracker editor's or admin's token."""
     scenario, baseline = check_run(body, registry.limits)
-    store = registry.settings.store_path
-    if registry.needs_store and not store.exists():
-        raise HTTPException(503, f"no store at {store}; run `rootcauses data build` first")
+    if registry.needs_store and not registry.settings.store_path.exists():
+        raise HTTPException(
+            503, f"no store at {registry.settings.store_path}; run `rootcauses data build` first"
+        )
     token = owner or new_owner_token()
     accountable = actor is not None and RANK[actor.role] >= RANK["editor"]
     try:
@@ -653,12 +377,17 @@ def start_run(
     return job.public(with_result=False)
 
 
-@router.get("/runs")
-def list_runs(registry: Registry, actor: ReaderActor, owner: OwnerToken) -> dict[str, Any]:
+@router.get("/runs", response_model=Page[RunSummary])
+def list_runs(
+    registry: Registry, actor: ReaderActor, owner: OwnerToken, page: Paging, response: Response
+) -> Page[Any]:
     """Your runs on this server and the stored ones (every run for an admin's token), most
     recent first, without their results."""
-    data = [job.public(with_result=False) for job in registry.list(_caller(owner, actor))]
-    return {"data": data, "count": len(data)}
+    jobs = registry.list(_caller(owner, actor))
+    return page_of([job.public(with_result=False) for job in jobs], page, response)
+
+
+RunId = Annotated[str, Path(pattern=RUN_ID, description="a run id (12 hex digits)")]
 
 
 def _job(registry: JobRegistry, run_id: str) -> Job:
@@ -670,15 +399,15 @@ def _job(registry: JobRegistry, run_id: str) -> Job:
     return job
 
 
-@router.get("/runs/{run_id}")
-def get_run(run_id: str, registry: Registry) -> dict[str, Any]:
+@router.get("/runs/{run_id}", response_model=RunPublic)
+def get_run(run_id: RunId, registry: Registry) -> dict[str, Any]:
     """Status, progress (done/total ensemble steps) and, when done, the comparison."""
     return _job(registry, run_id).public()
 
 
-@router.get("/runs/{run_id}/differences")
+@router.get("/runs/{run_id}/differences", response_model=TablePage, responses=CSV_TOO)
 def run_differences(
-    run_id: str, registry: Registry, format: Literal["json", "csv"] = "json"
+    run_id: RunId, registry: Registry, page: Paging, format: Literal["json", "csv"] = "json"
 ) -> Response:
     """A finished run's monthly differences (scenario − baseline) with their 5-95% bands."""
     job = _job(registry, run_id)
@@ -687,11 +416,13 @@ def run_differences(
     frame = pd.DataFrame(job.result["differences"]).assign(
         scenario=job.result["scenario"], baseline=job.result["baseline"]
     )
-    return frame_response(frame, format, f"sim_{run_id}_differences")
+    return frame_response(frame, format, f"sim_{run_id}_differences", page)
 
 
-@router.delete("/runs/{run_id}", status_code=status.HTTP_202_ACCEPTED)
-def cancel_run(run_id: str, registry: Registry, actor: Writer, owner: OwnerToken) -> dict[str, Any]:
+@router.delete("/runs/{run_id}", status_code=status.HTTP_202_ACCEPTED, response_model=RunSummary)
+def cancel_run(
+    run_id: RunId, registry: Registry, actor: Writer, owner: OwnerToken
+) -> dict[str, Any]:
     """Cancel a queued or running run (it stops at its next step); only its owner or an admin
     may (403 otherwise); 409 when it has finished."""
     caller = _caller(owner, actor)
@@ -702,7 +433,8 @@ def cancel_run(run_id: str, registry: Registry, actor: Writer, owner: OwnerToken
             "started it, with its owner token) or a tracker admin",
         )
     job = registry.cancel(run_id)
-    assert job is not None
+    if job is None:  # forgotten since (finished runs expire)
+        raise HTTPException(404, f"no simulation run {run_id!r} on this server")
     if job.status in ("done", "failed"):
         raise HTTPException(409, f"simulation run {run_id} has already finished ({job.status})")
     return job.public(with_result=False)
@@ -715,43 +447,34 @@ def _table_exists(store, table: str) -> bool:
     return has_table(store, table)
 
 
-def _page(frame: pd.DataFrame, total: int, limit: int, offset: int) -> Response:
-    body = json.loads(frame.to_json(orient="records", date_format="iso", date_unit="s"))
-    payload = {"data": body, "count": total, "limit": limit, "offset": offset}
-    return Response(json.dumps(payload), media_type="application/json")
+StoredPaging = Annotated[PageParams, Depends(paging(50))]
 
 
-@router.get("/results")
+@router.get("/results", response_model=TablePage, responses=CSV_TOO)
 def stored_runs(
     store: Store,
+    page: StoredPaging,
     scenario: Annotated[str | None, Query(max_length=100)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
     format: Literal["json", "csv"] = "json",
 ) -> Response:
     """Stored simulation runs (``sim_runs``), newest first; ``count`` is the number of matches."""
     if not _table_exists(store, "sim_runs"):
-        empty = pd.DataFrame()
-        return (
-            frame_response(empty, "csv", "sim_runs")
-            if format == "csv"
-            else _page(empty, 0, limit, offset)
-        )
+        return frame_response(pd.DataFrame(), format, "sim_runs", page, total=0)
     where, params = ("WHERE scenario = ?", [scenario]) if scenario else ("", [])
-    total = store.execute(f"SELECT count(*) FROM sim_runs {where}", params).fetchone()[0]
+    row = store.execute(f"SELECT count(*) FROM sim_runs {where}", params).fetchone()
+    total = int(row[0]) if row else 0
     frame = store.execute(
         f"SELECT * FROM sim_runs {where} ORDER BY created_at DESC, run_id LIMIT ? OFFSET ?",
-        [*params, limit, offset],
+        [*params, page.limit, page.offset],
     ).df()
-    if format == "csv":
-        return frame_response(frame, "csv", "sim_runs")
-    return _page(frame, total, limit, offset)
+    return frame_response(frame, format, "sim_runs", page, total=total)
 
 
-@router.get("/results/{run_id}")
+@router.get("/results/{run_id}", response_model=TablePage, responses=CSV_TOO)
 def stored_result(
-    run_id: Annotated[str, Path(pattern=r"^[0-9a-f]{12}$", description="a stored run id")],
+    run_id: Annotated[str, Path(pattern=RUN_ID, description="a stored run id")],
     store: Store,
+    page: Paging,
     format: Literal["json", "csv"] = "json",
 ) -> Response:
     """The ``scenario_results`` rows of one stored run (monthly values or differences)."""
@@ -763,10 +486,10 @@ def stored_result(
     ).df()
     if frame.empty:
         raise HTTPException(404, f"no stored simulation run {run_id!r}")
-    return frame_response(frame, format, f"sim_{run_id}")
+    return frame_response(frame, format, f"sim_{run_id}", page)
 
 
-def limits_public(limits: SimWebSettings) -> Mapping[str, int]:
+def limits_public(limits: SimWebSettings) -> dict[str, int]:
     return {
         "max_households": limits.max_households,
         "max_months": limits.max_months,
@@ -774,20 +497,22 @@ def limits_public(limits: SimWebSettings) -> Mapping[str, int]:
     }
 
 
-@router.get("/limits")
-def limits(registry: Registry) -> Mapping[str, int]:
+@router.get("/limits", response_model=WebLimits)
+def limits(registry: Registry) -> dict[str, int]:
     """The size limits of web-started runs (larger runs: the CLI)."""
     return limits_public(registry.limits)
 
 
 __all__ = [
-    "Caller",
-    "Cancelled",
-    "Job",
-    "JobRegistry",
-    "RunCreate",
-    "SimWebSettings",
-    "cancel_hook",
+    "OWNER_COOKIE",
+    "OWNER_HEADER",
+    "ParameterPublic",
+    "RunPublic",
+    "RunSummary",
+    "ScenarioPublic",
+    "WebLimits",
     "check_run",
+    "limits_public",
+    "parameter_rows",
     "router",
 ]

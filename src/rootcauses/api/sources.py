@@ -6,12 +6,13 @@ from typing import Literal
 
 from fastapi import APIRouter, Response
 
-from rootcauses.api.deps import Paging, Store, frame_response
+from rootcauses.api.deps import Store
+from rootcauses.api.paging import CSV_TOO, Paging, TablePage, frame_response
 
 router = APIRouter(prefix="/sources", tags=["sources"])
 
 
-@router.get("")
+@router.get("", response_model=TablePage, responses=CSV_TOO)
 def sources(store: Store, page: Paging, format: Literal["json", "csv"] = "json") -> Response:
     """Every published table in the store with its provenance (URL, file, sha256, period)."""
     frame = store.execute("SELECT * FROM sources ORDER BY dataset, id").df()

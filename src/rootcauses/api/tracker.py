@@ -22,10 +22,22 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from rootcauses.api.deps import app_state, frame_response
+from rootcauses.api.deps import app_state
 from rootcauses.api.errors import error_response
+from rootcauses.api.paging import (
+    CSV_TOO,
+    MAX_LIMIT,  # noqa: F401 - re-exported: the dashboard links the whole CSV with it
+    Page,
+    PageParams,
+    Paging,
+    frame_response,
+    page_answer,
+    page_of,
+    paging,
+)
 from rootcauses.errors import (
     RootCausesError,
     TrackerAuthError,
@@ -46,7 +58,6 @@ from rootcauses.tracker.schemas import (
     CommitmentDetail,
     CommitmentPublic,
     CommitmentUpdate,
-    Page,
     PillarPublic,
     ProgressCreate,
     ProgressPublic,
@@ -59,7 +70,8 @@ from rootcauses.tracker.schemas import (
 )
 from rootcauses.tracker.status import Status
 
-MAX_LIMIT = 500
+# the commitments list sends 50 a page unless asked for more (MAX_LIMIT at most)
+CommitmentPaging = Annotated[PageParams, Depends(paging(50))]
 
 
 def _loc(where: str, field: str) -> list[str | int]:
@@ -227,14 +239,12 @@ def commitment_row(e: service.Evaluated) -> dict[str, Any]:
 # --------------------------------------------------------------------------- reading
 
 
-@router.get(
-    "/commitments",
-    response_model=Page[CommitmentPublic],
-    responses={200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv"}},
-)
+@router.get("/commitments", response_model=Page[CommitmentPublic], responses=CSV_TOO)
 def list_commitments(
     tracker: TrackerDep,
     _: Reader,
+    page: CommitmentPaging,
+    response: Response,
     status_: Annotated[Status | None, Query(alias="status")] = None,
     pillar: Annotated[
         str | None, Query(description="pillar id (includes its lines of effort)")
@@ -248,15 +258,13 @@ def list_commitments(
         ),
     ] = None,
     as_of: AsOf = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> Any:
     """Commitments with their computed status; ``count`` is the number of matches.
 
-    ``format=csv`` gives the same page as flat rows (:data:`CSV_COLUMNS`) with a header row and
-    the number of matches in the ``X-Total-Count`` header; text that a spreadsheet would run as
-    a formula is quoted (:mod:`rootcauses.tracker.csvguard`)."""
+    ``format=csv`` gives the same page as flat rows (:data:`CSV_COLUMNS`) with a header row
+    (the number of matches in the ``X-Total-Count`` header, as for JSON); text that a
+    spreadsheet would run as a formula is quoted (:mod:`rootcauses.tracker.csvguard`)."""
     with tracker.session() as session:
         evaluated = service.evaluate_all(
             session,
@@ -273,14 +281,14 @@ def list_commitments(
                 for e in evaluated
                 if matches_text(q, (getattr(e.commitment, f) for f in SEARCH_FIELDS))
             ]
-        chosen = evaluated[offset : offset + limit]
+        chosen = list(page.window(evaluated))
         if format == "csv":
             frame = pd.DataFrame([commitment_row(e) for e in chosen], columns=list(CSV_COLUMNS))
-            response = frame_response(guard_frame(frame), "csv", "commitments")
-            response.headers["X-Total-Count"] = str(len(evaluated))
-            return response
-        page = [service.to_public(e) for e in chosen]
-    return Page[CommitmentPublic](data=page, count=len(evaluated))
+            return frame_response(
+                guard_frame(frame), "csv", "commitments", page, total=len(evaluated)
+            )
+        public = [service.to_public(e) for e in chosen]
+    return page_answer(public, len(evaluated), page, response)
 
 
 @router.get("/commitments/{commitment_id}", response_model=CommitmentDetail)
@@ -299,20 +307,25 @@ def get_commitment(
 
 
 @router.get("/commitments/{commitment_id}/history", response_model=Page[AuditPublic])
-def get_history(commitment_id: str, tracker: TrackerDep, _: Reader) -> Page[AuditPublic]:
+def get_history(
+    commitment_id: str, tracker: TrackerDep, _: Reader, page: Paging, response: Response
+) -> Page[AuditPublic]:
     """The audit log of a commitment and its progress reports, oldest first."""
     with tracker.session() as session:
         service.get_commitment(session, commitment_id, deleted=True)
         entries = service.history(session, commitment_id)
-    return Page[AuditPublic](data=entries, count=len(entries))
+    return page_of(entries, page, response)
 
 
 @router.get("/commitments/{commitment_id}/progress", response_model=Page[ProgressPublic])
-def get_progress(commitment_id: str, tracker: TrackerDep, _: Reader) -> Page[ProgressPublic]:
+def get_progress(
+    commitment_id: str, tracker: TrackerDep, _: Reader, page: Paging, response: Response
+) -> Page[ProgressPublic]:
+    """A commitment's progress reports, oldest first."""
     with tracker.session() as session:
         c = service.get_commitment(session, commitment_id)
         reports = [service.progress_public(p) for p in service.live_progress(c)]
-    return Page[ProgressPublic](data=reports, count=len(reports))
+    return page_of(reports, page, response)
 
 
 @router.get("/rollups", response_model=RollupPage)
@@ -333,24 +346,38 @@ def get_rollups(
 
 
 @router.get("/pillars", response_model=Page[PillarPublic])
-def get_pillars(tracker: TrackerDep, _: Reader) -> Page[PillarPublic]:
+def get_pillars(
+    tracker: TrackerDep, _: Reader, page: Paging, response: Response
+) -> Page[PillarPublic]:
+    """The strategy's pillars and lines of effort."""
     with tracker.session() as session:
         pillars = service.list_pillars(session)
-    return Page[PillarPublic](data=pillars, count=len(pillars))
+    return page_of(pillars, page, response)
 
 
-@router.get("/status-rules")
-def get_status_rules(tracker: TrackerDep, _: Reader) -> dict[str, Any]:
+class StatusRules(BaseModel):
+    """The thresholds the statuses are computed with."""
+
+    on_track_tolerance: float
+    at_risk_tolerance: float
+    stale_after_days: int
+    unreported_after_deadline: str
+    money_units: list[str]
+    statuses: list[str]
+
+
+@router.get("/status-rules", response_model=StatusRules)
+def get_status_rules(tracker: TrackerDep, _: Reader) -> StatusRules:
     """The thresholds the statuses are computed with (see the README's tracker section)."""
     t = tracker.thresholds
-    return {
-        "on_track_tolerance": t.on_track_tolerance,
-        "at_risk_tolerance": t.at_risk_tolerance,
-        "stale_after_days": t.stale_after_days,
-        "unreported_after_deadline": t.unreported_after_deadline.value,
-        "money_units": list(t.money_units),
-        "statuses": [s.value for s in Status],
-    }
+    return StatusRules(
+        on_track_tolerance=t.on_track_tolerance,
+        at_risk_tolerance=t.at_risk_tolerance,
+        stale_after_days=t.stale_after_days,
+        unreported_after_deadline=t.unreported_after_deadline.value,
+        money_units=list(t.money_units),
+        statuses=[s.value for s in Status],
+    )
 
 
 # --------------------------------------------------------------------------- writing
@@ -435,11 +462,13 @@ def me(actor: ActorDep, tracker: TrackerDep) -> UserPublic:
 
 
 @router.get("/users", response_model=Page[UserPublic])
-def get_users(tracker: TrackerDep, actor: ActorDep) -> Page[UserPublic]:
+def get_users(
+    tracker: TrackerDep, actor: ActorDep, page: Paging, response: Response
+) -> Page[UserPublic]:
     """All users (admin)."""
     with tracker.session() as session:
         users = service.list_users(session, require(actor, "admin", "listing users"))
-    return Page[UserPublic](data=users, count=len(users))
+    return page_of(users, page, response)
 
 
 @router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserCreated)

@@ -12,9 +12,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from rootcauses.api.sim import SimWebSettings, limits_public, parameter_rows
+from rootcauses.api.sim import limits_public, parameter_rows
 from rootcauses.countries import country_name
 from rootcauses.errors import RootCausesError
+from rootcauses.jobs.sim import SimWebSettings
 from rootcauses.sim.scenarios import SCENARIO_NAMES, load_parameter_specs, load_scenario
 from rootcauses.web.pages import _render
 
