@@ -10,6 +10,7 @@
     │                          totals that disagree within a file)
     ├── BuildError             the store could not be built or read; the previous store is intact
     ├── QueryError             a query asks for something the store cannot answer
+    ├── PeriodError            a date or month that cannot be read (also a ValueError)
     ├── ModelError             a model cannot run as asked
     │   ├── PanelError         the analysis panel cannot be built (no data for a country …)
     │   └── ForecastError      gaps in a series, a bad horizon, an unknown model …
@@ -61,6 +62,26 @@ class BuildError(RootCausesError):
 
 class QueryError(RootCausesError):
     pass
+
+
+class PeriodError(RootCausesError, ValueError):
+    """A date or month that cannot be read (:mod:`rootcauses.periods`). ``what`` names where it
+    came from (an option, a parameter, a field); :attr:`detail` is the message without it, for
+    callers that name the place themselves (a file row, a form field)."""
+
+    def __init__(self, what: str, text: str, expected: str, reason: str | None = None) -> None:
+        self.what, self.text, self.expected, self.reason = what, text, expected, reason
+        why = f": {reason}" if reason else ""
+        super().__init__(f"bad {what} {text!r}{why}; expected {expected}")
+
+    def __reduce__(self) -> tuple[type[PeriodError], tuple[str, str, str, str | None]]:
+        return type(self), (self.what, self.text, self.expected, self.reason)
+
+    @property
+    def detail(self) -> str:
+        """``is '2025-13', not a real date (…); expected …``, without ``what``."""
+        why = f", {self.reason}" if self.reason else ""
+        return f"is {self.text!r}{why}; expected {self.expected}"
 
 
 class ModelError(RootCausesError):

@@ -296,7 +296,7 @@ def test_bad_split_and_month_are_clear_errors(tmp_path):
     assert result.exit_code == 1 and "unknown split 'third'" in result.output
     out = str(tmp_path / "h.json")
     result = runner.invoke(cli.app, ["history", "--from", "2019/01", "--output", out])
-    assert result.exit_code == 1 and "--from must be YYYY-MM" in result.output
+    assert result.exit_code == 1 and "bad --from '2019/01'; expected YYYY-MM" in result.output
 
 
 def test_calibrating_on_everything_observed_has_no_validation_window(store_home):

@@ -30,7 +30,8 @@ from rootcauses.cli.support import (
 )
 from rootcauses.cli.support import print_frame as _print_frame
 from rootcauses.config import get_settings
-from rootcauses.errors import TrackerInputError
+from rootcauses.errors import PeriodError, TrackerInputError
+from rootcauses.periods import parse_day
 from rootcauses.tracker import files, service
 from rootcauses.tracker.auth import local_actor
 from rootcauses.tracker.csvguard import guard_frame
@@ -116,11 +117,9 @@ def _as_of(text: str | None) -> dt.date:
     if not text:
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise TrackerInputError(
-            f"--as-of {text!r} is not a date; expected YYYY-MM-DD", [("--as-of", "as_of", text)]
-        ) from None
+        return parse_day(text, "--as-of")
+    except PeriodError as exc:
+        raise TrackerInputError(str(exc), [("--as-of", "as_of", text)]) from None
 
 
 def _open() -> Tracker:

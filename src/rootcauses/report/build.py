@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -17,8 +16,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from rootcauses import periods
 from rootcauses.config import Settings
 from rootcauses.countries import NORTHERN_TRIANGLE, country_name
+from rootcauses.errors import PeriodError
 from rootcauses.report.errors import ReportError
 from rootcauses.store import query
 from rootcauses.store.results import read_results
@@ -155,13 +156,11 @@ def parse_country(value: str) -> str:
 
 
 def parse_month(value: str | dt.date, what: str) -> dt.date:
-    """``YYYY-MM`` (or a date) → the first day of that month."""
-    if isinstance(value, dt.date):
-        return value.replace(day=1)
-    match = re.fullmatch(r"(\d{4})-(\d{2})", value.strip())
-    if not match or not 1 <= int(match[2]) <= 12:
-        raise ReportError(f"bad {what} {value!r}; expected YYYY-MM, e.g. 2019-10")
-    return dt.date(int(match[1]), int(match[2]), 1)
+    """``YYYY-MM`` (or a date) → the first day of that month (:func:`.periods.parse_month`)."""
+    try:
+        return periods.parse_month(value, what)
+    except PeriodError as exc:
+        raise ReportError(str(exc)) from None
 
 
 def add_months(month: dt.date, n: int) -> dt.date:

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,8 +25,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from rootcauses import periods
 from rootcauses.config import Settings
 from rootcauses.countries import NORTHERN_TRIANGLE
+from rootcauses.errors import PeriodError
 from rootcauses.sim import engine, runs, validation
 from rootcauses.sim.calibrate import BURN_IN, observed_target
 from rootcauses.sim.errors import SimError
@@ -49,13 +50,11 @@ Progress = Callable[[int, int], None]
 
 
 def parse_month(text: str, option: str) -> dt.date:
-    """``YYYY-MM`` → the first day of that month."""
-    if not re.fullmatch(r"\d{4}-\d{2}", text.strip()):
-        raise SimError(f"{option} must be YYYY-MM, got {text!r}")
+    """``YYYY-MM`` → the first day of that month (:func:`.periods.parse_month`)."""
     try:
-        return dt.date.fromisoformat(f"{text.strip()}-01")
-    except ValueError:
-        raise SimError(f"{option} must be YYYY-MM, got {text!r}") from None
+        return periods.parse_month(text, option)
+    except PeriodError as exc:
+        raise SimError(str(exc)) from None
 
 
 def check_calibration(name: str) -> CalibrationFile:

@@ -25,7 +25,6 @@ published but typed, because the tracker imports them later:
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from collections.abc import Sequence
@@ -35,6 +34,7 @@ import pandas as pd
 
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import CheckError, ParseError, SourceError
+from rootcauses.periods import PARTIAL_DATE, PRECISION, period_end, period_start
 from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, by_role, one
 from rootcauses.sources.frames import events_frame, indicators_frame
 from rootcauses.sources.parsing import (
@@ -136,8 +136,6 @@ PROGRESS_ID = "strategy_progress"
 AID_ID = "us_aid_country_summary"
 HEADLINES_ID = "strategy_aid_headlines"
 
-PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-PRECISION = {4: "year", 7: "month", 10: "day"}
 URL = re.compile(r"^https?://\S+$")
 
 
@@ -168,23 +166,6 @@ def partial_dates(
         )
     precision = text.str.len().map(PRECISION)
     return text.astype(object).where(~blank, None), precision.astype(object).where(~blank, None)
-
-
-def period_start(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    parts = [int(p) for p in text.split("-")]
-    return dt.date(parts[0], *(parts[1:] + [1] * (3 - len(parts)))[:2])
-
-
-def period_end(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    parts = [int(p) for p in text.split("-")]
-    if len(parts) == 3:
-        return dt.date(*parts)
-    month = parts[1] if len(parts) == 2 else 12
-    return dt.date(parts[0], month, calendar.monthrange(parts[0], month)[1])
 
 
 def _countries(values: pd.Series, name: str, column: str = "country") -> pd.Series:

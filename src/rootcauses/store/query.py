@@ -18,7 +18,8 @@ import pandas as pd
 
 from rootcauses.config import Settings, get_settings
 from rootcauses.countries import HEADLINE_CITIZENSHIPS
-from rootcauses.errors import BuildError, QueryError
+from rootcauses.errors import BuildError, PeriodError, QueryError
+from rootcauses.periods import parse_period_start
 from rootcauses.store import layout, results
 
 Basis = Literal["cbp", "usbp"]
@@ -56,16 +57,16 @@ def connect(settings: Settings | None = None) -> duckdb.DuckDBPyConnection:
     )
 
 
-def parse_month(value: str | dt.date | None) -> dt.date | None:
-    """The date of ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (the first day of a year or month):
-    the one parser of dates given to the query helpers, the API and its cache keys."""
-    if value is None or isinstance(value, dt.date):
-        return value
-    padded = {4: f"{value}-01-01", 7: f"{value}-01"}.get(len(value), value)
+def parse_month(value: str | dt.date | None, what: str = "date") -> dt.date | None:
+    """The date of ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (the first day of a year or month)
+    given to the query helpers, the API and its cache keys (:func:`.periods.parse_period_start`,
+    its error a :class:`QueryError`)."""
+    if value is None:
+        return None
     try:
-        return dt.date.fromisoformat(padded)
-    except ValueError as exc:
-        raise QueryError(f"bad date {value!r}; expected YYYY, YYYY-MM or YYYY-MM-DD") from exc
+        return parse_period_start(value, what)
+    except PeriodError as exc:
+        raise QueryError(str(exc)) from None
 
 
 _month = parse_month

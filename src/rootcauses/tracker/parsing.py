@@ -22,10 +22,11 @@ import math
 import re
 from urllib.parse import urlsplit
 
-from rootcauses.sources.strategy import PARTIAL_DATE, period_end, period_start
+from rootcauses import periods
+from rootcauses.errors import PeriodError
+from rootcauses.periods import period_end
 
 Precision = str  # "year" | "month" | "day"
-PRECISIONS = {4: "year", 7: "month", 10: "day"}
 
 _FISCAL_YEAR = re.compile(r"\bFY\s?(\d{4})\b", re.IGNORECASE)
 _DATE_IN_TEXT = re.compile(r"(?<!\d)(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?!\d)")
@@ -39,16 +40,13 @@ YEARS = range(1900, 2201)
 
 
 def parse_partial_date(text: str) -> tuple[dt.date, Precision]:
-    """``YYYY`` / ``YYYY-MM`` / ``YYYY-MM-DD`` → (first day, precision)."""
-    text = text.strip()
-    if not PARTIAL_DATE.fullmatch(text):
-        raise ValueError(f"is {text!r}; expected a date YYYY, YYYY-MM or YYYY-MM-DD")
+    """``YYYY`` / ``YYYY-MM`` / ``YYYY-MM-DD`` → (first day, precision)
+    (:func:`.periods.parse_partial_date`). The ValueError's message names no field: the caller
+    puts it after the field's name."""
     try:
-        day = period_start(text)
-    except ValueError:
-        raise ValueError(f"is {text!r}, which is not a real date") from None
-    assert day is not None
-    return day, PRECISIONS[len(text)]
+        return periods.parse_partial_date(text, "date")
+    except PeriodError as exc:
+        raise ValueError(exc.detail) from None
 
 
 def format_partial_date(day: dt.date | None, precision: Precision | None) -> str:
@@ -70,11 +68,11 @@ def last_day(day: dt.date | None, precision: Precision | None) -> dt.date | None
 
 
 def parse_day(text: str) -> dt.date:
-    """A full ISO date (``YYYY-MM-DD``)."""
+    """A full ISO date (``YYYY-MM-DD``; :func:`.periods.parse_day`), its message as above."""
     try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"is {text!r}; expected a date YYYY-MM-DD") from None
+        return periods.parse_day(text, "date")
+    except PeriodError as exc:
+        raise ValueError(exc.detail) from None
 
 
 def _dates_in(text: str) -> list[dt.date]:

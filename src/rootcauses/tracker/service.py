@@ -180,7 +180,7 @@ def _split_partial(text: str | None) -> tuple[dt.date | None, str | None]:
 
 
 def _day(text: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(text) if text else None
+    return parsing.parse_day(text) if text else None
 
 
 def _write_content(session: Session, c: Commitment, content: dict[str, Any]) -> None:
@@ -221,7 +221,7 @@ def _write_content(session: Session, c: Commitment, content: dict[str, Any]) -> 
                 baseline_value=t["baseline_value"],
                 deadline=_day(t["deadline"]),
                 milestones=[
-                    Milestone(date=dt.date.fromisoformat(m["date"]), value=m["value"])
+                    Milestone(date=parsing.parse_day(m["date"]), value=m["value"])
                     for m in t["milestones"]
                 ],
             )

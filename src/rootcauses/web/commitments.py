@@ -30,7 +30,14 @@ from rootcauses.api.tracker import (
     matches_text,
 )
 from rootcauses.countries import country_name
-from rootcauses.errors import CheckError, RootCausesError, TrackerInputError, TrackerNotFoundError
+from rootcauses.errors import (
+    CheckError,
+    PeriodError,
+    RootCausesError,
+    TrackerInputError,
+    TrackerNotFoundError,
+)
+from rootcauses.periods import parse_day
 from rootcauses.tracker import service
 from rootcauses.tracker.rollup import total
 from rootcauses.tracker.schemas import ActorType, AuditPublic, PillarPublic, RollupRow
@@ -121,9 +128,9 @@ def parse_as_of(text: str | None) -> dt.date | None:
     if not text:
         return None
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise _problem("as_of", f"is {text!r}; expected a date YYYY-MM-DD") from None
+        return parse_day(text, "as_of")
+    except PeriodError as exc:
+        raise _problem("as_of", exc.detail) from None
 
 
 def parse_filters(params: Mapping[str, str], pillar_ids: Iterable[str]) -> Filters:
