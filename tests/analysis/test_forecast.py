@@ -59,7 +59,8 @@ def test_backtests_never_show_a_model_data_after_its_origin() -> None:
     months = pd.date_range(wide.index.min(), periods=len(wide) + SMALL.horizon, freq="MS")
     # a regime in force for a while in the training data and again from the first origin on,
     # and a lagged driver
-    on = (months >= months[30]) & (months <= months[50]) | (months >= months[74])
+    first = fc.origin_indices(len(wide), SMALL)[0]  # months seen at the first origin
+    on = (months >= months[30]) & (months <= months[45]) | (months >= months[first])
     exog = pd.DataFrame(
         {"title_42": on.astype(float), "us_unemployment_lag": np.arange(len(months), dtype=float)},
         index=months,
@@ -82,84 +83,15 @@ def test_backtests_never_show_a_model_data_after_its_origin() -> None:
     # at the first origin the regime switches on right after: the model was not told
     assert exog["title_42"].iloc[origins[0] - 1] == 0 and (spy.calls[0][2][:, 0] == 0).all()
     # the spy forecasts the last training value: its errors are computed against later actuals
-    # (the first origins only calibrate the intervals; the frame holds the scored ones)
+    # (the first origins only warm up the intervals; they are kept, marked not scored)
     first_scored = origins[-SMALL.origins]
-    assert frame["origin"].nunique() == SMALL.origins
-    first = frame[frame["origin"] == frame["origin"].min()]
+    assert frame["origin"].nunique() == len(origins)
+    assert frame.loc[frame["scored"], "origin"].nunique() == SMALL.origins
+    first = frame[frame["origin"] == frame.loc[frame["scored"], "origin"].min()]
     assert (first["mean"].round() == wide["GTM"].iloc[first_scored - 1]).all()
-
-
-def _calibration_frame(
-    origins: int, errors: np.ndarray, half_width: float, series: int = 1
-) -> pd.DataFrame:
-    """Backtest-shaped rows of one model at h = 1: point forecast 100, an 80%/95% interval of
-    log half-width ``half_width`` / 1.5 × that, and actuals 100·exp(error)."""
-    months = pd.date_range("2000-01-01", periods=origins + 1, freq="MS")
-    rows = []
-    for s in range(series):
-        for k in range(origins):
-            rows.append(
-                {
-                    "series": f"S{s}",
-                    "model": "m",
-                    "origin": months[k],
-                    "month": months[k + 1],
-                    "h": 1,
-                    "actual": 100 * np.exp(errors[s * origins + k]),
-                    "mean": 100.0,
-                    "scale": 1.0,
-                    "lo80": 100 * np.exp(-half_width),
-                    "hi80": 100 * np.exp(half_width),
-                    "lo95": 100 * np.exp(-1.5 * half_width),
-                    "hi95": 100 * np.exp(1.5 * half_width),
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def test_conformal_quantile_by_hand() -> None:
-    scores = np.arange(1.0, 10.0)  # nine scores: the 80% quantile is the ⌈10 · 0.8⌉ = 8th
-    assert fc.conformal_quantile(scores, 80) == 8
-    assert fc.conformal_quantile(np.append(scores, np.nan), 80) == 8  # NaN (no actual) ignored
-    assert np.isnan(fc.conformal_quantile(np.array([1.0, 2.0, 3.0]), 95))  # too few for 95%
-
-
-def test_interval_factors_use_only_errors_observed_by_the_origin() -> None:
-    errors = np.full(30, 0.5)  # half the interval's half-width: factor 0.5
-    errors[20:] = 5.0  # later errors are huge; forecasts made at origin 19 must not see them
-    frame = _calibration_frame(30, errors, half_width=1.0)
-    origin = frame["origin"].iloc[19]  # rows 0-18 have their outcome (month ≤ origin) observed
-    factors = fc.interval_factors(frame, origin, calibration_origins=12)
-    (row,) = factors.itertuples()
-    assert row.calibration_rows == 12
-    assert row.factor80 == pytest.approx(0.5, rel=0.01)  # log1p, not log
-    later = fc.interval_factors(frame, frame["month"].iloc[-1], calibration_origins=12)
-    assert later["factor80"].item() == pytest.approx(5.0, rel=0.01)
-
-
-def test_rescaled_bounds_move_in_log_space_around_the_forecast() -> None:
-    frame = _calibration_frame(3, np.zeros(3), half_width=1.0)
-    factors = pd.DataFrame({"model": ["m"], "h": [1], "factor80": [0.5], "factor95": [1.0]})
-    out = fc.rescale_bounds(frame, factors)
-    np.testing.assert_allclose(np.log1p(out["hi80"]) - np.log1p(out["mean"]), 0.5, rtol=0.02)
-    np.testing.assert_allclose(out["hi95"], frame["hi95"])  # factor 1 keeps the bounds
-    untouched = fc.rescale_bounds(frame, factors.assign(model="other"))
-    np.testing.assert_allclose(untouched["lo80"], frame["lo80"])
-
-
-def test_calibration_brings_too_wide_intervals_to_their_level() -> None:
-    rng = np.random.default_rng(3)
-    sigma, origins, series = 0.2, 160, 5
-    errors = rng.normal(0, sigma, origins * series)
-    # the model's 80% interval is twice as wide as it should be: it covers ~99%
-    frame = _calibration_frame(origins, errors, half_width=2 * 1.2816 * sigma, series=series)
-    config = fc.ForecastConfig(horizon=1, origins=140, calibration_origins=12)
-    scored = fc.conformalise(frame, config)
-    raw = fc.score(scored)
-    assert raw["model_cov80"].mean() > 0.95
-    assert 0.74 < raw["cov80"].mean() < 0.86
-    assert 0.90 < raw["cov95"].mean() <= 1.0
-    assert scored["origin"].nunique() == 140
+    # the last origin is the month before the end: one outcome (h = 1), the rest not yet known
+    last = frame[frame["origin"] == frame["origin"].max()].sort_values("h")
+    assert last["actual"].notna().tolist() == [True] + [False] * (SMALL.horizon - 1)
 
 
 def test_metrics_on_a_tiny_example_by_hand() -> None:
@@ -167,38 +99,151 @@ def test_metrics_on_a_tiny_example_by_hand() -> None:
     y = np.tile([10.0, 20.0, 30.0, 40.0], 10)
     y[36:] = [12, 22, 32, 42]  # the last four months rise by 2
     wide = pd.DataFrame({"GTM": y}, index=index)
-    cfg = fc.ForecastConfig(horizon=1, origins=1, window=36, season=4, exog_lag=12)
-    frame = fc.backtest(wide, models=["seasonal_naive"], config=cfg)
-    board = fc.leaderboard(frame)
-    # last training month is index 38; the forecast of index 39 (value 42) by the 12-month
-    # seasonal naive is y[27] = 40
-    (row,) = frame.itertuples()
-    assert row.mean == pytest.approx(40, abs=1e-6) and row.actual == 42
-    # scale: mean |y_t − y_{t−4}| over the 36 training months (indices 3-38): 32 differences,
-    # three of them 2 (indices 36, 37, 38) → 6 / 32 = 0.1875
-    assert row.scale == pytest.approx(0.1875)
-    assert board["mase"].item() == pytest.approx(2 / 0.1875)
-    assert board["smape"].item() == pytest.approx(200 * 2 / 82)
-
-
-def test_models_beat_seasonal_naive_on_a_trending_series() -> None:
-    index = pd.date_range("2010-01-01", periods=120, freq="MS")
-    trend = np.exp(np.linspace(6, 8, 120)) * (1 + 0.2 * np.sin(2 * np.pi * index.month / 12))
-    wide = pd.DataFrame({"GTM": trend.round()}, index=index)
-    frame = fc.backtest(
-        wide, models=["auto_ets"], config=fc.ForecastConfig(horizon=6, origins=6, window=96)
+    cfg = fc.ForecastConfig(
+        horizon=1, origins=1, window=36, season=4, exog_lag=12, calibration_origins=0
     )
+    frame = fc.backtest(wide, models=["seasonal_naive"], config=cfg)
+    assert set(frame["model"]) == {"random_walk", "seasonal_naive"}  # the reference always runs
+    board = fc.leaderboard(frame).set_index("model")
+    rows = frame.set_index("model")
+    # last training month is index 38 (value 32); index 39 is 42. The 12-month seasonal naive
+    # forecast is y[27] = 40, the random walk's 32.
+    assert rows.loc["seasonal_naive", "mean"] == pytest.approx(40, abs=1e-6)
+    assert rows.loc["random_walk", "mean"] == pytest.approx(32, abs=1e-6)
+    # scale: mean |y_t − y_{t−1}| over the 36 training months (indices 3-38): 35 differences,
+    # 32 of them in the repeating −30, 10, 10, 10 pattern (sum 480), then 28, 10 and 10 → 528/35
+    scale = 528 / 35
+    assert rows.loc["random_walk", "scale"] == pytest.approx(scale)
+    assert board.loc["seasonal_naive", "mase"] == pytest.approx(2 / scale)
+    assert board.loc["random_walk", "mase"] == pytest.approx(10 / scale)
+    assert board.loc["seasonal_naive", "relative_mase"] == pytest.approx(0.2)
+    assert board.loc["seasonal_naive", "skill"] == pytest.approx(0.8)
+    assert board.loc["random_walk", "relative_mase"] == 1
+    assert board.loc["random_walk", "relative_mase_snaive"] == pytest.approx(5)
+    assert board.loc["seasonal_naive", "smape"] == pytest.approx(200 * 2 / 82)
+    assert np.isnan(board.loc["random_walk", "dm_p"])  # the reference is not tested on itself
+
+
+def test_models_that_beat_the_random_walk_are_picked() -> None:
+    index = pd.date_range("2010-01-01", periods=120, freq="MS")
+    trend = np.exp(np.linspace(6, 8, 120)) * (1 + 0.4 * np.sin(2 * np.pi * index.month / 12))
+    wide = pd.DataFrame({"GTM": trend.round()}, index=index)
+    config = fc.ForecastConfig(horizon=3, origins=12, window=96, calibration_origins=0)
+    frame = fc.backtest(wide, models=["seasonal_rw"], config=config)
     board = fc.leaderboard(frame)
-    ets = board[board["model"] == "auto_ets"]["relative_mase"]
-    assert (ets < 0.5).all()
-    assert set(fc.select_best(board).values()) == {"auto_ets"}
+    seasonal = board[board["model"] == "seasonal_rw"].set_index("h")
+    assert (seasonal["relative_mase"] < 0.5).all() and (seasonal["dm_p"] < 0.05).all()
+    assert fc.select_best(board) == {"GTM": "seasonal_rw"}
+
+
+def test_the_random_walk_is_picked_unless_a_model_clearly_beats_it() -> None:
+    rng = np.random.default_rng(5)
+    index = pd.date_range("2005-01-01", periods=150, freq="MS")
+    walk = 2000 * np.exp(np.cumsum(rng.normal(0, 0.1, 150)))  # a random walk in logs
+    wide = pd.DataFrame({"GTM": walk.round()}, index=index)
+    config = fc.ForecastConfig(horizon=3, origins=60, window=60, calibration_origins=12)
+    frame = fc.backtest(wide, models=["seasonal_rw", "growth"], config=config)
+    board = fc.leaderboard(frame)
+    assert fc.select_best(board) == {"GTM": "random_walk"}
+    table = fc.qualification(board).set_index("model")
+    assert not table.drop(index="random_walk")["qualifies"].any()
+    # a board where one model is 20% better with p < 0.01 at h 1-3 picks it; 5% better does not
+    fake = board[board["model"].isin(["random_walk", "growth"])].copy()
+    growth = fake["model"] == "growth"
+    fake.loc[growth, ["relative_mase", "dm_stat", "dm_p"]] = [0.8, -3.0, 0.004]
+    assert fc.select_best(fake) == {"GTM": "growth"}
+    fake.loc[growth, "relative_mase"] = 0.95
+    assert fc.select_best(fake) == {"GTM": "random_walk"}
+    fake.loc[growth, ["relative_mase", "dm_p"]] = [0.8, 0.2]  # better but not significantly
+    assert fc.select_best(fake) == {"GTM": "random_walk"}
+
+
+def test_coverage_bookkeeping_by_regime_and_year() -> None:
+    months = pd.to_datetime(["2019-11-01", "2020-02-01", "2020-04-01", "2021-06-01", "2023-08-01"])
+    exog = pd.DataFrame(
+        {"title_42": [0, 0, 0.4, 1, 0]},
+        index=pd.to_datetime(
+            ["2019-11-01", "2020-02-01", "2020-03-01", "2023-05-01", "2023-06-01"]
+        ),
+    )
+    blocks = fc.regime_blocks(pd.Series(months), exog)
+    assert blocks.tolist() == [
+        "before Title 42",
+        "before Title 42",
+        "Title 42",
+        "Title 42",
+        "after Title 42",
+    ]
+    assert set(fc.regime_blocks(pd.Series(months), None)) == {"all"}
+    frame = pd.DataFrame(
+        {
+            "series": ["GTM"] * 5 + ["HND"] * 5,
+            "model": ["random_walk"] * 5 + ["growth"] * 5,
+            "origin": list(months - pd.DateOffset(months=1)) * 2,
+            "month": list(months) * 2,
+            "h": 1,
+            "actual": [10.0] * 9 + [np.nan],
+            "mean": 10.0,
+            # GTM: covered, missed, covered, missed, covered; HND: all covered
+            "lo80": [9.0, 11, 9, 11, 9, 9, 9, 9, 9, 9],
+            "hi80": 12.0,
+            "lo95": [8.0, 8, 8, 11, 8, 8, 8, 8, 8, 8],
+            "hi95": 13.0,
+            "scale": 1.0,
+            "regime": list(blocks) * 2,
+            "scored": [True] * 9 + [False],
+        }
+    )
+    picks = {"GTM": "random_walk", "HND": "growth"}
+    table = fc.coverage_table(frame, "regime", picks).set_index("block")
+    assert set(table["model"]) == {"pick"}
+    # before: GTM 1 of 2, HND 2 of 2 → 3/4; Title 42 (95%): GTM 1 of 2, HND 2 of 2 → 3/4
+    assert table.loc["before Title 42", "cov80"] == 0.75
+    assert table.loc["Title 42", "cov95"] == 0.75 and table.loc["Title 42", "rows"] == 4
+    assert table.loc["after Title 42", "rows"] == 1  # HND's last row has no outcome
+    by_year = fc.coverage_table(frame, "year").set_index(["model", "block"])
+    assert by_year.loc[("random_walk", 2020), "cov80"] == 0.5
+    assert by_year.loc[("random_walk", 2019), "cov80"] == 1.0
+    assert ("growth", 2023) not in by_year.index
+
+
+def test_new_models_on_a_tiny_series() -> None:
+    wide = _wide(months=72)
+    config = fc.ForecastConfig(horizon=3, origins=6, window=48, calibration_origins=6)
+    models = ["seasonal_rw", "growth", "global_ridge", "combination"]
+    frame = fc.backtest(wide, models=models, config=config)
+    assert {*models, "random_walk", "seasonal_naive", "auto_theta"} == set(frame["model"])
+    for _, part in frame.groupby("model"):
+        assert part.groupby(["series", "origin"]).size().eq(3).all()
+        assert (part[["mean", "lo80", "hi80", "lo95", "hi95"]] >= 0).all().all()
+        bounds = part[["lo95", "lo80", "hi80", "hi95"]].to_numpy()
+        assert (np.diff(bounds, axis=1) >= -1e-9).all()
+    board = fc.leaderboard(frame)
+    assert board["origins"].max() == 6 and {"wis", "relative_wis", "dm_p"} <= set(board.columns)
+    # the combination lies within its members' range at each origin
+    means = frame.pivot_table(index=["series", "origin", "h"], columns="model", values="mean")
+    members = means[list(fc.COMBINATION_MEMBERS)]
+    inside = (means["combination"] >= members.min(axis=1) - 1e-6) & (
+        means["combination"] <= members.max(axis=1) + 1e-6
+    )
+    assert inside.all()
+
+
+def test_the_window_must_cover_three_seasons() -> None:
+    with pytest.raises(fc.ForecastError, match="window must be at least 36"):
+        fc.ForecastConfig(window=35).validate()
+    fc.ForecastConfig(window=36).validate()
+    with pytest.raises(fc.ForecastError, match="window must be at least 12"):
+        fc.ForecastConfig(window=11, season=4).validate()
 
 
 def test_forecast_rows_follow_the_interface() -> None:
     wide = _wide()
     best = {"GTM": "auto_theta", "HND": "seasonal_naive"}
     frame = fc.forecast(wide, exog=None, best=best, models=["auto_theta"], config=SMALL)
-    assert set(frame["model"]) == {"seasonal_naive", "auto_theta", "best"}
+    assert set(frame["model"]) == {"random_walk", "seasonal_naive", "auto_theta", "best"}
+    walk = frame[frame["model"] == "random_walk"].set_index(["series", "month"])["mean"]
+    np.testing.assert_allclose(walk.loc["HND"], wide["HND"].iloc[-1])  # the last value, carried
     assert frame.groupby(["series", "model"]).size().eq(SMALL.horizon).all()
     assert str(frame["month"].min()) == "2021-09-01"
     best_rows = frame[frame["model"] == "best"].set_index(["series", "month"])
@@ -215,6 +260,7 @@ def test_forecast_rows_follow_the_interface() -> None:
         ({"config": fc.ForecastConfig(horizon=13)}, "exogenous lag"),
         ({"models": ["prophet"]}, "unknown model"),
         ({"config": fc.ForecastConfig(horizon=3, origins=60)}, "too few"),
+        ({"config": fc.ForecastConfig(horizon=3, window=24)}, "window must be at least 36"),
     ],
 )
 def test_bad_requests(kwargs: dict, message: str) -> None:
@@ -243,7 +289,7 @@ def _env(settings) -> dict[str, str]:
 
 def test_cli_forecast_run_writes_the_interface_csv(built_store, tmp_path) -> None:
     from rootcauses.config import Settings
-    from rootcauses.store import import_build
+    from rootcauses.store import import_build, query
 
     home = tmp_path / "home"
     home.mkdir()
@@ -265,6 +311,8 @@ def test_cli_forecast_run_writes_the_interface_csv(built_store, tmp_path) -> Non
             "auto_theta",
             "--workers",
             "1",
+            "--origins",
+            "24",
         ],
         env=env,
     )
@@ -281,11 +329,29 @@ def test_cli_forecast_run_writes_the_interface_csv(built_store, tmp_path) -> Non
         "hi95",
     ]
     assert set(frame["series"]) == {"GTM", "HND", "SLV", "MEX", "OTHER"}
-    assert {"seasonal_naive", "best"} <= set(frame["model"])
+    assert {"seasonal_naive", "best", "random_walk"} <= set(frame["model"])
     assert sorted(frame["month"].unique()) == ["2024-01-01", "2024-02-01", "2024-03-01"]
+    # random_walk rows carry December 2023 forward, with intervals around it
+    with query.connect(Settings(home=home, data=built_store.data)) as con:
+        last = fc.load_series(con, until="2023-12").iloc[-1]
+    walk = frame[frame["model"] == "random_walk"]
+    assert len(walk) == 5 * 3
+    for row in walk.itertuples():
+        assert row.mean == pytest.approx(last[row.series], abs=0.1)
+        assert row.lo80 <= row.mean <= row.hi80 and row.lo95 <= row.lo80
+    # best is the random walk unless a model clearly beat it in the backtest
+    best = frame[frame["model"] == "best"]
+    assert len(best) == 5 * 3
     shown = CliRunner().invoke(app, ["forecast", "show", "--format", "csv"], env=env)
     assert shown.exit_code == 0 and "relative_mase" in shown.output
     bad = CliRunner().invoke(
         app, ["forecast", "run", "--horizon", "0", "--output", str(out)], env=env
     )
     assert bad.exit_code == 1 and "horizon" in bad.output and "Traceback" not in bad.output
+
+
+def test_cli_defaults_follow_the_config() -> None:
+    from rootcauses.cli import forecast as cli
+
+    assert fc.ForecastConfig().origins == cli.ORIGINS
+    assert fc.ForecastConfig().calibration_origins == cli.CALIBRATION_ORIGINS

@@ -24,5 +24,10 @@ def test_forecast_endpoints(built_store: Settings, tmp_path) -> None:
     csv = client.get("/api/forecasts/leaderboard?format=csv")
     board = pd.read_csv(pd.io.common.StringIO(csv.text))
     assert {"series", "model", "h", "mase", "relative_mase", "cov80"} <= set(board.columns)
+    # scored against a random walk: skill, WIS and the Diebold-Mariano test beside MASE
+    assert {"skill", "wis", "relative_wis", "dm_p", "relative_mase_snaive"} <= set(board.columns)
+    walk = board[board["model"] == "random_walk"]
+    assert not walk.empty and (walk["relative_mase"] == 1).all()
+    assert body["data"][0]["chosen"] in set(board["model"])
     assert client.get("/api/forecasts?series=XYZ").status_code == 422
     assert client.get("/api/forecasts?run=not-a-run").status_code == 422

@@ -27,8 +27,9 @@ def run_backtest(
     workers: int = 2,
     progress: fc.ProgressCallback | None = None,
 ) -> tuple[str, pd.DataFrame]:
-    """Backtest on the store's series; store every forecast in ``backtests``; return the
-    run id and the leaderboard."""
+    """Backtest on the store's series; store every forecast in ``backtests`` (the warm-up
+    origins too, with ``scored`` False: a forecast replays them); return the run id and the
+    leaderboard."""
     config.validate()
     fc.check_models(models)
     with query.connect(settings) as con:
@@ -91,10 +92,7 @@ def run_forecast(
         with query.connect(settings) as con:
             previous = read_results(con, "backtests", run_id)
     best = fc.select_best(fc.leaderboard(previous))
-    factors = None
-    if config.calibration_origins:
-        factors = fc.interval_factors(previous, wide.index.max(), config.calibration_origins)
-    frame = fc.forecast(wide, exog=exog, best=best, models=models, config=config, factors=factors)
+    frame = fc.forecast(wide, exog=exog, best=best, models=models, config=config, history=previous)
     stored = frame.assign(
         build_id=build,
         basis=config.basis,
@@ -118,18 +116,21 @@ def _backtest_fits(
     models: Sequence[str],
     last_month: pd.Timestamp,
 ) -> bool:
-    """Whether a stored backtest can pick the best models and calibrate the intervals of this
-    forecast: same data build and basis, no month after the data, every model, and the same
-    interval calibration over at least this horizon."""
-    if previous.empty or "factor80" not in previous.columns:
+    """Whether a stored backtest can pick the best models, weigh the combination and calibrate
+    the intervals of this forecast: same model version, data build and basis, no month after
+    the data, every model, and the same settings over at least this horizon.
+    (The last origins' targets run past the data; only observed months count.)"""
+    if previous.empty or "scored" not in previous.columns:
         return False
     params = json.loads(previous["params"].iloc[0])
+    same = ("calibration_origins", "aci_gamma", "aci_window", "combination_window", "window")
     return (
-        previous["build_id"].iloc[0] == build
+        str(previous["model_version"].iloc[0]) == fc.MODEL_VERSION
+        and previous["build_id"].iloc[0] == build
         and previous["basis"].iloc[0] == config.basis
-        and pd.to_datetime(previous["month"]).max() <= last_month
+        and pd.to_datetime(previous.dropna(subset=["actual"])["month"]).max() <= last_month
         and set(fc.check_models(models)) <= set(previous["model"])
-        and params.get("calibration_origins") == config.calibration_origins
+        and all(params.get(key) == getattr(config, key) for key in same)
         and int(previous["h"].max()) >= config.horizon
     )
 

@@ -40,19 +40,38 @@ def _progress_bar(label: str):
 HorizonOption = Annotated[int, typer.Option(help="Months ahead (1-12).")]
 ModelsOption = Annotated[
     list[str] | None,
-    typer.Option("--model", "-m", help="Models to run (default: all); seasonal_naive always runs."),
+    typer.Option(
+        "--model",
+        "-m",
+        help="Models to run (default: the kept ones; growth, global_ridge, auto_ets, auto_arima, "
+        "sarimax_policy and ensemble on request); random_walk and seasonal_naive always run.",
+    ),
 ]
 
 
 CalibrationOption = Annotated[
     int,
     typer.Option(
-        help="Past origins whose errors calibrate each interval (0: the models' own intervals)."
+        help="Warm-up origins before the scored ones for the adaptive conformal intervals and "
+        "the combination weights (0: the models' own intervals)."
     ),
 ]
 
 
-def _config(horizon: int, basis: Basis, origins: int = 24, calibration_origins: int = 12):
+ORIGINS = 144  # rootcauses.analysis.forecast.ForecastConfig's defaults
+CALIBRATION_ORIGINS = 24
+OriginsOption = Annotated[
+    int,
+    typer.Option(help="Scored forward-chaining origins (one per month, the last ones)."),
+]
+
+
+def _config(
+    horizon: int,
+    basis: Basis,
+    origins: int = ORIGINS,
+    calibration_origins: int = CALIBRATION_ORIGINS,
+):
     from rootcauses.analysis.forecast import ForecastConfig
 
     return ForecastConfig(
@@ -67,14 +86,15 @@ def _config(horizon: int, basis: Basis, origins: int = 24, calibration_origins: 
 @handle_errors
 def forecast_backtest(
     horizon: HorizonOption = 12,
-    origins: Annotated[int, typer.Option(help="Rolling forecast origins (one per month).")] = 24,
+    origins: OriginsOption = ORIGINS,
     basis: BasisOption = Basis.usbp,
     model: ModelsOption = None,
     workers: Annotated[int, typer.Option(help="Processes to use.")] = 2,
-    calibration_origins: CalibrationOption = 12,
+    calibration_origins: CalibrationOption = CALIBRATION_ORIGINS,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Rolling-origin backtest of every model; prints and stores the leaderboard."""
+    """Forward-chaining backtest of every model against a random walk; prints and stores the
+    leaderboard."""
     from rootcauses.analysis import forecast as fc
     from rootcauses.analysis.runs import run_backtest
 
@@ -109,19 +129,29 @@ def _print_leaderboard(board, fmt: OutputFormat, label: str) -> None:
     print_frame(
         table,
         fmt,
-        title=f"Leaderboard ({label}): MASE relative to seasonal naive "
+        title=f"Leaderboard ({label}): MASE relative to a random walk "
         "(< 1 beats it), mean interval coverage (model_cov80: before calibration)",
     )
     best = fc.select_best(board)
     console.print("best per series: " + ", ".join(f"{s} {m}" for s, m in best.items()))
-    nt = board[board["series"].isin(["GTM", "HND", "SLV"]) & (board["h"] <= 6)]
-    for name in dict.fromkeys(["ensemble", *sorted(set(best.values()) - {"seasonal_naive"})]):
-        part = nt[nt["model"] == name]
-        if not part.empty:
-            console.print(
-                f"{name}: MASE {100 * (1 - part['relative_mase'].mean()):.0f}% lower than "
-                "seasonal naive on GT/HN/SV at horizons 1-6"
-            )
+    if fc.REFERENCE not in set(board["model"]):
+        return
+    table = fc.qualification(board)
+    for series, name in best.items():
+        rows = table[(table["series"] == series) & (table["model"] != fc.REFERENCE)]
+        if rows.empty:
+            continue
+        top = rows.loc[rows["short_relative_mase"].idxmin()]
+        verdict = (
+            f"{name} is at least 10% better than the random walk at h 1-3 with DM p < 0.05"
+            if name != fc.REFERENCE
+            else "no model is at least 10% better than the random walk at h 1-3 with DM p < 0.05"
+        )
+        console.print(
+            f"{series}: {verdict} (closest: {top['model']}, MASE "
+            f"{top['short_relative_mase']:.2f} x the random walk's, largest DM p "
+            f"{top['short_max_dm_p']:.3f})"
+        )
 
 
 @app.command("show")
@@ -154,10 +184,13 @@ def forecast_run(
     basis: BasisOption = Basis.usbp,
     model: ModelsOption = None,
     workers: Annotated[int, typer.Option(help="Processes for the backtest, if one is needed.")] = 2,
-    calibration_origins: CalibrationOption = 12,
+    calibration_origins: CalibrationOption = CALIBRATION_ORIGINS,
+    origins: OriginsOption = ORIGINS,
 ) -> None:
-    """Forecast the next HORIZON months for GTM, HND, SLV, MEX and OTHER with every model and
-    the leaderboard's best (running the backtest first when the store has none for this data)."""
+    """Forecast the next HORIZON months for GTM, HND, SLV, MEX and OTHER with every model
+    (random_walk and seasonal_naive included) and the leaderboard's best, which is the random
+    walk unless a model clearly beats it (running the backtest first when the store has none for
+    this data)."""
     from rootcauses.analysis import forecast as fc
     from rootcauses.analysis.runs import run_forecast
 
@@ -166,7 +199,7 @@ def forecast_run(
 
         if not re.fullmatch(r"\d{4}-\d{2}", until):
             raise fc.ForecastError(f"--until must be YYYY-MM, got {until!r}")
-    config = _config(horizon, basis, calibration_origins=calibration_origins)
+    config = _config(horizon, basis, origins, calibration_origins)
     with _progress_bar("backtest for the leaderboard") as bar:
         task = bar.add_task("backtest", total=None)
         frame = run_forecast(
