@@ -273,3 +273,57 @@ def test_parameters_the_training_window_cannot_inform_are_not_fitted(world):
     assert calibration.free == FREE
     assert calibration.not_identified == ("recross_probability", "beta_covid")
     assert calibration.params["beta_covid"] == params["beta_covid"]
+
+
+def test_jump_loss_scores_the_change_around_a_regime_by_hand():
+    """The June 2019 change: observed 3 months before at 100, after at 40; simulated flat."""
+    import datetime as dt
+
+    months = [dt.date(2019, m, 1) for m in range(2, 11)]  # Feb..Oct: Mar-May and Jul-Sep inside
+    observed = np.array([[100.0]] * 5 + [[40.0]] * 4)
+    flat = np.full_like(observed, 70.0)
+    expected = (np.log1p(40.0) - np.log1p(100.0)) ** 2
+    assert cal.jump_loss(flat, observed, months) == pytest.approx(expected)
+    assert cal.jump_loss(observed, observed, months) == 0.0
+    assert cal.jump_loss(flat, observed, months[:5]) == 0.0  # no change inside the window
+
+
+def test_type_loss_uses_full_fiscal_years_and_published_cells_only():
+    import datetime as dt
+
+    months = [dt.date(2018, 9, 1)] + [dt.date(2018 + (m < 10), m, 1) for m in range(10, 13)]
+    months += [dt.date(2019, m, 1) for m in range(1, 10)]  # Sep 2018 (FY2018), then FY2019
+    simulated = np.ones((len(months), 1, 3))
+    observed = np.full((2, 1, 3), np.nan)
+    observed[0, 0, 0] = 999.0  # FY2018 has one month here: left out
+    observed[1, 0, 1] = 11.0  # FY2019: 12 simulated family encounters vs 11
+    assert cal.type_loss(simulated, observed, months) == pytest.approx(
+        (np.log1p(12.0) - np.log1p(11.0)) ** 2
+    )
+    assert cal.type_loss(simulated, None, months) == 0.0
+
+
+def test_observed_types_by_fiscal_year_country_and_type():
+    import datetime as dt
+
+    import duckdb
+    import pandas as pd
+
+    con = duckdb.connect()
+    frame = pd.DataFrame(
+        [
+            (2019, "GTM", "UAC", 30.0),
+            (2019, "GTM", "FMUA", 185.0),
+            (2019, "MEX", "UAC", 9.0),  # not a simulated country
+            (2021, "HND", "UAC", 5.0),  # outside the months
+        ],
+        columns=["fiscal_year", "citizenship", "demographic", "count"],
+    )
+    frame["source"], frame["frequency"] = "uac_family_by_country", "annual"
+    con.register("frame", frame)
+    con.execute("CREATE TABLE encounters AS SELECT * FROM frame")
+    months = [dt.date(2018, 10, 1), dt.date(2019, 10, 1)]  # FY2019, FY2020
+    types = cal.observed_types(con, months, ("GTM", "HND"))
+    assert types.shape == (2, 2, 3)
+    assert types[0, 0, 0] == 30.0 and types[0, 0, 1] == 185.0
+    assert np.isnan(types[0, 0, 2]) and np.isnan(types[1]).all()

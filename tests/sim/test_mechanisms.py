@@ -259,9 +259,10 @@ def _events_store(rows: list[tuple]) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def test_regimes_from_events_end_early_and_reach_past_the_data():
+def test_regimes_from_events_end_early_and_reach_past_the_data(monkeypatch):
     """MPP ends at the DHS memo (not at its row's formal end); an entry suspension dated after
     any encounter data still applies."""
+    monkeypatch.setattr(engine, "REGIME_END_DATES", {})
     con = _events_store(
         [
             ("2019-01-29", "2022-08-08", "XNT", "policy", "Migrant Protection Protocols", "", "s"),
@@ -291,3 +292,65 @@ def test_storm_exposure_decays_from_the_storm_month():
     )
     assert engine.covid_closure(pd.date_range("2020-02-01", periods=9, freq="MS"))[0] == 0.0
     assert engine.covid_closure(pd.DatetimeIndex([dt.date(2020, 5, 1)]))[0] == 1.0
+
+
+def test_mpp_counts_as_a_pilot_until_its_expansion_and_stops_enrolling_in_january_2021():
+    """Before the June 2019 border-wide expansion MPP counts at MPP_PILOT_INTENSITY; new
+    enrolments stop at the dated DHS suspension (21 January 2021), before the memo."""
+    con = _events_store(
+        [
+            ("2019-01-29", "2022-08-08", "XNT", "policy", "Migrant Protection Protocols", "", "s"),
+            ("2019-06-07", None, "XNT", "policy", "agreement: border-wide MPP expansion", "", "s"),
+            ("2021-06-01", None, "XNT", "policy", "DHS memo terminates MPP", "", "s"),
+        ]
+    )
+    index = pd.date_range("2019-02-01", "2021-03-01", freq="MS")
+    mpp = pd.Series(engine.regime_shares(con, index)[:, REGIMES.index("mpp")], index=index)
+    pilot = engine.MPP_PILOT_INTENSITY
+    assert mpp["2019-02-01"] == pytest.approx(pilot)
+    assert mpp["2019-06-01"] == pytest.approx(pilot + (1 - pilot) * 24 / 30)
+    assert mpp["2019-07-01"] == 1.0 and mpp["2020-12-01"] == 1.0
+    assert mpp["2021-01-01"] == pytest.approx(20 / 31) and mpp["2021-02-01"] == 0.0
+
+
+def test_recorded_expulsions_replace_the_rule_while_title_42_is_in_force(inputs, params):
+    """Where CBP recorded a type's expulsion share, it is the policy as applied (children
+    expelled in 2020 although the rule exempts them); a scenario without Title 42 has none."""
+    params.update(title42_expulsion_probability=0.8, title42_expulsion_family=0.4)
+    recorded = np.full((len(inputs.months), len(kernel.TYPES)), np.nan)
+    uac, family = kernel.TYPES.index("uac"), kernel.TYPES.index("family")
+    recorded[0, uac], recorded[0, family] = 0.6, 0.9
+    world = _with_regimes(replace(inputs, recorded_expulsion=recorded), title_42=1.0)
+    rules = engine.border_rules(world, params)
+    assert rules[0, uac, kernel.B_EXPEL] == pytest.approx(0.6)
+    assert rules[0, family, kernel.B_EXPEL] == pytest.approx(0.9)
+    assert rules[1, family, kernel.B_EXPEL] == pytest.approx(0.4)  # not recorded: the rule
+    assert rules[0, kernel.TYPES.index("single"), kernel.B_EXPEL] == pytest.approx(0.8)
+    without = _with_regimes(replace(inputs, recorded_expulsion=recorded))
+    assert engine.border_rules(without, params)[:, :, kernel.B_EXPEL].max() == 0.0
+
+
+def test_recorded_expulsion_shares_from_cbp_demographics():
+    con = duckdb.connect()
+    rows = [
+        ("2020-04-01", "GTM", "UAC", "T42", 60),
+        ("2020-04-01", "HND", "UAC", "T8", 40),
+        ("2020-04-01", "GTM", "FMUA", "T42", 90),
+        ("2020-04-01", "GTM", "ACCOMPANIED_MINOR", "T8", 10),
+        ("2020-04-01", "GTM", "SINGLE_ADULT", "T42", 50),  # below the minimum: not used
+        ("2020-04-01", "MEX", "SINGLE_ADULT", "T8", 5000),  # another country
+        ("2020-05-01", "GTM", "SINGLE_ADULT", "T8", 300),
+    ]
+    frame = pd.DataFrame(
+        rows, columns=["month", "citizenship", "demographic", "authority", "count"]
+    )
+    frame["month"] = pd.to_datetime(frame["month"])
+    frame["source"], frame["region"] = "cbp_state", "Southwest Land Border"
+    con.register("frame", frame)
+    con.execute("CREATE TABLE encounters AS SELECT * FROM frame")
+    index = pd.date_range("2020-03-01", periods=3, freq="MS")
+    shares = engine.recorded_expulsion_shares(con, index, ("GTM", "HND", "SLV"))
+    uac, family, single = (kernel.TYPES.index(k) for k in ("uac", "family", "single"))
+    assert np.isnan(shares[0]).all()
+    assert shares[1, uac] == pytest.approx(0.6) and shares[1, family] == pytest.approx(0.9)
+    assert np.isnan(shares[1, single]) and shares[2, single] == 0.0

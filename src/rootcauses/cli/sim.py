@@ -477,3 +477,56 @@ def validate(
     if output is not None:
         runs.write_json(report, output)
         typer.echo(f"wrote {output}")
+
+
+@app.command("whatif")
+@handle_errors
+def whatif(
+    calibration: Annotated[str, typer.Option(help="Calibration: validation or latest.")] = "latest",
+    members: Annotated[
+        int, typer.Option(help="Members: seeds x draws from the plausible region.")
+    ] = 8,
+    households: HouseholdsOption = 100_000,
+    seed: SeedOption = 0,
+    workers: Annotated[int, typer.Option(help="Ray workers (local Ray when > 1).")] = 2,
+    backend: BackendOption = Backend.auto,
+    address: AddressOption = None,
+    output: Annotated[Path | None, typer.Option(help="JSON file to write.")] = None,
+) -> None:
+    """Counterfactual histories of FY2020-FY2024 (no Title 42, no June 2024 asylum rule, homicide
+    at its 2015 level, no Eta and Iota): each minus the recorded history, with 5-95% bands over
+    seeds and draws from the calibration's plausible region, labelled by whether the band
+    excludes zero, with the validation verdict; stored for the Policy lab page and the brief."""
+    from rootcauses.sim import history as hist
+    from rootcauses.sim import runs
+    from rootcauses.sim import whatif as wi
+    from rootcauses.store import results
+
+    settings = get_settings()
+    hist.check_calibration(calibration)
+    runs.RunRequest(households=households).check()
+    executor = _executor(backend, address, workers)
+    with _progress(f"what if ({calibration})") as bar:
+        task = bar.add_task("whatif", total=None)
+        payload = wi.run_for_store(
+            settings,
+            calibration,
+            members=members,
+            households=households,
+            seed=seed,
+            executor=executor,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    results.write_snapshot(settings, "sim_whatif", wi.whatif_rows(payload))
+    if output is not None:
+        runs.write_json(payload, output)
+    typer.echo(payload["validation"]["statement"])
+    for cf in payload["counterfactuals"]:
+        total = cf["totals"]["ALL"]
+        band = total["difference"]
+        typer.echo(
+            f"{cf['id']:<22} {band['median']:>+12,.0f}  [{band['lo']:+,.0f} .. {band['hi']:+,.0f}]"
+            f"  {total['label']}"
+        )
+    for item in payload["not_computed"]:
+        typer.echo(f"{item['id']:<22} {item['reason']}")

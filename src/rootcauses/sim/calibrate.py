@@ -15,7 +15,9 @@ How:
   September) with a fixed seed (common random numbers: the loss is a deterministic function of
   the parameters);
 * the loss (:func:`history_loss`) is the mean squared difference of ``log(1 + encounters)`` by
-  month and country after a :data:`BURN_IN`, plus the same of fiscal-year totals;
+  month and country after a :data:`BURN_IN`, plus the same of fiscal-year totals, plus the
+  jumps around the regime changes inside the window (:func:`jump_loss`), plus the fiscal-year
+  encounters by migrant type where CBP published them (:func:`type_loss`);
 * ``method="evolution"`` (what ``rootcauses sim calibrate`` uses): differential evolution, each
   generation evaluated through a map (Ray), then Nelder–Mead from its best point, then the
   plausible region (:func:`_plausible_region`); ``"nelder-mead"`` refines from the start values;
@@ -55,7 +57,7 @@ from scipy.optimize import differential_evolution, minimize
 
 from rootcauses.analysis import metrics
 from rootcauses.countries import NORTHERN_TRIANGLE
-from rootcauses.sim import engine
+from rootcauses.sim import engine, kernel
 from rootcauses.sim.errors import SimError
 from rootcauses.sim.scenarios import ParameterSpec, neutral_levers
 
@@ -77,6 +79,7 @@ SEARCH_BOX: dict[str, tuple[float, float]] = {
     "beta_diffusion": (-3.0, 3.0),
     "beta_cascade": (-1.0, 2.0),
     "beta_covid": (-5.0, 1.0),
+    "mx_enforcement_effect": (-0.9, 5.0),
     "beta_us_unemployment": (-1.0, 1.0),
     "recross_probability": (0.0, 0.9),
     "cbp_one_port_share": (0.0, 0.8),
@@ -92,6 +95,7 @@ ACTIVE_WITH: dict[str, Callable[[engine.SimInputs], np.ndarray]] = {
     "title42_expulsion_family": lambda inputs: inputs.regime("title_42"),
     "cbp_one_port_share": lambda inputs: inputs.regime("cbp_one"),
     "mpp_return_share": lambda inputs: inputs.regime("mpp"),
+    "mx_enforcement_effect": lambda inputs: inputs.regime("mexico_enforcement"),
     "asylum_rule_removal_add": lambda inputs: inputs.regime("securing_the_border"),
     "entry_suspension_removal_add": lambda inputs: inputs.regime("entry_suspension"),
     "beta_us_unemployment": lambda inputs: np.ptp(inputs.us_unemployment, keepdims=True),
@@ -218,15 +222,80 @@ def fiscal_year_totals(values: np.ndarray, months: Sequence[dt.date]) -> np.ndar
     return np.array([np.nansum(values[years == y], axis=0) for y in np.unique(years)])
 
 
+TYPE_METRICS = tuple(engine.METRICS.index(f"encounters_{k}") for k in kernel.TYPES)
+# CBP's demographic labels in the store's annual by-country table → the model's migrant types
+TYPE_DEMOGRAPHICS = {"UAC": "uac", "FMUA": "family", "SINGLE_ADULT": "single"}
+
+
+def observed_types(con: Any, months: Sequence[dt.date], countries: Sequence[str]) -> np.ndarray:
+    """[fiscal year of ``months``, country, type of kernel.TYPES] USBP southwest-border
+    encounters by migrant type and citizenship (source ``uac_family_by_country``: unaccompanied
+    children FY2009-FY2020, family units FY2015 on, single adults FY2016 on); NaN where not
+    published."""
+    years = sorted({d.year + (d.month >= 10) for d in months})
+    out = np.full((len(years), len(countries), len(kernel.TYPES)), np.nan)
+    frame = con.execute(
+        """
+        SELECT fiscal_year, citizenship, demographic, sum(count) AS n FROM encounters
+        WHERE source = 'uac_family_by_country' AND frequency = 'annual' GROUP BY ALL
+        """
+    ).df()
+    for row in frame.itertuples():
+        kind = TYPE_DEMOGRAPHICS.get(row.demographic)
+        if kind is None or row.citizenship not in countries or row.fiscal_year not in years:
+            continue
+        out[
+            years.index(row.fiscal_year), list(countries).index(row.citizenship),
+            kernel.TYPES.index(kind),
+        ] = row.n  # fmt: skip
+    return out
+
+
+def type_loss(
+    simulated: np.ndarray, observed: np.ndarray | None, months: Sequence[dt.date]
+) -> float:
+    """Mean squared log difference of fiscal-year encounters by type and country (``simulated``
+    [month, country, type], ``observed`` from :func:`observed_types`), over the published cells
+    of fiscal years whose 12 months are all in ``months``. 0 without a target."""
+    if observed is None:
+        return 0.0
+    fy = np.array([d.year + (d.month >= 10) for d in months])
+    years = np.unique(fy)
+    full = np.array([np.sum(fy == y) == 12 for y in years])
+    sim = np.stack([simulated[fy == y].sum(axis=0) for y in years])
+    seen = ~np.isnan(observed) & full[:, None, None]
+    if not seen.any():
+        return 0.0
+    return float(np.mean((np.log1p(sim[seen]) - np.log1p(observed[seen])) ** 2))
+
+
+def jump_loss(simulated: np.ndarray, observed: np.ndarray, months: Sequence[dt.date]) -> float:
+    """Mean squared difference, over the regime changes of
+    :data:`rootcauses.sim.validation.REGIME_CHANGES` whose 3 months before and after lie in
+    ``months``, and over countries, of log(mean after / mean before), simulated vs observed:
+    the jump a policy made, which the monthly errors weigh by only a few months. 0 if none."""
+    from rootcauses.sim import validation
+
+    errors = []
+    for change in validation.REGIME_CHANGES:
+        sim = validation.around_change(simulated, months, change)
+        obs = validation.around_change(observed, months, change)
+        if isinstance(sim, str) or isinstance(obs, str):
+            continue
+        errors.append((np.log1p(sim[1]) - np.log1p(sim[0])) - (np.log1p(obs[1]) - np.log1p(obs[0])))
+    return float(np.mean(np.square(errors))) if errors else 0.0
+
+
 def history_loss(simulated: np.ndarray, observed: np.ndarray, months: Sequence[dt.date]) -> float:
-    """What calibration minimises: the monthly :func:`objective` plus the mean squared log
+    """What calibration minimises: the monthly :func:`objective`, plus the mean squared log
     difference of fiscal-year totals by country (so a fit must get both the months' shape and
-    the years' levels; a year whose months are all missing is left out)."""
+    the years' levels; a year whose months are all missing is left out), plus the regime jumps
+    of :func:`jump_loss` inside the window."""
     sim_years = fiscal_year_totals(simulated, months)
     obs_years = fiscal_year_totals(observed, months)
     seen = obs_years > 0
     yearly = float(np.mean((np.log1p(sim_years[seen]) - np.log1p(obs_years[seen])) ** 2))
-    return objective(simulated, observed) + yearly
+    return objective(simulated, observed) + yearly + jump_loss(simulated, observed, months)
 
 
 def flee_ard(simulated: np.ndarray, observed: np.ndarray) -> float:
@@ -310,10 +379,21 @@ def simulate_encounters(
     seed: int,
 ) -> np.ndarray:
     """Weighted encounters [month, country] of one run with levers at their neutral values."""
+    return simulate_counts(inputs, params, specs, households, seed)[:, :, ENCOUNTERS]
+
+
+def simulate_counts(
+    inputs: engine.SimInputs,
+    params: Mapping[str, float],
+    specs: Mapping[str, ParameterSpec],
+    households: int,
+    seed: int,
+) -> np.ndarray:
+    """Weighted counts [month, country, metric] of one run with levers at their neutral values."""
     counts = engine.run(
         inputs, params, neutral_levers(params, specs), households=households, seed=seed
     )
-    return counts.values[:, :, ENCOUNTERS]
+    return counts.values
 
 
 MapPopulation = Callable[[Callable[[np.ndarray], float], Iterable[np.ndarray]], Sequence[float]]
@@ -335,6 +415,7 @@ def fit(
     popsize: int = 5,
     map_population: MapPopulation | None = None,
     region_seeds: int = 0,
+    types: np.ndarray | None = None,
 ) -> Calibration:
     """Fit ``free`` to ``observed_train`` ([month, country], the training window only) by
     minimising :func:`history_loss` with common random numbers (one seed for every evaluation).
@@ -347,7 +428,9 @@ def fit(
     ``"nelder-mead"`` refines from ``values`` (restarted with a smaller simplex).
 
     The simulation is given the first ``len(observed_train)`` months of ``inputs`` and nothing
-    after, so later months of the inputs cannot influence the fit."""
+    after, so later months of the inputs cannot influence the fit. ``types`` (encounters by
+    migrant type and fiscal year, :func:`observed_types` of the training months after the
+    burn-in) adds :func:`type_loss` to the loss."""
     free = tuple(free)
     unknown = [k for k in free if k not in specs]
     if unknown:
@@ -377,7 +460,9 @@ def fit(
     months = train_inputs.months[BURN_IN:]
     bounds = _bounds(free, specs)
     lower, upper = np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
-    loss = _Loss(train_inputs, target, months, free, dict(values), specs, households, seed)
+    if types is not None and types.shape[0] != len({d.year + (d.month >= 10) for d in months}):
+        raise SimError("types must have one row per fiscal year of the training months")
+    loss = _Loss(train_inputs, target, months, free, dict(values), specs, households, seed, types)
 
     began = time.perf_counter()
     region: dict[str, dict[str, float]] = {}
@@ -486,13 +571,16 @@ class _Loss:
     specs: Mapping[str, ParameterSpec]
     households: int
     seed: int
+    types: np.ndarray | None = None  # [fiscal year of months, country, type] (observed_types)
 
     def __call__(self, theta: np.ndarray, seed: int | None = None) -> float:
         params = _decode(np.asarray(theta), self.free, self.values)
-        simulated = simulate_encounters(
+        counts = simulate_counts(
             self.inputs, params, self.specs, self.households, self.seed if seed is None else seed
+        )[BURN_IN:]
+        return history_loss(counts[:, :, ENCOUNTERS], self.target, self.months) + type_loss(
+            counts[:, :, list(TYPE_METRICS)], self.types, self.months
         )
-        return history_loss(simulated[BURN_IN:], self.target, self.months)
 
 
 def _apply(func: Callable[[np.ndarray], float], theta: np.ndarray) -> float:
@@ -750,9 +838,10 @@ def calibrate_store(
         inputs = engine.load_inputs(
             con, network, start=train.start, months=len(target.months), countries=countries
         )
+        n_train = len(pd.date_range(train.start, train.end, freq="MS"))
+        types = observed_types(con, target.months[BURN_IN:n_train], countries)
     finally:
         con.close()
-    n_train = len(pd.date_range(train.start, train.end, freq="MS"))
     options: dict[str, Any] = {
         "free": free,
         "households": households,
@@ -761,6 +850,7 @@ def calibrate_store(
         "method": method,
         "popsize": popsize,
         "region_seeds": region_seeds if method == "evolution" else 0,
+        "types": types,
     }
     with contextlib.ExitStack() as stack:
         if executor is not None and executor.uses_ray():
@@ -807,7 +897,8 @@ def calibrate_store(
         "households": households,
         "free": list(calibration.free),
         "objective": "mean squared log(1 + encounters) difference by month and citizenship, plus "
-        "the same of fiscal-year totals (USBP southwest)",
+        "the same of fiscal-year totals, of the 3-month jumps around regime changes and of "
+        "fiscal-year encounters by migrant type where published (USBP southwest)",
         "loss": calibration.loss,
         "fitted_at_train_start": calibration.fitted,
         "train_start": f"{train.start:%Y-%m}",

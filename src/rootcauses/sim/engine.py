@@ -87,6 +87,18 @@ REGIME_PATTERNS = {
 # a regime ends early at the first event matching its terminating pattern (the MPP event row runs
 # to its formal end in 2022, but new enrolments stopped when DHS terminated it in June 2021)
 REGIME_ENDS = {"mpp": r"terminates MPP"}
+# ... or at a dated fact the events table lacks: DHS suspended new MPP enrolments from 21 January
+# 2021 (DHS statement of 20 January 2021, https://www.dhs.gov/news/2021/01/20/dhs-statement-
+# suspension-new-enrollments-migrant-protection-protocols-program); what stopped after that
+# were new returns to Mexico, which is what changes a migrant's outcome
+REGIME_END_DATES = {"mpp": dt.date(2021, 1, 21)}
+# MPP ran at a few ports (San Ysidro from 29 January 2019, then Calexico and El Paso) until the
+# June 2019 agreement's border-wide expansion (the events table's US-Mexico agreement row):
+# about 10,000 people were returned to Mexico by the end of May 2019 against more than 55,000
+# by October 2019 (DHS, Assessment of the Migrant Protection Protocols, 28 October 2019), so
+# before the expansion it counts at a quarter of its strength (an assumption from those figures)
+MPP_PILOT_INTENSITY = 0.25
+MPP_EXPANSION = r"border-wide MPP expansion"
 # Central American border closures for COVID-19: an assumption from the governments' announced
 # dates (Guatemala closed its borders on 2020-03-16 and reopened them on 2020-09-18; Honduras and
 # El Salvador closed in mid-March 2020 and reopened in August-September 2020)
@@ -111,6 +123,9 @@ class SimInputs:
     network: Network
     sector_shares: np.ndarray  # [month, sector] USBP sector shares
     regimes: np.ndarray | None = None  # [month, regime]; None: no regime in force
+    # [month, type of kernel.TYPES] Title 42 expulsions as a share of a type's encounters where
+    # CBP recorded them (NaN elsewhere: the parameters' rule applies), see border_rules
+    recorded_expulsion: np.ndarray | None = None
     covid: np.ndarray | None = None  # [month] share of the month Central American borders closed
     storms: np.ndarray | None = None  # [month, country] decaying exposure to hurricanes
     us_unemployment: np.ndarray | None = None  # [month] US unemployment rate, %
@@ -131,12 +146,14 @@ class SimInputs:
             "covid": lambda: np.zeros(n_months),
             "storms": lambda: np.zeros(shape),
             "us_unemployment": lambda: np.zeros(n_months),
+            "recorded_expulsion": lambda: np.full((n_months, len(kernel.TYPES)), np.nan),
         }
         expected = {
             "regimes": (n_months, len(REGIMES)),
             "covid": (n_months,),
             "storms": shape,
             "us_unemployment": (n_months,),
+            "recorded_expulsion": (n_months, len(kernel.TYPES)),
         }
         for name, make in defaults.items():
             value = getattr(self, name)
@@ -160,7 +177,7 @@ class SimInputs:
             k: getattr(self, k)[:months]
             for k in (
                 "homicide_rate", "log_gdp_pc", "precip_z", "sector_shares", "regimes", "covid",
-                "storms", "us_unemployment",
+                "storms", "us_unemployment", "recorded_expulsion",
             )
         }  # fmt: skip
         return replace(self, months=self.months[:months], **cut)
@@ -264,10 +281,12 @@ def border_rules(inputs: SimInputs, params: Mapping[str, float]) -> np.ndarray:
     appointments take a share of adults to ports of entry instead (B_PORT); the June 2024
     asylum rule and the January 2025 entry suspension remove more of both. B_REMOVE is the
     probability of a removal or return under Title 8 (of all encountered: the removal rate times
-    the share not expelled). The lever ``us_return_multiplier`` scales both rates (capped at 1)."""
+    the share not expelled). Where CBP recorded the month's Title 42 expulsions by type
+    (``inputs.recorded_expulsion``), the recorded share replaces the rule while Title 42 is in
+    force. The lever ``us_return_multiplier`` scales both rates (capped at 1)."""
     t42 = inputs.regime("title_42")
     mpp = inputs.regime("mpp")
-    rule = inputs.regime("securing_the_border")
+    asylum_rule = inputs.regime("securing_the_border")
     suspension = inputs.regime("entry_suspension")
     n = len(inputs.months)
     ports = inputs.regime("cbp_one") * params["cbp_one_port_share"]
@@ -280,13 +299,18 @@ def border_rules(inputs: SimInputs, params: Mapping[str, float]) -> np.ndarray:
             if name == "single"
             else (params["encounter_probability_family_uac"])
         )
-        expel = t42 * (
+        rule = t42 * (
             params["title42_expulsion_probability"]
             if name == "single"
             else params["title42_expulsion_family"]
             if name == "family"
             else 0.0
         )
+        recorded = inputs.recorded_expulsion[:, k]
+        # where CBP recorded the month's expulsions, they are the policy as applied (the court
+        # order that exempted children from November 2020, families released from early 2021);
+        # a scenario without Title 42 has none, whatever was recorded
+        expel = np.where(np.isnan(recorded), rule, np.where(t42 > 0, recorded, 0.0))
         base = {
             "single": params["us_return_probability"],
             "family": params["removal_family"],
@@ -294,7 +318,7 @@ def border_rules(inputs: SimInputs, params: Mapping[str, float]) -> np.ndarray:
         }[name]
         remove = base + adult * (
             mpp * params["mpp_return_share"]
-            + rule * params["asylum_rule_removal_add"]
+            + asylum_rule * params["asylum_rule_removal_add"]
             + suspension * params["entry_suspension_removal_add"]
         )
         expel = np.clip(lever * expel, 0.0, 1.0)
@@ -805,17 +829,69 @@ def regime_shares(con: duckdb.DuckDBPyConnection, index: pd.DatetimeIndex) -> np
             if stop:
                 cut = min(stop) - dt.timedelta(days=1)
                 end = cut if end is None else min(end, cut)
+            if name in REGIME_END_DATES and pd.Timestamp(REGIME_END_DATES[name]) > row.date:
+                cut = pd.Timestamp(REGIME_END_DATES[name]) - dt.timedelta(days=1)
+                end = cut if end is None else min(end, cut)
             share = panel_module.regime_share(row.date, end, index).to_numpy()
             out[:, r] = np.maximum(out[:, r], share)
+    mpp = REGIMES.index("mpp")
+    expansion = re.compile(MPP_EXPANSION, re.IGNORECASE)
+    starts = [row.date for row in events.itertuples() if expansion.search(row.event)]
+    if starts:  # the pilot months count at MPP_PILOT_INTENSITY of the expanded programme
+        wide = panel_module.regime_share(min(starts), None, index).to_numpy()
+        out[:, mpp] *= MPP_PILOT_INTENSITY + (1 - MPP_PILOT_INTENSITY) * wide
+    return out
+
+
+# CBP's demographic labels → the model's migrant types (accompanied minors travel with family)
+RECORDED_TYPES = {"UAC": "uac", "FMUA": "family", "ACCOMPANIED_MINOR": "family"}
+RECORDED_MINIMUM = 100  # fewer encounters of a type in a month: its share is not used
+
+
+def recorded_expulsion_shares(
+    con: duckdb.DuckDBPyConnection, index: pd.DatetimeIndex, countries: Sequence[str]
+) -> np.ndarray:
+    """[month, type] Title 42 expulsions as a share of each type's southwest-border encounters of
+    ``countries`` in CBP's monthly releases by demographic and title of authority (source
+    ``cbp_state``, FY2020 on); NaN for months the store does not cover or with fewer than
+    :data:`RECORDED_MINIMUM` encounters of the type."""
+    out = np.full((len(index), len(kernel.TYPES)), np.nan)
+    frame = con.execute(
+        """
+        SELECT month, demographic, authority, sum(count) AS n FROM encounters
+        WHERE source = 'cbp_state' AND region = 'Southwest Land Border'
+          AND citizenship IN (SELECT unnest(?)) GROUP BY ALL
+        """,
+        [list(countries)],
+    ).df()
+    if frame.empty:
+        return out
+    frame["type"] = frame["demographic"].map(RECORDED_TYPES).fillna("single")
+    frame["month"] = pd.to_datetime(frame["month"])
+    wide = frame.pivot_table(
+        index="month", columns=["type", "authority"], values="n", aggfunc="sum", fill_value=0
+    )
+    for k, name in enumerate(kernel.TYPES):
+        if name not in wide.columns.get_level_values(0):
+            continue
+        by_title = wide[name]
+        total = by_title.sum(axis=1)
+        expelled = by_title["T42"] if "T42" in by_title.columns else total * 0
+        share = (expelled / total).where(total >= RECORDED_MINIMUM)
+        out[:, k] = share.reindex(index).to_numpy(dtype=float)
     return out
 
 
 def storm_exposure(
-    con: duckdb.DuckDBPyConnection, index: pd.DatetimeIndex, countries: Sequence[str]
+    con: duckdb.DuckDBPyConnection,
+    index: pd.DatetimeIndex,
+    countries: Sequence[str],
+    keep: Callable[[str], object] | None = None,
 ) -> np.ndarray:
     """[month, country] Σ over the hurricanes HURDAT2 tracks over or near the country (events
     from :data:`STORM_SOURCE`) of exp(−months since the storm / STORM_MEMORY_MONTHS), from the
-    storm's month on (Eta and Iota in November 2020 among them)."""
+    storm's month on (Eta and Iota in November 2020 among them); only the events whose text
+    ``keep`` accepts, if given."""
     from rootcauses.store import query
 
     events = query.events(con, categories=["disaster"], countries=list(countries))
@@ -823,6 +899,8 @@ def storm_exposure(
     out = np.zeros((len(index), len(countries)))
     month_number = np.asarray(index.year * 12 + index.month)
     for row in events.itertuples():
+        if keep is not None and not keep(row.event):
+            continue
         since = month_number - (row.date.year * 12 + row.date.month)
         hit = np.where(since >= 0, np.exp(-np.maximum(since, 0) / STORM_MEMORY_MONTHS), 0.0)
         out[:, list(countries).index(row.country)] += hit
@@ -883,6 +961,7 @@ def load_inputs(
         network=network,
         sector_shares=sector_shares,
         regimes=regimes,
+        recorded_expulsion=recorded_expulsion_shares(con, index, countries),
         covid=covid_closure(index),
         storms=storm_exposure(con, index, countries),
         us_unemployment=columns["us_unemployment"][:, 0],

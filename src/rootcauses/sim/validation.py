@@ -290,6 +290,24 @@ def fiscal_year_totals(
     return rows
 
 
+def around_change(
+    series: np.ndarray, months: Sequence[dt.date], change: RegimeChange
+) -> tuple[np.ndarray, np.ndarray] | str:
+    """Means of ``series`` ([month, …]) over the :data:`REGIME_MONTHS` months before the change
+    month and the as many after it; or why they cannot be taken (months outside the series,
+    missing values)."""
+    first, last = _shift(change.month, -REGIME_MONTHS), _shift(change.month, REGIME_MONTHS)
+    if not months or first < months[0] or last > months[-1]:
+        span = f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}" if months else "nothing"
+        return f"needs {first:%Y-%m}..{last:%Y-%m}; the series covers {span}"
+    t = list(months).index(change.month)
+    before = series[t - REGIME_MONTHS : t]
+    after = series[t + 1 : t + 1 + REGIME_MONTHS]
+    if np.isnan(before).any() or np.isnan(after).any():
+        return f"missing values in {first:%Y-%m}..{last:%Y-%m}"
+    return before.mean(axis=0), after.mean(axis=0)
+
+
 def regime_response(
     series: np.ndarray, months: Sequence[dt.date], change: RegimeChange
 ) -> dict[str, Any]:
@@ -299,19 +317,11 @@ def regime_response(
     rule taking effect mid-month makes it a mixture. ``skipped`` says why when the 7 months are
     not all in ``months`` or the series is missing there."""
     total = series.sum(axis=1) if series.ndim == 2 else series
-    first, last = _shift(change.month, -REGIME_MONTHS), _shift(change.month, REGIME_MONTHS)
     out: dict[str, Any] = {"month": f"{change.month:%Y-%m}", "name": change.name}
-    if not months or first < months[0] or last > months[-1]:
-        span = f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}" if months else "nothing"
-        return out | {
-            "skipped": f"needs {first:%Y-%m}..{last:%Y-%m}; the series covers {span}",
-        }
-    t = list(months).index(change.month)
-    before = total[t - REGIME_MONTHS : t]
-    after = total[t + 1 : t + 1 + REGIME_MONTHS]
-    if np.isnan(before).any() or np.isnan(after).any():
-        return out | {"skipped": f"missing values in {first:%Y-%m}..{last:%Y-%m}"}
-    mean_before, mean_after = float(before.mean()), float(after.mean())
+    means = around_change(total, months, change)
+    if isinstance(means, str):
+        return out | {"skipped": means}
+    mean_before, mean_after = float(means[0]), float(means[1])
     change_ratio = mean_after / mean_before - 1 if mean_before > 0 else None
     direction = "up" if mean_after > mean_before else "down" if mean_after < mean_before else "flat"
     return out | {

@@ -1,0 +1,341 @@
+"""Counterfactual histories ("what if"): the calibrated model over the recorded drivers and policy
+path, and over the same path with one recorded thing changed — no Title 42, no June 2024 asylum
+rule, homicide held at its 2015 level, no hurricanes Eta and Iota.
+
+Why bands and labels: one run's difference mixes the change with seed noise and with parameters
+the data do not pin down. Every member here draws the calibration's free parameters uniformly
+from its plausible region (the per-parameter intervals ``sim calibrate`` reports) and runs the
+recorded history and each counterfactual with the same seed and draw (common random numbers);
+a difference is labelled ``exceeds the spread`` only where its 5th-95th percentile band over
+the members excludes zero, and ``within the spread`` otherwise. Whether any of it is a finding
+about the world also depends on whether the model reproduces history at all: the caller passes
+the validation verdict, which is reported with every result.
+
+The strategy's aid "delivered in full" is listed and not computed: the model has no channel
+from aid to households' income or safety whose size the data give (the ``harris_strategy``
+scenario sets one by assumption).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from rootcauses.periods import fiscal_year
+from rootcauses.sim import engine
+from rootcauses.sim.ensemble import CancelEvent, Executor, Member, run_members
+from rootcauses.sim.errors import SimError
+from rootcauses.sim.scenarios import (
+    CalibrationFile,
+    ParameterSpec,
+    default_values,
+    neutral_levers,
+)
+
+Progress = Callable[[int, int], None]
+ENCOUNTERS = engine.METRICS.index("encounters")
+BAND = (5.0, 95.0)
+WINDOW = (2020, 2024)  # fiscal years the differences are summed over
+STORMS_REMOVED = ("Eta", "Iota")
+
+
+@dataclass(frozen=True)
+class Counterfactual:
+    """One changed history: its id, the question it answers and what it changes in the inputs
+    (``extra`` holds arrays read from the store that a change needs)."""
+
+    id: str
+    question: str
+    change: Callable[[engine.SimInputs, Mapping[str, np.ndarray]], engine.SimInputs]
+    caveat: str
+
+
+def _without_regime(name: str) -> Callable[[engine.SimInputs, Mapping[str, np.ndarray]], Any]:
+    def change(inputs: engine.SimInputs, extra: Mapping[str, np.ndarray]) -> engine.SimInputs:
+        assert inputs.regimes is not None
+        regimes = inputs.regimes.copy()
+        regimes[:, engine.REGIMES.index(name)] = 0.0
+        return replace(inputs, regimes=regimes)
+
+    return change
+
+
+def homicide_held_at(year: int) -> Callable[[engine.SimInputs, Mapping[str, np.ndarray]], Any]:
+    """From January of ``year`` on, each country's homicide rate is its mean over ``year``."""
+
+    def change(inputs: engine.SimInputs, extra: Mapping[str, np.ndarray]) -> engine.SimInputs:
+        months = np.array([m.year for m in inputs.months])
+        inside = months == year
+        if not inside.any():
+            raise SimError(f"the run does not cover {year}: cannot hold homicide at its level")
+        rate = inputs.homicide_rate.copy()
+        rate[months >= year] = rate[inside].mean(axis=0)
+        return replace(inputs, homicide_rate=rate)
+
+    return change
+
+
+def _without_storms(inputs: engine.SimInputs, extra: Mapping[str, np.ndarray]) -> engine.SimInputs:
+    assert inputs.storms is not None
+    return replace(inputs, storms=np.maximum(inputs.storms - extra["storms_removed"], 0.0))
+
+
+COUNTERFACTUALS: tuple[Counterfactual, ...] = (
+    Counterfactual(
+        "no_title_42",
+        "What if Title 42 expulsions had never been applied (March 2020 - May 2023)?",
+        _without_regime("title_42"),
+        "Encounters count events: without expulsions fewer people cross again, so part of any "
+        "difference is repeat crossings, not people.",
+    ),
+    Counterfactual(
+        "no_asylum_rule_2024",
+        "What if the June 2024 'Securing the Border' asylum rule had not been issued?",
+        _without_regime("securing_the_border"),
+        "Only four months of the snapshot follow the rule; its removal effect is a documented "
+        "assumption unless the calibration window covers it.",
+    ),
+    Counterfactual(
+        "homicide_at_2015",
+        "What if each country's homicide rate had stayed at its 2015 level?",
+        homicide_held_at(2015),
+        "The violence coefficient is an association fitted on history, not a causal effect; "
+        "homicide fell in all three countries after 2015.",
+    ),
+    Counterfactual(
+        "no_eta_iota",
+        "What if hurricanes Eta and Iota (November 2020) had not struck?",
+        _without_storms,
+        "Storm exposure enters as a documented assumption (beta_storm) unless fitted; the "
+        "training window holds few storms.",
+    ),
+)
+NOT_COMPUTED = {
+    "aid_in_full": "What if the strategy's aid had been delivered in full? Not computed: the "
+    "model has no channel from aid to households' income or safety whose size the data give "
+    "(the harris_strategy scenario sets one by assumption).",
+}
+
+
+def storms_removed(
+    con: Any, inputs: engine.SimInputs, names: Sequence[str] = STORMS_REMOVED
+) -> np.ndarray:
+    """[month, country] the part of ``inputs.storms`` due to storms named ``names``."""
+    import pandas as pd
+
+    index = pd.DatetimeIndex([pd.Timestamp(m) for m in inputs.months])
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b", re.IGNORECASE)
+    return engine.storm_exposure(con, index, inputs.countries, keep=pattern.search)
+
+
+def region_members(
+    calibration: CalibrationFile,
+    specs: Mapping[str, ParameterSpec],
+    members: int,
+    seed: int,
+) -> list[Member]:
+    """Member i: seed ``seed + i`` and the calibration's free parameters drawn uniformly from
+    its plausible region (the fitted values at the training start where it has no region)."""
+    provenance = calibration.provenance
+    fitted = dict(provenance.get("fitted_at_train_start") or {})
+    region = provenance.get("plausible_region") or {}
+    values = default_values(specs)
+    values.update(fitted)
+    out = []
+    for i in range(members):
+        rng = np.random.default_rng([seed + i, 3])
+        drawn = dict(values)
+        for key, interval in sorted(region.items()):
+            lo, hi = float(interval["low"]), float(interval["high"])
+            drawn[key] = float(rng.uniform(lo, hi)) if hi > lo else lo
+        out.append(Member(seed + i, drawn, neutral_levers(drawn, specs)))
+    return out
+
+
+def _band(values: np.ndarray) -> dict[str, float]:
+    lo, hi = np.percentile(values, BAND)
+    return {"median": float(np.median(values)), "lo": float(lo), "hi": float(hi)}
+
+
+def label(band: Mapping[str, float]) -> str:
+    """``exceeds the spread`` when the band excludes zero, else ``within the spread``."""
+    return "exceeds the spread" if band["lo"] > 0 or band["hi"] < 0 else "within the spread"
+
+
+def window_mask(months: Sequence[dt.date], years: tuple[int, int] = WINDOW) -> np.ndarray:
+    fy = np.array([fiscal_year(m) for m in months])
+    return (fy >= years[0]) & (fy <= years[1])
+
+
+def counterfactual_histories(
+    inputs: engine.SimInputs,
+    extra: Mapping[str, np.ndarray],
+    chosen: CalibrationFile,
+    specs: Mapping[str, ParameterSpec],
+    *,
+    members: int = 8,
+    households: int = 100_000,
+    seed: int = 0,
+    counterfactuals: Sequence[Counterfactual] = COUNTERFACTUALS,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    cancel: CancelEvent | None = None,
+) -> dict[str, Any]:
+    """Each counterfactual's encounters minus the recorded history's, summed over the fiscal
+    years :data:`WINDOW`, per country and in all, with 5-95% bands over ``members`` (seeds ×
+    draws from the plausible region) and a label (:func:`label`). ``inputs`` must start at the
+    calibration's training start (its base rate is anchored there); ``specs`` are the
+    parameters with the calibration applied (``load_parameter_specs(calibration=name)``)."""
+    if members < 2:
+        raise SimError(f"--members must be at least 2 for a band, got {members}")
+    start = chosen.provenance.get("train_start")
+    if start and f"{inputs.months[0]:%Y-%m}" != start:
+        raise SimError(
+            f"calibration {chosen.name!r} is anchored at {start}; the inputs start at "
+            f"{inputs.months[0]:%Y-%m}"
+        )
+    mask = window_mask(inputs.months)
+    if not mask.any():
+        raise SimError(f"the inputs do not cover FY{WINDOW[0]}..FY{WINDOW[1]}")
+    crew = region_members(chosen, specs, members, seed)
+    worlds = [inputs] + [cf.change(inputs, extra) for cf in counterfactuals]
+    total = len(worlds)
+    runs = []
+    for i, world in enumerate(worlds):
+        counts = run_members(world, crew, households, executor, None, cancel)
+        runs.append(counts[:, :, :, ENCOUNTERS][:, mask].sum(axis=1))  # [member, country]
+        if progress:
+            progress(i + 1, total)
+    recorded = runs[0]
+    results = []
+    for cf, changed in zip(counterfactuals, runs[1:], strict=True):
+        diff = changed - recorded
+        by_country = {
+            country: {"difference": _band(diff[:, c]), "history": _band(recorded[:, c])}
+            for c, country in enumerate(inputs.countries)
+        }
+        overall = _band(diff.sum(axis=1))
+        by_country["ALL"] = {"difference": overall, "history": _band(recorded.sum(axis=1))}
+        for entry in by_country.values():
+            entry["label"] = label(entry["difference"])
+        results.append(
+            {"id": cf.id, "question": cf.question, "caveat": cf.caveat, "totals": by_country}
+        )
+    return {
+        "calibration": chosen.name,
+        "window": f"FY{WINDOW[0]}..FY{WINDOW[1]}",
+        "members": members,
+        "households": households,
+        "seed": seed,
+        "band": "5th-95th percentile over members: seeds x draws from the plausible region",
+        "counterfactuals": results,
+        "not_computed": [{"id": k, "reason": v} for k, v in NOT_COMPUTED.items()],
+    }
+
+
+def validation_verdict(report: Mapping[str, Any]) -> dict[str, Any]:
+    """What the validation scorecard (:func:`rootcauses.sim.history.validate`) says about calling
+    any difference a finding: the acceptance checks and a sentence."""
+    acceptance = dict(report.get("acceptance") or {})
+    passed = bool(acceptance.get("all"))
+    sentence = (
+        "The calibration fitted on data up to September 2019 reproduces FY2020-FY2024 within the "
+        "acceptance thresholds: differences that exceed the spread are findings of the model."
+        if passed
+        else "The model does not yet reproduce FY2020-FY2024 when fitted on data up to September "
+        "2019 (see `rootcauses sim validate`): no difference below is a finding, whatever its "
+        "band; they show what the model's mechanisms imply."
+    )
+    return {"passed": passed, "acceptance": acceptance, "statement": sentence}
+
+
+def run_for_store(
+    settings: Any,
+    calibration: str = "latest",
+    *,
+    members: int = 8,
+    households: int = 100_000,
+    seed: int = 0,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """:func:`counterfactual_histories` on the store's recorded history from the calibration's
+    training start to the end of the data, with the validation verdict (:func:`validation_verdict`
+    of the ``validation`` split at ``households``)."""
+    from rootcauses.sim import history
+    from rootcauses.sim.scenarios import load_calibration, load_parameter_specs
+    from rootcauses.store.query import connect
+
+    chosen = load_calibration(calibration)
+    start = history.parse_month(str(chosen.provenance.get("train_start") or "2012-10"), "start")
+    specs = load_parameter_specs(calibration=calibration)
+    recorded = history.load_history(settings, start)
+    con = connect(settings)
+    try:
+        extra = {"storms_removed": storms_removed(con, recorded.inputs)}
+    finally:
+        con.close()
+    payload = counterfactual_histories(
+        recorded.inputs,
+        extra,
+        chosen,
+        specs,
+        members=members,
+        households=households,
+        seed=seed,
+        executor=executor,
+        progress=progress,
+    )
+    verdict = validation_verdict(history.validate(settings, households=households, seed=seed))
+    return payload | {
+        "kind": "whatif",
+        "build_id": recorded.build_id,
+        "data_end": recorded.data_end.isoformat(),
+        "validation": verdict,
+    }
+
+
+ROW_COLUMNS = (
+    "id", "question", "caveat", "country", "difference_median", "difference_lo", "difference_hi",
+    "history_median", "label",
+)  # fmt: skip
+
+
+def whatif_rows(payload: Mapping[str, Any]) -> Any:
+    """The stored form of a payload: one row per counterfactual and country (``ALL`` included),
+    with the run's settings and the validation verdict repeated on every row."""
+    import pandas as pd
+
+    common = {
+        "calibration": payload["calibration"],
+        "window": payload["window"],
+        "members": payload["members"],
+        "households": payload["households"],
+        "seed": payload["seed"],
+        "build_id": payload.get("build_id"),
+        "data_end": payload.get("data_end"),
+        "validated": bool(payload.get("validation", {}).get("passed", False)),
+        "validation_statement": payload.get("validation", {}).get("statement", ""),
+    }
+    rows = [
+        {
+            "id": cf["id"],
+            "question": cf["question"],
+            "caveat": cf["caveat"],
+            "country": country,
+            "difference_median": entry["difference"]["median"],
+            "difference_lo": entry["difference"]["lo"],
+            "difference_hi": entry["difference"]["hi"],
+            "history_median": entry["history"]["median"],
+            "label": entry["label"],
+            **common,
+        }
+        for cf in payload["counterfactuals"]
+        for country, entry in cf["totals"].items()
+    ]
+    return pd.DataFrame(rows)
