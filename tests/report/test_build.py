@@ -127,7 +127,7 @@ def test_theory_summary_lists_clear_drivers_with_sign() -> None:
     )
     summary = build.theory_summary(models)
     assert list(summary["theory"]) == ["a", "b"]
-    assert summary.loc[0, "clear"] == "x (+), y (−)"
+    assert summary.loc[0, "clear"] == "x (positive); y (negative)"  # unknown drivers: as named
     assert summary.loc[1, "clear"] == ""
     assert list(summary["drivers"]) == [2, 1]
 

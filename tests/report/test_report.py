@@ -9,8 +9,6 @@ import zlib
 from html.parser import HTMLParser
 from pathlib import Path
 
-import duckdb
-import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -19,8 +17,7 @@ from rootcauses.config import Settings
 from rootcauses.errors import BuildError
 from rootcauses.report import ReportError, build_report, render_html, render_pdf
 from rootcauses.report.build import COMMANDS
-from rootcauses.store import import_build
-from rootcauses.store.results import current_build, new_run_id, write_results, write_snapshot
+from rootcauses.report.labels import label
 
 SW = "Southwest Land Border"
 START, END = dt.date(2019, 10, 1), dt.date(2024, 9, 1)
@@ -64,106 +61,6 @@ def _links(html: str) -> _Links:
 
 
 @pytest.fixture(scope="module")
-def results_store(built_store: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """A copy of the built store with a small, made-up result of every kind the brief shows."""
-    home = tmp_path_factory.mktemp("report-results")
-    import_build(Settings(home=home), built_store.store_path)
-    settings = Settings(home=home, data=built_store.data)
-    con = duckdb.connect(str(settings.store_path), read_only=True)
-    build = current_build(con)
-    con.close()
-    until = dt.date(2024, 9, 1)
-    months = pd.date_range("2024-10-01", periods=12, freq="MS").date
-    forecast_rows, backtest_rows = [], []
-    for series in NT:
-        level = 10_000.0
-        for h, month in enumerate(months, start=1):
-            row = {"series": series, "month": month, "model": "best", "mean": level}
-            row.update(lo80=level * 0.8, hi80=level * 1.2, lo95=level * 0.6, hi95=level * 1.4)
-            forecast_rows.append({**row, "h": h, "chosen": "auto_ets"})
-        for model in ("auto_ets", "seasonal_naive"):
-            for origin in pd.date_range("2023-01-01", periods=3, freq="MS").date:
-                for h in (1, 3, 6, 12):
-                    actual = 8_000.0 + 500.0 * h + 100.0 * origin.month
-                    mean = actual * (1.1 if model == "auto_ets" else 1.3)
-                    backtest_rows.append(
-                        {
-                            "series": series,
-                            "model": model,
-                            "origin": origin,
-                            "month": origin,
-                            "h": h,
-                            "actual": actual,
-                            "mean": mean,
-                            "lo80": mean * 0.8,
-                            "hi80": mean * 1.2,
-                            "lo95": mean * 0.6,
-                            "hi95": mean * 1.4,
-                            "scale": 1_000.0,
-                        }
-                    )
-    meta = {"build_id": build, "basis": "usbp"}
-    write_results(
-        settings,
-        "forecasts",
-        pd.DataFrame(forecast_rows).assign(until=until, **meta),
-        run_id=new_run_id(),
-    )
-    write_results(settings, "backtests", pd.DataFrame(backtest_rows).assign(**meta), run_id="bt1")
-    models = pd.DataFrame(
-        {
-            "theory": ["violence", "economic", "economic"],
-            "driver": ["homicide_rate", "log_gdp_pc", "gdp_growth"],
-            "coef": [0.02, 1.5, -0.01],
-            "lo95": [0.01, 0.5, -0.05],
-            "hi95": [0.03, 2.5, 0.03],
-            "p_value": [0.01, 0.001, 0.6],
-            "within_r2": [0.3, 0.5, 0.5],
-            "oos_gain": [0.1, 0.25, 0.25],
-            "rows": [800, 820, 820],
-            "years": ["2000-2024"] * 3,
-        }
-    )
-    write_results(settings, "driver_models", models.assign(**meta), run_id=new_run_id())
-    scenario = pd.DataFrame(
-        [
-            {
-                "month": m,
-                "citizenship": c,
-                "metric": "encounters_difference",
-                "value": -100.0 * (i + 1),
-                "scenario": "harris_strategy",
-                "baseline": "status_quo",
-                "lo": -150.0 * (i + 1),
-                "hi": -50.0 * (i + 1),
-                "seed": 0,
-            }
-            for i, c in enumerate(NT)
-            for m in months
-        ]
-    )
-    write_results(settings, "scenario_results", scenario, run_id=new_run_id())
-    commitments = pd.DataFrame(
-        {
-            "id": ["C1", "C2", "C3", "C4"],
-            "actor": ["US", "Firm", "Govt GT", "Govt HN"],
-            "actor_type": ["us_gov", "private", "partner_gov", "partner_gov"],
-            "country": ["XNT", "XNT", "GTM", "HND"],
-            "pillar_ids": ["P1;P2", "P3", "", "P1"],
-            "status": ["achieved", "missed", "no_metric", "on_track"],
-            "has_metric": [True, True, False, True],
-            "has_deadline": [True, True, True, True],
-            "amount_usd": [1e9, 2e6, None, 5e5],
-            "reported_usd": [4e8, None, None, None],
-            "aggregate": [False] * 4,
-            "snapshot_at": [dt.datetime(2026, 1, 2, 3, 4)] * 4,
-        }
-    )
-    write_snapshot(settings, "tracker_commitments", commitments)
-    return settings
-
-
-@pytest.fixture(scope="module")
 def gtm_brief(results_store: Settings):
     report = build_report(results_store, "GTM", "2019-10", "2024-09")
     return report, render_html(report)
@@ -182,7 +79,7 @@ def test_headline_figures_equal_the_store(built_store: Settings, store) -> None:
     assert h.share == pytest.approx(encounters / southwest)
     html = render_html(report)
     assert f"{encounters:,}" in html and f"{southwest:,}" in html
-    assert f"{100 * h.change:+.1f}%" in html
+    assert f"{100 * h.change:+.1f}%".replace("-", "−") in html
 
 
 def test_northern_triangle_adds_the_three_countries(built_store: Settings, store) -> None:
@@ -257,8 +154,9 @@ def test_result_sections_when_the_store_has_them(gtm_brief, results_store: Setti
     # GTM sees its own commitment and the regional ones, not Honduras's
     assert report.commitments.total["commitments"] == 3
     assert report.commitments.total["promised_usd"] == pytest.approx(1e9 + 2e6)
-    assert "homicide_rate (+)" in html and "log_gdp_pc (+)" in html
-    assert "gdp_growth (" not in html  # its interval spans zero
+    for driver in ("homicide_rate", "log_gdp_pc"):  # plain names, with the direction
+        assert f"{label('driver', driver)} (positive)" in html
+    assert f"{label('driver', 'gdp_growth')} (" not in html  # its interval spans zero
     totals = report.scenarios.totals
     assert totals["citizenship"].tolist() == ["GTM"]
     assert totals["value"].iloc[0] == pytest.approx(-100.0 * 12)

@@ -20,7 +20,9 @@ from rootcauses import periods
 from rootcauses.config import Settings
 from rootcauses.countries import NORTHERN_TRIANGLE, country_name
 from rootcauses.errors import PeriodError
+from rootcauses.findings.compute import Finding, compute_findings
 from rootcauses.report.errors import ReportError
+from rootcauses.report.labels import count, label, places
 from rootcauses.store import query
 from rootcauses.store.results import read_results
 
@@ -135,6 +137,8 @@ class Report:
     statements: list[str]
     sources: dict[str, SourceLine]
     missing: dict[str, str] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)  # the dashboard's headline findings
+    data_through: str | None = None  # YYYY-MM, last month of the encounter data
 
     @property
     def label(self) -> str:
@@ -328,8 +332,8 @@ def theory_summary(models: pd.DataFrame) -> pd.DataFrame:
                 "oos_gain": float(part["oos_gain"].iloc[0]),
                 "rows": int(part["rows"].iloc[0]),
                 "years": str(part["years"].iloc[0]),
-                "clear": ", ".join(
-                    f"{d} ({'+' if c > 0 else '−'})"
+                "clear": "; ".join(
+                    f"{label('driver', d)} ({'positive' if c > 0 else 'negative'})"
                     for d, c in zip(marked["driver"], marked["coef"], strict=True)
                 ),
             }
@@ -344,9 +348,26 @@ def pearson(x: Sequence[float], y: Sequence[float]) -> float | None:
     return float(np.corrcoef(a, b)[0, 1])
 
 
+def _signed(value: float) -> str:
+    """``+0.25`` / ``−0.63`` with a true minus sign."""
+    return f"{value:+.2f}".replace("-", "−")
+
+
+def _reading(r: float) -> str:
+    """What a correlation coefficient says in words."""
+    strength = "weak" if abs(r) < 0.3 else "moderate" if abs(r) < 0.6 else "strong"
+    if abs(r) < 0.1:
+        return "here there is next to no straight-line relation"
+    more = "fewer" if r < 0 else "more"
+    return (
+        f"here the relation is {strength}: years with more homicides tended to have {more} "
+        "encounters"
+    )
+
+
 def statements(
     *,
-    label: str,
+    place_label: str,
     period_end_year: int,
     basis_title: str,
     coverage: tuple[dt.date, dt.date] | None,
@@ -361,10 +382,15 @@ def statements(
     """The "what the data can and cannot say" sentences: each one states a computed figure."""
     out: list[str] = []
     if coverage:
+        held = (
+            f"every one of the {count(headline.months, 'month')} asked for has data"
+            if headline.months_with_data == headline.months
+            else f"{headline.months_with_data} of the {count(headline.months, 'month')} asked "
+            "for have data"
+        )
         out.append(
             f"The encounter counts ({basis_title}) run from {coverage[0]:%B %Y} to "
-            f"{coverage[1]:%B %Y}; {headline.months_with_data} of the {headline.months} months "
-            "asked for have data."
+            f"{coverage[1]:%B %Y}; {held}."
         )
     if headline.previous is None:
         out.append(
@@ -375,9 +401,16 @@ def statements(
         years = {d.label: max(y for y, _ in d.latest.values()) for d in drivers if d.latest}
         if years:
             newest, oldest = max(years.values()), min(years, key=years.get)
+            gap = period_end_year - newest
+            when = (
+                "the year the period ends"
+                if gap == 0
+                else f"{count(abs(gap), 'year')} {'before' if gap > 0 else 'after'} the period ends"
+            )
             out.append(
-                f"The newest driver value is from {newest}, {period_end_year - newest} year(s) "
-                f"before the period ends; {oldest} ends in {years[oldest]}."
+                f"The newest driver value is from {newest}, {when}; the oldest series, "
+                f"{oldest.lower()}, ends in {years[oldest]}. Driver values describe the years "
+                "before the encounters they are set beside."
             )
     if homicide is not None and not annual.empty:
         pairs = [
@@ -392,11 +425,23 @@ def statements(
         r = pearson([p[1] for p in pairs], [p[2] for p in pairs]) if pairs else None
         if r is not None:
             years = [p[0] for p in pairs]
+            countries = len({c for c in annual.columns if c in homicide.values.columns})
+            span = f"{min(years)}–{max(years)}"
+            over = (
+                f"Over the {count(len(pairs), 'calendar year')} {span} with both figures"
+                if countries == 1
+                else f"Across {count(len(pairs), 'country-year')} ({span}, "
+                f"{count(countries, 'country', 'countries')})"
+            )
             out.append(
-                f"Across {len(pairs)} country-years ({min(years)}–{max(years)}), annual "
-                f"encounters of citizens of {label} and the homicide rate correlate at "
-                f"r = {r:+.2f}. That is an association across years, not an effect: "
-                f"{len(events)} policy events in the store began within the period alone."
+                f"{over}, annual encounters of citizens of {place_label} and the homicide rate "
+                f"have a correlation of r = {_signed(r)}. The correlation coefficient r runs "
+                "from −1 (the two always move in opposite directions) through 0 (no "
+                "straight-line relation) to +1 (they always move together); "
+                f"{_reading(r)}. That is an association across years, not an effect: both "
+                "series follow other things too, and "
+                f"{count(len(events), 'policy event')} in the store began within the period "
+                "alone."
             )
     if driver_models is not None and not driver_models.empty:
         clear = int(((driver_models["lo95"] > 0) | (driver_models["hi95"] < 0)).sum())
@@ -405,14 +450,17 @@ def statements(
             f"The driver models pool Guatemala, Honduras and El Salvador ({int(best['rows'])} "
             f"country-months, {best['years']}): {clear} of {len(driver_models)} coefficients have "
             f"95% intervals that exclude zero; the best out-of-sample gain is "
-            f"{best['oos_gain']:+.2f} ({best['theory']}). They do not give country-specific "
-            "effects."
+            f"{_signed(best['oos_gain'])} ({label('theory', best['theory']).lower()}): above 0, "
+            "the theory's drivers predict the left-out years better than country and "
+            "month-of-year effects alone. They are associations, not effects, and not "
+            "country-specific."
         )
     if forecast is not None and not forecast.leaderboard.empty:
         cov = forecast.leaderboard["cov80"].mean()
         out.append(
             f"In the rolling backtest the chosen models' 80% intervals held {cov:.0%} of the "
-            f"outcomes; the forecast uses data to {forecast.until:%B %Y}."
+            "outcomes (a well-calibrated interval holds about 80%); the forecast uses data to "
+            f"{forecast.until:%B %Y} and cannot foresee changes of policy."
         )
     return out
 
@@ -534,6 +582,8 @@ def build_report(
         commitments = None if snapshot.empty else commitment_section(snapshot, codes)
         scenario_frame = read_results(con, "scenario_results")
         scenarios = None if scenario_frame.empty else scenario_section(scenario_frame, codes)
+        say("computing the headline findings")
+        found = compute_findings(con)
 
     headline = headline_figures(_series(own), _series(total), first, last)
     monthly = own.pivot(index="month", columns="citizenship", values="count").reindex(
@@ -542,7 +592,8 @@ def build_report(
     marked = events_in(events, prev_start, last)
     homicide = next((d for d in panels if d.indicator == "homicide_rate"), None)
     annual = annual.assign(year=pd.to_datetime(annual["month"]).dt.year)
-    full_years = annual.groupby("year")["month"].nunique()
+    # a full year has all 12 months of every country asked for (month × citizenship rows)
+    full_years = annual.groupby("year").size()
     by_year = (
         annual[annual["year"].isin(full_years[full_years == 12 * len(codes)].index)]
         .groupby(["year", "citizenship"])["count"]
@@ -581,7 +632,7 @@ def build_report(
         commitments=commitments,
         scenarios=scenarios,
         statements=statements(
-            label="GT, HN and SV" if code == "NT" else country_name(code),
+            place_label=places(codes),
             period_end_year=last.year,
             basis_title=basis_source.title if basis_source else basis,
             coverage=(span[0], span[1]) if span[0] else None,
@@ -595,4 +646,6 @@ def build_report(
         ),
         sources=sources,
         missing=missing,
+        findings=found.items,
+        data_through=found.data_through,
     )

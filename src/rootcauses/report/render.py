@@ -15,9 +15,10 @@ from rootcauses.countries import country_name
 from rootcauses.report import svg
 from rootcauses.report.build import Report, theory_summary
 from rootcauses.report.errors import ReportError
+from rootcauses.report.labels import BASES, count, label, place, places
 from rootcauses.store.query import BASIS_SOURCE
 
-BASIS_LABEL = {"usbp": "U.S. Border Patrol (OHSS)", "cbp": "all CBP (Border Patrol + OFO)"}
+BASIS_LABEL = BASES
 
 
 def _environment() -> jinja2.Environment:
@@ -29,13 +30,14 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(number=number, percent=percent, signed_percent=signed_percent, fixed=fixed)
+    env.globals.update(label=label, place=place, places=places, count=count)
     return env
 
 
 def number(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    return f"{value:,.0f}"
+    return f"{value:,.0f}".replace("-", "−")
 
 
 def fixed(value: object, digits: int = 2) -> str:
@@ -49,7 +51,9 @@ def percent(value: float | None, digits: int = 1) -> str:
 
 
 def signed_percent(value: float | None) -> str:
-    return "—" if value is None or math.isnan(value) else f"{100 * value:+.1f}%"
+    if value is None or math.isnan(value):
+        return "—"
+    return f"{100 * value:+.1f}%".replace("-", "−")
 
 
 def _color(i: int) -> str:
@@ -112,8 +116,8 @@ def fan_chart(report: Report, series: str) -> str:
     color = _color(report.codes.index(series)) if series in report.codes else _color(0)
     return svg.line_chart(
         svg.Chart(
-            title=f"{country_name(series)}: forecast ({fc.chosen.get(series, '?')}), "
-            "80% and 95% intervals",
+            title=f"{country_name(series)}: forecast "
+            f"({label('model', fc.chosen.get(series, 'best'))}), 80% and 95% intervals",
             lines=[
                 svg.Line("observed", hx, list(hist["count"].astype(float)), svg.GREY),
                 svg.Line("forecast", fx, list(fan["mean"]), color, dashed=True),
@@ -140,8 +144,8 @@ def scenario_chart(report: Report, citizenship: str, metric: str) -> str:
         bands = [svg.Band(x, list(part["lo"]), list(part["hi"]), color, 0.25)]
     return svg.line_chart(
         svg.Chart(
-            title=f"{country_name(citizenship)}: {metric.replace('_', ' ')}",
-            lines=[svg.Line(metric, x, list(part["value"]), color)],
+            title=f"{place(citizenship)}: {label('metric', metric)}",
+            lines=[svg.Line(label("metric", metric), x, list(part["value"]), color)],
             bands=bands,
             y_zero=bool(part["value"].min() >= 0),
             width=330,
@@ -203,6 +207,34 @@ def render_pdf(html: str) -> bytes:
         raise ReportError(f"could not render the PDF: {exc}") from exc
 
 
+def page_fill(html: str) -> list[float]:
+    """How far down each printed page its content reaches (0 empty … 1 full), from WeasyPrint's
+    layout: the check that no page but the last is left mostly blank."""
+    try:
+        from weasyprint import HTML
+    except ImportError as exc:  # pragma: no cover - weasyprint is a dependency
+        raise ReportError(f"WeasyPrint is not installed: {exc}") from exc
+
+    def boxes(box):
+        if type(box).__name__ == "MarginBox":  # page numbers in the page margin
+            return
+        yield box
+        for child in getattr(box, "children", None) or []:
+            yield from boxes(child)
+
+    fills = []
+    for page in HTML(string=html, url_fetcher=_no_fetch).render().pages:
+        root = page._page_box
+        top, height = root.content_box_y(), root.height
+        bottoms = [
+            b.position_y + b.margin_height()
+            for b in boxes(root)
+            if type(b).__name__ in ("LineBox", "BlockReplacedBox", "InlineReplacedBox")
+        ]
+        fills.append(max(0.0, (max(bottoms, default=top) - top) / height))
+    return fills
+
+
 def _no_fetch(url: str, *args, **kwargs):
     """Refuse every fetch: a brief is self-contained, so a fetch is a bug, not a feature."""
     raise ReportError(f"the brief tried to load {url}; it must be self-contained")
@@ -212,4 +244,4 @@ def default_name(report: Report, suffix: str = "html") -> str:
     return f"brief-{report.country}-{report.start:%Y-%m}-{report.end:%Y-%m}.{suffix}"
 
 
-__all__ = ["default_name", "render_html", "render_pdf"]
+__all__ = ["default_name", "page_fill", "render_html", "render_pdf"]
