@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from forecast_backtest import bench_forecast  # the forecasts against a random walk
 from load import bench_load  # bench/load.py: 50 concurrent clients on cached chart data
 from rootcauses.config import Settings
 from rootcauses.store import build_store, connect
@@ -140,76 +141,6 @@ def bench_store(settings: Settings) -> list[str]:
         "connection).",
         "",
     ]
-
-
-def bench_forecast(settings: Settings) -> list[str]:
-    """A full rolling-origin backtest of every series and model, and its headline figures."""
-    from rootcauses.analysis import forecast as fc
-    from rootcauses.analysis.runs import run_backtest
-
-    config = fc.ForecastConfig()
-    start = time.perf_counter()
-    run_id, board = run_backtest(settings, config, workers=2)
-    seconds = time.perf_counter() - start
-    best = fc.select_best(board)
-    nt = ("GTM", "HND", "SLV")
-    lines = [
-        "## Forecasts: rolling-origin backtest",
-        "",
-        f"`rootcauses forecast backtest` (run {run_id}): 5 series (GTM, HND, SLV, MEX, OTHER; "
-        f"Border Patrol Southwest-border encounters, OHSS), {len(fc.MODEL_NAMES)} models, "
-        f"{config.origins} scored monthly origins (+ {config.extra_origins} earlier origins "
-        "that calibrate the intervals), horizons "
-        f"1-{config.horizon}, 2 worker processes: **{seconds:.0f} s** (goal < 120 s).",
-        "",
-        "MASE relative to the seasonal naive forecast (< 1 beats it). *best* is the model the "
-        "leaderboard picks per series; it is chosen on this same backtest, so its figures are "
-        "optimistic. *ensemble* is fixed in advance (mean of ETS, ARIMA, Theta and the policy "
-        "SARIMAX in log space). Coverage (cov) is of the conformalised intervals, over all "
-        f"horizons; each factor comes from the last {config.calibration_origins} origins "
-        "observed before the forecast.",
-        "",
-        "| series | best model | best h=1 | h=3 | h=6 | h=12 | ensemble h=1 | h=3 | h=6 | h=12 "
-        "| best cov80 | best cov95 | ensemble cov80 | ensemble cov95 |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for series in (*nt, "MEX", "OTHER"):
-        cells = [series, best[series]]
-        for name in (best[series], "ensemble"):
-            part = board[(board["series"] == series) & (board["model"] == name)].set_index("h")
-            cells += [f"{part.loc[h, 'relative_mase']:.2f}" for h in (1, 3, 6, 12)]
-        for name in (best[series], "ensemble"):
-            part = board[(board["series"] == series) & (board["model"] == name)]
-            cells += [f"{part['cov80'].mean():.2f}", f"{part['cov95'].mean():.2f}"]
-        lines.append("| " + " | ".join(cells) + " |")
-    early = board[board["series"].isin(nt) & (board["h"] <= 6)]
-    every = board[board["series"].isin(nt)]
-
-    def covers(part: pd.DataFrame) -> str:
-        return (
-            f"80% intervals cover **{part['cov80'].mean():.0%}**, 95% intervals "
-            f"{part['cov95'].mean():.0%} (before calibration: {part['model_cov80'].mean():.0%} "
-            f"and {part['model_cov95'].mean():.0%})"
-        )
-
-    ensemble = early[early["model"] == "ensemble"]
-    lines += [
-        "",
-        f"- ensemble: MASE **{100 * (1 - ensemble['relative_mase'].mean()):.0f}% lower** than "
-        "seasonal naive, averaged over GT/HN/SV and horizons 1-6 (goal ≥ 15%); over GT/HN/SV "
-        f"and horizons 1-12, {covers(every[every['model'] == 'ensemble'])} (goal for 80%: "
-        "75-85%).",
-    ]
-    picked = pd.concat([early[(early["series"] == s) & (early["model"] == best[s])] for s in nt])
-    picked_all = pd.concat(
-        [every[(every["series"] == s) & (every["model"] == best[s])] for s in nt]
-    )
-    lines += [
-        f"- best per series: MASE {100 * (1 - picked['relative_mase'].mean()):.0f}% lower; "
-        f"{covers(picked_all)}.",
-        "",
-    ]
-    return lines
 
 
 def main() -> None:

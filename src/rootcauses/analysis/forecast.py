@@ -25,11 +25,11 @@ transformed back, so the point forecast is a median):
 
 Backtests are forward-chaining: at each origin a model sees the months up to the origin only
 (exogenous values as known then) and forecasts the next ``horizon`` months. The scored origins are
-the last ``origins`` months with at least one outcome after them (with the defaults, October 2012
-to August 2024: the 2014 surge, the 2019 surge and the MPP and US–Mexico agreement, COVID and
-Title 42 in 2020–21, its end in 2023 and the June 2024 rule); a forecast from a late origin is
-scored at the horizons observed so far. ``calibration_origins + horizon − 1`` earlier origins warm
-up the interval calibration and the combination weights.
+the last ``origins`` months with at least one outcome after them (with the defaults, last month
+seen September 2012 to August 2024: the 2014 surge, the 2019 surge with MPP and the US–Mexico
+agreement, COVID and Title 42 in 2020–21, its end in 2023 and the June 2024 rule); a forecast from
+a late origin is scored at the horizons observed so far. ``calibration_origins + horizon − 1``
+earlier origins warm up the interval calibration and the combination weights.
 
 Scores (:func:`leaderboard`): MASE, scaled by the random walk's in-sample mean absolute
 one-month change on the same training window; MASE relative to the random walk
@@ -84,7 +84,7 @@ ProgressCallback = Callable[[int, int], None]
 @dataclass(frozen=True)
 class ForecastConfig:
     horizon: int = 12
-    origins: int = 144  # scored origins: Oct 2012 – Aug 2024 on the FY2000–FY2024 series
+    origins: int = 144  # scored origins: Sep 2012 – Aug 2024 (last month seen), FY2000–FY2024
     window: int = 144
     season: int = 12
     basis: Basis = "usbp"
