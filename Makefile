@@ -46,9 +46,12 @@ test: install
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/pytest
 
+# lint also type-checks (mypy, configured in pyproject.toml); `make test` does not, since a
+# cold mypy run takes minutes here
 lint: install
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format src tests bench scripts
@@ -63,4 +66,4 @@ lock: $(UV)
 	$(UV) lock --upgrade --python $(PYTHON)
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .rootcauses .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .rootcauses .pytest_cache .ruff_cache .mypy_cache

@@ -12,6 +12,7 @@ from rich.progress import (
     DownloadColumn,
     Progress,
     SpinnerColumn,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TransferSpeedColumn,
@@ -112,7 +113,7 @@ def data_pull(
             console=err,
         ) as bar,
     ):
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(name: str, done: int, total: int | None) -> None:
             if name not in tasks:

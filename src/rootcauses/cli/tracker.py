@@ -591,7 +591,7 @@ def user_add(
 ) -> None:
     """Create a user and print their API token (shown once; only its hash is stored)."""
     try:
-        data = UserCreate(name=name, role=role)
+        data = UserCreate.model_validate({"name": name, "role": role})
     except ValidationError as exc:
         raise TrackerInputError(
             "; ".join(f"{'/'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())

@@ -204,9 +204,9 @@ def line_chart(chart: Chart) -> str:
     for line in chart.lines:
         dash = ' stroke-dasharray="5,3"' if line.dashed else ""
         for segment in _segments(line.x, line.y):
-            points = " ".join(f"{px(x)},{py(y)}" for x, y in segment)
+            coords = " ".join(f"{px(x)},{py(y)}" for x, y in segment)
             out.append(
-                f'<polyline points="{points}" fill="none" stroke="{line.color}" '
+                f'<polyline points="{coords}" fill="none" stroke="{line.color}" '
                 f'stroke-width="1.8"{dash} data-label="{escape(line.label)}"/>'
             )
     out.append(

@@ -127,20 +127,23 @@ def parse_emdat(raw: RawFile) -> pd.DataFrame:
     df = rename_exact(df, COLUMNS, name)
     iso = df["iso"].str.strip().str.upper()
     keep = ~iso.isin(NOT_COUNTRIES)
-    kw = {"header_rows": header_rows}
     out = pd.DataFrame(
         {
             # Rows of former states are parsed with a stand-in code and dropped at the end, so
             # error messages keep the file's line numbers.
-            "country": to_iso3_series(iso.where(keep, "WLD"), name, "iso", **kw),
-            "year": to_int(df["year"], name, "year", **kw).astype(int),
-            "type": to_choice(df["type"], {t: t for t in TYPES}, name, "disaster type", **kw),
+            "country": to_iso3_series(iso.where(keep, "WLD"), name, "iso", header_rows=header_rows),
+            "year": to_int(df["year"], name, "year", header_rows=header_rows).astype(int),
+            "type": to_choice(
+                df["type"], {t: t for t in TYPES}, name, "disaster type", header_rows=header_rows
+            ),
         }
     )
-    out["occurrence"] = to_int(df["occurrence"], name, "occurrence", **kw).astype(float)
+    out["occurrence"] = to_int(
+        df["occurrence"], name, "occurrence", header_rows=header_rows
+    ).astype(float)
     for column in ("deaths", "affected_only", "injured", "homeless", "affected"):
-        out[column] = to_float(df[column], name, COLUMN_LABEL[column], **kw)
-    damage = to_float(df["damage_thousand_usd"], name, "Total damage", **kw)
+        out[column] = to_float(df[column], name, COLUMN_LABEL[column], header_rows=header_rows)
+    damage = to_float(df["damage_thousand_usd"], name, "Total damage", header_rows=header_rows)
     out["damage_usd"] = damage * 1000.0
     negative = (out.select_dtypes("number") < 0).any(axis=1)
     if negative.any():

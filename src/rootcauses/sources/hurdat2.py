@@ -30,7 +30,7 @@ import pandas as pd
 
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import CheckError, ParseError, SourceError
-from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, by_role
+from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, Status, by_role
 from rootcauses.sources.frames import events_frame, indicators_frame
 from rootcauses.sources.parsing import read_csv, to_float
 
@@ -497,7 +497,7 @@ def read(files: Sequence[RawFile]) -> list[Part]:
             f"{SOURCE_ID}: no HURDAT2 file (expected hurdat2-1851-YYYY-MMDDYY.txt from "
             f"{HOMEPAGE}, or the snapshot CSV)"
         )
-    status = "official" if texts else "derived"
+    status: Status = "official" if texts else "derived"
     last_year = complete_through(fixes, raw.name)
 
     flags = box_flags(near_boxes(fixes))

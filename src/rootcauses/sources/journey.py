@@ -37,7 +37,7 @@ import pandas as pd
 
 from rootcauses.errors import CheckError, ParseError
 from rootcauses.periods import MONTH_ABBR
-from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, one
+from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, Status, one
 from rootcauses.sources.frames import indicators_frame
 from rootcauses.sources.parsing import (
     read_csv,
@@ -323,7 +323,7 @@ def enforcement_indicators(rows: pd.DataFrame, name: str) -> tuple[pd.DataFrame,
     has_period = pd.Series([p is not None for p in periods], index=rows.index)
     ok = country.notna() & has_period & rows["value_number"].notna()
     left_out = [f"{r.parameter} {r.country} {r.year}" for r in rows[~ok].itertuples(index=False)]
-    kept = [p for p, keep in zip(periods, ok, strict=True) if keep]
+    kept = [p for p, keep in zip(periods, ok, strict=True) if keep and p is not None]
     out = pd.DataFrame(
         {
             "country": country[ok].to_numpy(),
@@ -644,7 +644,7 @@ def check(parts: list[Part]) -> None:
     check_shares(found)
 
 
-def _spec(pattern: str, role: str, url: str, status: str = "transcribed") -> FileSpec:
+def _spec(pattern: str, role: str, url: str, status: Status = "transcribed") -> FileSpec:
     return FileSpec(pattern=pattern, url=url, role=role, status=status, fetchable=False)
 
 

@@ -35,7 +35,7 @@ import pandas as pd
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import CheckError, ParseError, SourceError
 from rootcauses.periods import PARTIAL_DATE, PRECISION, period_end, period_start
-from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, by_role, one
+from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, Status, by_role, one
 from rootcauses.sources.frames import events_frame, indicators_frame
 from rootcauses.sources.parsing import (
     read_csv,
@@ -404,7 +404,7 @@ def aid_part(raw: RawFile, official: bool) -> Part:
             "ForeignAssistance.gov country summary file (official), GTM/HND/SLV rows; the 1976 "
             "transition quarter is dropped."
         )
-        status = "official"
+        status: Status = "official"
     else:
         flagged = df.loc[df["notes"].str.contains("incomplete", case=False), "fiscal_year"]
         incomplete = ", ".join(f"FY{y}" for y in sorted(set(flagged))) or "none"

@@ -40,7 +40,7 @@ import pandas as pd
 
 from rootcauses.errors import CheckError, ParseError
 from rootcauses.periods import fiscal_year
-from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, by_role, one
+from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, Status, by_role, one
 from rootcauses.sources.frames import encounters_frame, indicators_frame
 from rootcauses.sources.parsing import (
     read_csv,
@@ -177,7 +177,7 @@ COMMON_NOTES = (
     "Counts are events, not people. FMUA counts persons apprehended in family units (children "
     "and their parents), not families. FY2020 includes Title 42 expulsions (encounter_type ALL)."
 )
-MAIN_TITLES = {
+MAIN_TITLES: dict[str, tuple[str, Status, str]] = {
     "uac_family_by_country": (
         "USBP Southwest-border UAC, family-unit and single-adult apprehensions by country "
         "(CBP figures)",

@@ -200,6 +200,13 @@ def _write(
     return rows
 
 
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> int:
+    """The one value of an aggregate query (which always returns a row)."""
+    row = con.execute(sql, params).fetchone()
+    assert row is not None, sql
+    return int(row[0])
+
+
 def _verify(con: duckdb.DuckDBPyConnection, collected) -> dict[str, int]:
     """Re-read the new file: every table has the rows that were written, sources add up."""
     expected: dict[str, int] = {}
@@ -208,15 +215,15 @@ def _verify(con: duckdb.DuckDBPyConnection, collected) -> dict[str, int]:
             expected[part.table] = expected.get(part.table, 0) + len(part.frame)
     rows: dict[str, int] = {}
     for table, n in expected.items():
-        got = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+        got = _scalar(con, f'SELECT count(*) FROM "{table}"')
         if got != n:
             raise BuildError(f"table {table!r} has {got} rows after writing, expected {n}")
         rows[table] = got
     for table in schema.CANONICAL:
-        listed = con.execute(
-            "SELECT coalesce(sum(rows), 0) FROM sources WHERE table_name = ?", [table]
-        ).fetchone()[0]
-        stored = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+        listed = _scalar(
+            con, "SELECT coalesce(sum(rows), 0) FROM sources WHERE table_name = ?", [table]
+        )
+        stored = _scalar(con, f'SELECT count(*) FROM "{table}"')
         if listed != stored:
             raise BuildError(f"sources lists {listed} rows for {table!r}, the table has {stored}")
         rows.setdefault(table, stored)

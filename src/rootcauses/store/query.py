@@ -115,7 +115,8 @@ def encounters_monthly(
         else "citizenship"
     )
     select = [f"{cit} AS citizenship" if b == "citizenship" else b for b in by]
-    where, params = ["source = ?", "frequency = 'monthly'"], [source]
+    where = ["source = ?", "frequency = 'monthly'"]
+    params: list[object] = [source]
     if region:
         where.append("region = ?")
         params.append(region)
@@ -187,7 +188,8 @@ def indicator(
     known = {r[0] for r in con.execute("SELECT DISTINCT indicator FROM indicators").fetchall()}
     if name not in known:
         raise QueryError(f"unknown indicator {name!r}; see `rootcauses data indicators`")
-    where, params = ["indicator = ?"], [name]
+    where = ["indicator = ?"]
+    params: list[object] = [name]
     if countries:
         where.append(f"country IN ({', '.join('?' for _ in countries)})")
         params.extend(countries)
@@ -268,7 +270,8 @@ def events(
     categories: Sequence[str] | None = None,
     countries: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    where, params = ["TRUE"], []
+    where = ["TRUE"]
+    params: list[object] = []
     if categories:
         where.append(f"category IN ({', '.join('?' for _ in categories)})")
         params.extend(categories)

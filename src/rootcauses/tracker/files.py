@@ -29,16 +29,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from rootcauses.errors import SourceError, TrackerInputError
 from rootcauses.sources import strategy
-from rootcauses.sources.base import FileSpec, RawFile, sha256_bytes
+from rootcauses.sources.base import FileSpec, Part, RawFile, sha256_bytes
 from rootcauses.sources.parsing import read_csv
 from rootcauses.tracker import parsing
 from rootcauses.tracker.csvguard import guard_row, unguard_csv
@@ -86,6 +86,9 @@ PROGRESS_FIELD_COLUMNS = {"date": "report_date", "evidence_url": "source_url", "
 TRUE, FALSE = ("true", "1", "yes"), ("false", "0", "no", "")
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
 class _Problems:
     """Problems found while reading, as (where, column, message)."""
 
@@ -118,8 +121,12 @@ def _message(error: Any) -> str:
 
 
 def _validate(
-    model: type[BaseModel], data: dict[str, Any], where: str, column_of, problems: _Problems
-):
+    model: type[M],
+    data: dict[str, Any],
+    where: str,
+    column_of: Callable[[tuple[int | str, ...]], str],
+    problems: _Problems,
+) -> M | None:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -136,7 +143,7 @@ def _raw(data: bytes, name: str) -> RawFile:
     return RawFile(name=name, data=data, spec=spec, url=spec.url, sha256=sha256_bytes(data))
 
 
-def _frame_of(part_reader, data: bytes, name: str) -> pd.DataFrame:
+def _frame_of(part_reader: Callable[[RawFile], Part], data: bytes, name: str) -> pd.DataFrame:
     try:
         return part_reader(_raw(data, name)).frame
     except SourceError as exc:
@@ -192,7 +199,12 @@ def _bool(text: str | None, where: str, column: str, problems: _Problems) -> boo
 
 
 def _paired(
-    text: str | None, count: int, convert, where: str, column: str, problems: _Problems
+    text: str | None,
+    count: int,
+    convert: Callable[[str], Any],
+    where: str,
+    column: str,
+    problems: _Problems,
 ) -> list[Any]:
     parts = parsing.split_list(text)
     if not parts:
@@ -442,8 +454,8 @@ def _collect(paths: Sequence[Path]) -> dict[str, list[tuple[bytes, str]]]:
         for member in members:
             data = member.read_bytes()
             if member.suffix.lower() == ".json":
-                for table, entry in _json_tables(data, member.name).items():
-                    found[table].append(entry)
+                for name, entry in _json_tables(data, member.name).items():
+                    found[name].append(entry)
                 continue
             data = unguard_csv(data)  # an export's formula guard (see write_csv)
             table = _table_of(_header(data))

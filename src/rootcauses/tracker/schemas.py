@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -314,8 +314,8 @@ class AuditPublic(BaseModel):
     entity: Literal["commitment", "progress", "pillar", "user"]
     entity_id: str
     commitment_id: str | None
-    before: dict | None
-    after: dict | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
 
 
 class UserCreate(_In):

@@ -302,7 +302,7 @@ def _problems_error(problems: list[tuple[str, str, str]]) -> TrackerInputError:
 # --------------------------------------------------------------------------- reading
 
 
-def _commitment_query() -> Select[tuple[Commitment]]:
+def _commitment_query() -> Select[Commitment]:
     return select(Commitment).options(
         selectinload(Commitment.pillar_links),
         selectinload(Commitment.targets).selectinload(Target.milestones),
@@ -448,7 +448,7 @@ def evaluate_all(
 def to_public(e: Evaluated) -> CommitmentPublic:
     c, j = e.commitment, e.judgement
     content = commitment_content(c)
-    targets = []
+    targets: list[TargetPublic] = []
     for t, tj in zip(content["targets"], j.targets, strict=True):
         targets.append(
             TargetPublic(
@@ -564,7 +564,7 @@ def _new_commitment_id(session: Session) -> str:
 
 
 def _insert_commitment(
-    session: Session, commitment_id: str, content: dict, actor: Actor
+    session: Session, commitment_id: str, content: dict[str, Any], actor: Actor
 ) -> Commitment:
     """Add a commitment with ``content`` and audit its creation (one rule for API and import)."""
     c = Commitment(id=commitment_id, created_at=utcnow(), updated_at=utcnow(), source_urls=[])
@@ -578,7 +578,7 @@ def _insert_commitment(
 
 
 def _rewrite_commitment(
-    session: Session, c: Commitment, before: dict, after: dict, actor: Actor
+    session: Session, c: Commitment, before: dict[str, Any], after: dict[str, Any], actor: Actor
 ) -> None:
     """Replace a commitment's content and audit before/after. The flush raises StaleDataError
     when another transaction bumped the version meanwhile."""
@@ -919,13 +919,14 @@ def validate_batch(session: Session, batch: Batch) -> None:
     wanted = {p for r in batch.commitments for p in r.data.pillar_ids}
     wanted |= {r.data.parent_id for r in batch.pillars if r.data.parent_id}
     unknown = set(_unknown_pillars(session, wanted, batch_pillars))
-    for row in batch.pillars:
-        if row.data.parent_id in unknown:
-            problems.append((row.where, "parent_id", f"unknown pillar {row.data.parent_id!r}"))
-    for row in batch.commitments:
-        missing = [p for p in row.data.pillar_ids if p in unknown]
+    for pillar_row in batch.pillars:
+        parent = pillar_row.data.parent_id
+        if parent in unknown:
+            problems.append((pillar_row.where, "parent_id", f"unknown pillar {parent!r}"))
+    for commitment_row in batch.commitments:
+        missing = [p for p in commitment_row.data.pillar_ids if p in unknown]
         if missing:
-            problems.append((row.where, "pillar_id", f"unknown pillar(s) {missing}"))
+            problems.append((commitment_row.where, "pillar_id", f"unknown pillar(s) {missing}"))
     batch_commitments = {r.data.id for r in batch.commitments}
     wanted_commitments = {r.data.commitment_id for r in batch.progress} - batch_commitments
     live = (
@@ -939,10 +940,10 @@ def validate_batch(session: Session, batch: Batch) -> None:
         if wanted_commitments
         else set()
     )
-    for row in batch.progress:
-        cid = row.data.commitment_id
+    for progress_row in batch.progress:
+        cid = progress_row.data.commitment_id
         if cid not in batch_commitments and cid not in live:
-            problems.append((row.where, "commitment_id", f"unknown commitment {cid!r}"))
+            problems.append((progress_row.where, "commitment_id", f"unknown commitment {cid!r}"))
     if problems:
         raise _problems_error(problems)
 
@@ -991,6 +992,7 @@ def _import_pillars(
         data = row.data
         pillar = session.get(Pillar, data.id)
         content = data.model_dump()
+        before: dict[str, Any] | None
         if pillar is not None:
             before = pillar_content(pillar)
             if on_existing == "skip" or before == content:
@@ -1124,11 +1126,11 @@ def export_batch(session: Session) -> Batch:
         batch.commitments.append(
             Located(f"commitment {c.id}", CommitmentCreate.model_validate(commitment_content(c)))
         )
-        for p in live_progress(c):
-            content = progress_content(p)
+        for r in live_progress(c):
+            content = progress_content(r)
             content.pop("deleted_at")
             batch.progress.append(
-                Located(f"progress {p.id}", ProgressImport.model_validate(content))
+                Located(f"progress {r.id}", ProgressImport.model_validate(content))
             )
     return batch
 

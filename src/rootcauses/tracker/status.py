@@ -146,7 +146,7 @@ class Thresholds:
             except (TypeError, ValueError):
                 raise ValueError(f"thresholds: {key} = {value!r} is not a valid value") from None
         merged = {f: getattr(base, f) for f in known} | changes
-        return cls(**merged)  # type: ignore[arg-type]
+        return cls(**merged)
 
 
 @dataclass(frozen=True)

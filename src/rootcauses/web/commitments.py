@@ -22,8 +22,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from rootcauses.api.errors import new_error_id
+from rootcauses.api.paging import MAX_LIMIT
 from rootcauses.api.tracker import (
-    MAX_LIMIT,
     SEARCH_FIELDS,
     commitment_row,
     get_tracker,

@@ -8,7 +8,7 @@ For writing a new revision by hand, ``sqlalchemy.url`` in a config also works.
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 
 from rootcauses.tracker.models import Base
 
@@ -16,7 +16,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _configure(connection) -> None:
+def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -34,7 +34,10 @@ def run() -> None:
     if connection is not None:
         _configure(connection)
         return
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("no connection given and no sqlalchemy.url in the Alembic config")
+    engine = create_engine(url)
     with engine.begin() as own:
         _configure(own)
     engine.dispose()
