@@ -218,7 +218,7 @@ def test_a_commitment_page_shows_targets_progress_evidence_and_history(
         p["evidence_url"] for p in detail["progress"]
     )
     assert all({"noopener", "external"} <= set(rel.split()) for _, rel in evidence)
-    history = re.search(r'<table id="history">.*?</table>', page.text, re.DOTALL).group(0)
+    history = re.search(r'<table id="history"[^>]*>.*?</table>', page.text, re.DOTALL).group(0)
     assert history.count("<tr><td>") == len(detail["history"]) > 1
     charts = embedded(page.text, "progress-data")["charts"]
     assert len(charts) == 1
@@ -251,7 +251,7 @@ def test_an_edit_shows_in_the_history_with_before_and_after(
         )
     tracker.dispose()
     page = TestClient(create_app(settings)).get("/commitments/C106").text
-    history = re.search(r'<table id="history">.*?</table>', page, re.DOTALL).group(0)
+    history = re.search(r'<table id="history"[^>]*>.*?</table>', page, re.DOTALL).group(0)
     assert "ana" in history and "1 field(s) changed" in history
     assert "<code>amount_usd</code>: — → 1234.0" in history
 

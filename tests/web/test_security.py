@@ -89,20 +89,37 @@ def test_the_nonce_is_fresh_for_every_request(bare: TestClient) -> None:
     assert _nonce(bare.get("/")) != _nonce(bare.get("/"))
 
 
-def test_only_the_api_docs_get_the_looser_policy() -> None:
+def test_the_api_docs_run_no_inline_script() -> None:
     docs = re.search(r"script-src ([^;]*)", content_security_policy("n", "/docs")).group(1)
-    assert "'unsafe-inline'" in docs and "http" not in docs  # inline bootstrap, no other host
-    api = content_security_policy("n", "/api/encounters")
-    assert "'unsafe-inline'" not in re.search(r"script-src ([^;]*)", api).group(1)
+    assert "'unsafe-inline'" not in docs and "http" not in docs
+    assert "frame-ancestors 'none'" in content_security_policy("n", "/docs")
 
 
 def test_the_api_docs_are_served_from_the_package(bare: TestClient) -> None:
     page = bare.get("/docs")
     assert page.status_code == 200
     assert not re.search(r"(src|href)=['\"](https?:)?//", page.text)  # works offline
-    for asset in re.findall(r"(/static/swagger/[\w.-]+)", page.text):
+    assets = re.findall(r"(/assets/[0-9a-f]{12}/[\w.-]+)", page.text)
+    assert any(a.endswith("/swagger-ui-bundle.js") for a in assets)
+    for asset in assets:
         assert bare.get(asset).status_code == 200, asset
-    assert "/static/swagger/swagger-ui-bundle.js" in page.text
+    inline = [t for t in re.findall(r"<script\b[^>]*>", page.text) if "src=" not in t]
+    assert inline == []
+
+
+def test_only_embed_routes_may_be_framed(built_store: Settings) -> None:
+    client = TestClient(create_app(built_store))
+    embed = client.get("/embed/encounters?basis=usbp")
+    assert embed.status_code == 200
+    assert "x-frame-options" not in embed.headers
+    assert "frame-ancestors *" in embed.headers["content-security-policy"]
+    script_src = re.search(r"script-src ([^;]*)", embed.headers["content-security-policy"]).group(1)
+    assert "'unsafe-inline'" not in script_src
+    for path in ("/", "/drivers", "/docs", "/api/encounters", "/embed"):
+        response = client.get(path)
+        assert response.headers["x-frame-options"] == "DENY", path
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"], path
+    assert client.get("/embed/no-such-chart").status_code == 404
 
 
 def test_dashboard_inline_scripts_carry_the_request_nonce(built_store: Settings) -> None:

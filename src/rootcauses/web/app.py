@@ -2,21 +2,26 @@
 
 Every error answer follows one model (:mod:`rootcauses.api.errors`), declared on every API route.
 Around the routers sit, outermost first: security headers (CSP with a per-request script nonce,
-nosniff, frame denial, referrer policy), CORS only for origins the settings allow, a last-resort
-500 handler without stack traces, a request-body size limit (413), and the store cache (ETags,
-304s and an in-process LRU of chart data; ``no-store`` for the tracker and the policy lab).
+nosniff, frame denial except on ``/embed/``, referrer policy), gzip for pages and API answers,
+CORS only for origins the settings allow, a last-resort 500 handler without stack traces, a
+request-body size limit (413), and the store cache (ETags, 304s and an in-process LRU of chart
+data; ``no-store`` for the tracker and the policy lab).
+
+Static files (``/assets``, :mod:`rootcauses.web.assets`) are fingerprinted, precompressed and
+cached for a year; ``/docs`` is Swagger UI 5 from the package (reads OpenAPI 3.1, no CDN).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.resources import files
-from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from starlette.types import Receive, Scope, Send
 
 from rootcauses import __version__
 from rootcauses.api import encounters, findings, forecasts, indicators, sim, sources, tracker
@@ -24,6 +29,7 @@ from rootcauses.api.caching import StoreCacheMiddleware
 from rootcauses.api.errors import ERROR_RESPONSES, install_error_handlers
 from rootcauses.config import Settings, get_settings
 from rootcauses.web import commitments, pages, policylab
+from rootcauses.web.assets import StaticAssets
 from rootcauses.web.security import (
     DEFAULT_MAX_BODY_BYTES,
     BodySizeLimitMiddleware,
@@ -44,12 +50,27 @@ API_ROUTERS: list[APIRouter] = [
 PAGE_ROUTERS: list[APIRouter] = [pages.router, commitments.router, policylab.router]
 # Modules whose ``TEMPLATES`` render pages; their inline scripts get the CSP nonce.
 TEMPLATE_MODULES = (pages, commitments, policylab)
+# /embed/NAME: one chart of a page, which other sites may frame (see security.py); the page's own
+# code draws it from the query string. Kept in step with EMBEDS in static/common.js.
+EMBEDS: dict[str, tuple[str, Callable[[Request], HTMLResponse], str]] = {
+    "encounters": ("/", pages.overview, "chart"),
+    "nt-share": ("/", pages.overview, "share"),
+    "indicator": ("/drivers", pages.drivers, "chart"),
+    "indicator-map": ("/drivers", pages.drivers, "map"),
+    "forecast": ("/forecasts", pages.forecasts, "chart"),
+}
+DOCS_TEMPLATES = Jinja2Templates(directory=str(files("rootcauses.web") / "templates"))
+ASSETS = StaticAssets()
 
 
-def _plotly_js() -> Path:
-    import plotly
+class PageGZipMiddleware(GZipMiddleware):
+    """Starlette's gzip for pages and API answers; ``/assets`` compresses its own files."""
 
-    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("path", "").startswith("/assets/"):
+            await self.app(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 def _add_safety(app: FastAPI, settings: Settings) -> None:
@@ -68,18 +89,13 @@ def _add_safety(app: FastAPI, settings: Settings) -> None:
             allow_headers=["Authorization", "Content-Type", "If-None-Match"],
             expose_headers=["ETag", "Link", "X-Total-Count"],
         )
+    # Pages, JSON and CSV; answers already encoded (static files, cached API data) pass through.
+    app.add_middleware(PageGZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(SecurityHeadersMiddleware)
-    for module in TEMPLATE_MODULES:
-        templates = getattr(module, "TEMPLATES", None)
+    for templates in (*(getattr(m, "TEMPLATES", None) for m in TEMPLATE_MODULES), DOCS_TEMPLATES):
         if templates is not None:
             add_script_nonces(templates)
-
-
-def _swagger_ui() -> Path:
-    """Swagger UI's files from the installed swagger-ui-bundle package (no CDN: works offline)."""
-    import swagger_ui_bundle
-
-    return Path(swagger_ui_bundle.swagger_ui_path)
+            templates.env.globals["asset"] = ASSETS.url
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -97,24 +113,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in PAGE_ROUTERS:
         app.include_router(router)
-    app.mount(
-        "/assets", StaticFiles(directory=str(files("rootcauses.web") / "static")), name="assets"
-    )
+    app.mount("/assets", ASSETS, name="assets")
 
-    @app.get("/static/plotly.min.js", include_in_schema=False)
-    def plotly_js() -> FileResponse:
-        return FileResponse(_plotly_js(), media_type="application/javascript")
-
-    app.mount("/static/swagger", StaticFiles(directory=str(_swagger_ui())), name="swagger")
+    @app.get("/embed/{name}", include_in_schema=False, response_class=HTMLResponse)
+    def embed(request: Request, name: str) -> HTMLResponse:
+        if name not in EMBEDS:
+            raise HTTPException(404, f"no embeddable chart {name!r}; one of {', '.join(EMBEDS)}")
+        page, render, element = EMBEDS[name]
+        request.state.embed = element
+        query = request.url.query
+        request.state.embed_page = f"{page}?{query}" if query else page
+        return render(request)
 
     @app.get("/docs", include_in_schema=False)
-    def openapi_docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url,
-            title=f"{app.title} — documentation",
-            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger/swagger-ui.css",
-            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+    def openapi_docs(request: Request) -> HTMLResponse:
+        return DOCS_TEMPLATES.TemplateResponse(
+            request,
+            "docs.html",
+            {
+                "title": f"{app.title} — documentation",
+                "openapi_url": app.openapi_url,
+                "openapi_version": app.openapi_version,
+            },
         )
 
     _add_safety(app, app.state.settings)

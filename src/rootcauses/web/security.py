@@ -43,16 +43,18 @@ _POLICY = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
-# The OpenAPI page (/docs) runs Swagger UI, served from the installed swagger-ui-bundle package,
-# with an inline bootstrap script; it shows no data, so it alone may run inline script.
+# The OpenAPI page (/docs) runs Swagger UI 5 from the package's static files (its bootstrap is
+# /assets/docs.js, so no inline script); Swagger UI styles inline and may start a blob: worker.
 _DOCS_POLICY = {
     **_POLICY,
-    "script-src": "'self' 'unsafe-inline'",
-    "style-src": "'self' 'unsafe-inline'",
     "img-src": "'self' data:",
     "worker-src": "blob:",
 }
 DOCS_PATHS = ("/docs",)
+# A chart on /embed/… may be framed by any site (that is its purpose); it runs the same scripts as
+# the dashboard under the same policy. Every other answer keeps frame denial.
+_EMBED_POLICY = {**_POLICY, "frame-ancestors": "*"}
+EMBED_PATHS = ("/embed/",)
 STATIC_HEADERS = {
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
@@ -64,7 +66,12 @@ STATIC_HEADERS = {
 
 def content_security_policy(nonce: str, path: str = "/") -> str:
     """The CSP header value for a response to ``path`` with this request's script nonce."""
-    policy = _DOCS_POLICY if path.startswith(DOCS_PATHS) else _POLICY
+    if path.startswith(DOCS_PATHS):
+        policy = _DOCS_POLICY
+    elif path.startswith(EMBED_PATHS):
+        policy = _EMBED_POLICY
+    else:
+        policy = _POLICY
     return "; ".join(f"{k} {v}".format(nonce=nonce) for k, v in policy.items())
 
 
@@ -89,13 +96,17 @@ class SecurityHeadersMiddleware:
             return
         nonce = secrets.token_urlsafe(16)
         scope.setdefault("state", {})[NONCE_KEY] = nonce
-        csp = content_security_policy(nonce, scope.get("path", "/")).encode()
+        path = scope.get("path", "/")
+        csp = content_security_policy(nonce, path).encode()
+        framable = path.startswith(EMBED_PATHS)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
                 present = {k.lower() for k, _ in headers}
                 for name, value in STATIC_HEADERS.items():
+                    if framable and name == "x-frame-options":
+                        continue
                     if name.encode() not in present:
                         headers.append((name.encode(), value.encode()))
                 if b"content-security-policy" not in present:

@@ -3,18 +3,189 @@
 const OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
 const COLOURS = {GTM: "#0072B2", HND: "#E69F00", SLV: "#009E73", MEX: "#CC79A7", OTHER: "#999999",
                  NIC: "#56B4E9", CRI: "#D55E00", PAN: "#000000", XNT: "#D55E00"};
-const CHART_FILENAME = "rootcauses-chart";
-// The modebar's camera saves a PNG; this button next to it saves the same chart as SVG.
-const SVG_BUTTON = {
-  name: "downloadSVG",
-  title: "Download plot as SVG",
-  icon: Plotly.Icons.camera,
-  click: gd => Plotly.downloadImage(gd, {format: "svg", filename: CHART_FILENAME}),
-};
-const PLOT_CONFIG = {responsive: true, displaylogo: false,
-                     toImageButtonOptions: {format: "png", filename: CHART_FILENAME},
-                     modeBarButtonsToAdd: [SVG_BUTTON]};
+const SITE = "rootcauses";
 
+// ------------------------------------------------------------------ exports (PNG, SVG, CSV)
+// Each chart's title is its heading (aria-labelledby or the h2/h3 of its section), its source the
+// page's "Source:" line; a page adds a subtitle, the data-through month and an embed route with
+// describeChart(). Images are redrawn at 1200x675 with title, subtitle, source and date on them.
+const ICONS = {
+  png: {width: 1000, height: 1000, path: "M100 150h800a50 50 0 0 1 50 50v600a50 50 0 0 1-50 50H100a50 50 0 0 1-50-50V200a50 50 0 0 1 50-50zm30 590h740L640 450 480 640 370 520zm170-350a80 80 0 1 0 0-1z"},
+  svg: {width: 1000, height: 1000, path: "M150 800 400 250l250 400 200-450h60L660 800h-60L400 420 210 850H150zM80 80h170v170H80zm670 0h170v170H750zM80 750h170v170H80z"},
+};
+const CHART_INFO = {};  // element id -> {subtitle, through, embed, source, title}
+
+function describeChart(id, info) {
+  CHART_INFO[id] = {...(CHART_INFO[id] || {}), ...info};
+  const tools = document.querySelector(`[data-export-for="${id}"]`);
+  if (tools) updateShare(id, tools);
+}
+
+function chartTitle(gd) {
+  const info = CHART_INFO[gd.id] || {};
+  if (info.title || gd.dataset.title) return info.title || gd.dataset.title;
+  const label = gd.getAttribute("aria-label") || "";
+  if (label.includes(": ")) return label.slice(label.indexOf(": ") + 2);  // "bar chart: TITLE"
+  const labelled = gd.getAttribute("aria-labelledby");
+  const heading = labelled ? document.getElementById(labelled)
+    : gd.closest("section, [role=tabpanel]")?.querySelector("h2, h3");
+  return (heading ? heading.textContent : document.querySelector("h1").textContent).trim();
+}
+
+function chartSource(gd) {
+  const info = CHART_INFO[gd.id] || {};
+  if (info.source) return info.source;
+  const line = document.querySelector(".source");
+  return line ? line.textContent.replace(/\s+/g, " ").replace(/^Source:\s*/, "").trim() : SITE;
+}
+
+function dataThrough(gd) {
+  const info = CHART_INFO[gd.id] || {};
+  if (info.through) return info.through;
+  let last = "";
+  for (const trace of gd.data || []) {
+    for (const x of trace.x || []) if (typeof x === "string" && /^\d{4}-\d{2}/.test(x) && x > last) last = x;
+  }
+  return last.slice(0, 7);
+}
+
+function slug(text) {
+  return text.toLowerCase().normalize("NFKD").replace(/[^\w\s-]/g, "").trim().replace(/[\s_-]+/g, "-").slice(0, 80);
+}
+
+function chartFilename(gd) {
+  const through = dataThrough(gd);
+  return [SITE, slug(chartTitle(gd)), through].filter(Boolean).join("-");
+}
+
+function footerText(gd) {
+  const through = dataThrough(gd);
+  return `Source: ${chartSource(gd)}${through ? ` · Data through ${through}` : ""} · ${SITE}`;
+}
+
+// The figure as published: title and subtitle above, source and date below.
+function publishedFigure(gd) {
+  const layout = JSON.parse(JSON.stringify(gd.layout || {}));
+  const info = CHART_INFO[gd.id] || {};
+  const margin = layout.margin || {};
+  layout.title = {text: chartTitle(gd), x: 0.01, xanchor: "left", font: {size: 20},
+                  subtitle: info.subtitle ? {text: info.subtitle, font: {size: 13, color: "#555"}} : undefined};
+  layout.margin = {...margin, t: info.subtitle ? 95 : 70, b: Math.max(margin.b || 0, 120), l: Math.max(margin.l || 0, 70)};
+  layout.annotations = [...(layout.annotations || []), {
+    text: footerText(gd), xref: "paper", yref: "paper", x: 0, y: 0, xanchor: "left", yanchor: "top",
+    yshift: -(layout.margin.b - 28), showarrow: false, align: "left", font: {size: 11, color: "#555"}}];
+  layout.width = 1200;
+  layout.height = 675;
+  layout.autosize = false;
+  return {data: gd.data, layout};
+}
+
+function downloadChart(gd, format) {
+  return Plotly.downloadImage(publishedFigure(gd), {format, filename: chartFilename(gd), width: 1200, height: 675});
+}
+
+// The numbers the chart shows, one row per point: series, x, y (bands as lower/upper bounds).
+function chartCSV(gd) {
+  const rows = [["series", "x", "y"]];
+  const data = (gd.data || []).filter(t => !(t.meta && t.meta.csv === false));
+  data.forEach((trace, i) => {
+    let name = trace.name;
+    const next = data[i + 1];
+    if (trace.fill === "tonexty") name = `${trace.name} (lower bound)`;
+    else if (next && next.fill === "tonexty" && !trace.name) name = `${next.name} (upper bound)`;
+    (trace.x || []).forEach((x, j) => rows.push([name || `series ${i + 1}`, x, (trace.y || [])[j]]));
+  });
+  return rows.map(r => r.map(csvCell).join(",")).join("\r\n") + "\r\n";
+}
+
+function csvCell(value) {
+  if (value === null || value === undefined || (typeof value === "number" && !isFinite(value))) return "";
+  let text = String(value);
+  if (/^[=+\-@\t\r]/.test(text) && isNaN(Number(text))) text = `'${text}`;  // no formulas in spreadsheets
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function saveText(text, filename, type) {
+  const url = URL.createObjectURL(new Blob([text], {type}));
+  const link = Object.assign(document.createElement("a"), {href: url, download: filename});
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+function citation(gd) {
+  const through = dataThrough(gd);
+  const today = new Date().toISOString().slice(0, 10);
+  const info = CHART_INFO[gd.id] || {};
+  const url = info.permalink || window.location.href;
+  return `${SITE}, “${chartTitle(gd)}”${info.subtitle ? ` (${info.subtitle})` : ""}. ` +
+    `Data: ${chartSource(gd)}${through ? `, through ${through}` : ""}. ${url} (accessed ${today}).`;
+}
+
+function embedCode(gd) {
+  const info = CHART_INFO[gd.id] || {};
+  if (!info.embed) return "";
+  const src = new URL(info.embed, window.location.origin).href;
+  return `<iframe src="${src}" title="${chartTitle(gd).replace(/"/g, "&quot;")}" width="100%" height="480" ` +
+    `style="border:0" loading="lazy"></iframe>`;
+}
+
+function updateShare(id, tools) {
+  const gd = document.getElementById(id);
+  const cite = tools.querySelector("textarea.cite");
+  const embed = tools.querySelector("textarea.embed-code");
+  if (cite) cite.value = citation(gd);
+  if (embed) {
+    embed.value = embedCode(gd);
+    embed.closest("p").hidden = !embed.value;
+    const preview = tools.querySelector("a.embed-preview");
+    if (preview) preview.href = CHART_INFO[id]?.embed || "#";
+  }
+}
+
+function icon(kind) {
+  const {width, height, path} = ICONS[kind];
+  return `<svg viewBox="0 0 ${width} ${height}" aria-hidden="true" focusable="false"><path d="${path}"/></svg>`;
+}
+
+// A toolbar under each chart: PNG, SVG, CSV as shown, and a fold with embed code and citation.
+function addExportTools(gd) {
+  if (document.querySelector(`[data-export-for="${gd.id}"]`)) return;
+  const tools = document.createElement("div");
+  tools.dataset.exportFor = gd.id;
+  tools.innerHTML = `<div class="export" role="group" aria-label="Download this chart">
+      <button type="button" data-format="png">${icon("png")} Image (PNG)</button>
+      <button type="button" data-format="svg">${icon("svg")} Vector (SVG)</button>
+      <button type="button" data-format="csv">Data as shown (CSV)</button></div>
+    <details class="share"><summary>Embed or cite this chart</summary>
+      <p><label>Citation <textarea class="cite" rows="3" readonly></textarea></label></p>
+      <p><label>Embed code <textarea class="embed-code" rows="3" readonly></textarea></label>
+        <a class="embed-preview" href="#" target="_blank" rel="noopener">Preview the embedded chart</a></p>
+    </details>`;
+  tools.addEventListener("click", event => {
+    const button = event.target.closest("button[data-format]");
+    if (!button) return;
+    const format = button.dataset.format;
+    if (format === "csv") saveText(chartCSV(gd), `${chartFilename(gd)}.csv`, "text/csv;charset=utf-8");
+    else downloadChart(gd, format);
+  });
+  tools.querySelector("details").addEventListener("toggle", () => updateShare(gd.id, tools));
+  gd.after(tools);
+  updateShare(gd.id, tools);
+}
+
+const MODEBAR_BUTTONS = [
+  {name: "downloadPNG", title: "Download as PNG image (with title and source)", icon: ICONS.png,
+   click: gd => downloadChart(gd, "png")},
+  {name: "downloadSVG", title: "Download as SVG vector image (with title and source)", icon: ICONS.svg,
+   click: gd => downloadChart(gd, "svg")},
+];
+const PLOT_CONFIG = {responsive: true, displaylogo: false, showSendToCloud: false, showEditInChartStudio: false,
+                     modeBarButtonsToRemove: ["toImage", "sendDataToCloud", "editInChartStudio", "lasso2d", "select2d"],
+                     modeBarButtonsToAdd: MODEBAR_BUTTONS};
+
+// ------------------------------------------------------------------ data and page state
 async function getJSON(url) {
   const response = await fetch(url);
   if (!response.ok) {
@@ -43,9 +214,14 @@ function writeState(state) {
     else if (value !== null && value !== undefined && value !== "") params.set(key, value);
   }
   const url = `${window.location.pathname}?${params}`;
-  window.history.replaceState(null, "", url);
+  if (!document.body.classList.contains("embed")) window.history.replaceState(null, "", url);
   const link = document.getElementById("permalink");
   if (link) link.href = url;
+  for (const [id, [name, fixed]] of Object.entries(EMBEDS[window.location.pathname] || {})) {
+    const query = new URLSearchParams(params);
+    for (const [key, value] of Object.entries(fixed || {})) query.set(key, value);
+    describeChart(id, {embed: `/embed/${name}?${query}`, permalink: new URL(url, window.location.origin).href});
+  }
   return params;
 }
 
@@ -53,4 +229,49 @@ function showError(id, message) {
   const box = document.getElementById(id);
   box.textContent = message;
   box.hidden = !message;
+}
+
+// ------------------------------------------------------------------ layout helpers
+// Charts that have an /embed/ route: page path -> {element id: embed name}.
+// Kept in step with EMBEDS in rootcauses/web/app.py.
+const EMBEDS = {"/": {chart: ["encounters"], share: ["nt-share"]},
+                "/drivers": {chart: ["indicator", {view: "chart"}], map: ["indicator-map", {view: "map"}]},
+                "/forecasts": {chart: ["forecast"]}};
+
+// Tables that stack on phones label each cell with its column heading.
+function labelCells(table) {
+  const heads = [...table.querySelectorAll("thead th")].map(th => th.textContent.trim());
+  for (const row of table.querySelectorAll("tbody tr")) {
+    [...row.cells].forEach((cell, i) => {
+      if (!cell.dataset.label && heads[i] && cell.colSpan === 1) cell.dataset.label = heads[i];
+    });
+  }
+}
+
+for (const table of document.querySelectorAll("table.stack")) {
+  labelCells(table);
+  const body = table.tBodies[0];
+  if (body) new MutationObserver(() => labelCells(table)).observe(body, {childList: true});
+}
+
+// An /embed/ page shows one chart: everything else on the page is hidden.
+function keepOnly(target) {
+  const main = document.querySelector("main");
+  for (let node = target; node && node !== main; node = node.parentElement) {
+    for (const sibling of node.parentElement.children) {
+      if (sibling !== node && !sibling.matches("h1, .source, script")) sibling.hidden = true;
+    }
+  }
+}
+
+const EMBEDDED = document.body.dataset.embed;
+if (EMBEDDED) {
+  const target = document.getElementById(EMBEDDED);
+  if (target) {
+    keepOnly(target);
+    document.querySelector("h1").textContent = chartTitle(target);
+  }
+}
+for (const gd of document.querySelectorAll("div.chart[id]")) {
+  if (!EMBEDDED || gd.id === EMBEDDED) addExportTools(gd);
 }
