@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from importlib.resources import files
 from typing import Any
@@ -11,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from rootcauses import __version__
+from rootcauses.api.errors import new_error_id, public_message
 from rootcauses.countries import COMPARATORS, HEADLINE_CITIZENSHIPS, NORTHERN_TRIANGLE, country_name
 from rootcauses.errors import RootCausesError
 from rootcauses.findings import data_through_for, findings_for
@@ -41,6 +43,26 @@ CAPITALS = {
 DEFAULT_INDICATOR = "homicide_rate"
 
 router = APIRouter(include_in_schema=False)
+
+
+log = logging.getLogger("rootcauses.web")
+NO_STORE_HINT = "If no store has been built yet, build one with `rootcauses data build`."
+
+
+def unreadable(
+    request: Request,
+    exc: BaseException,
+    what: str = "the data store",
+    hint: str | None = NO_STORE_HINT,
+) -> str:
+    """A page's message when ``what`` cannot be read: the API's generic message with an error id
+    (and ``hint``, what to try); the cause (it may name paths, hosts or users) goes only to the
+    server log, under the same id."""
+    error_id = new_error_id()
+    log.error(
+        "error %s: GET %s: %s could not be read", error_id, request.url.path, what, exc_info=exc
+    )
+    return f"{public_message(503, error_id)}." + (f" {hint}" if hint else "")
 
 
 def _fmt(value: Any) -> str:
@@ -81,7 +103,7 @@ def overview(request: Request) -> HTMLResponse:
         with query.connect(settings) as con:
             results = {t: has_table(con, t) for t in ("driver_models", "forecasts", "sim_runs")}
     except RootCausesError as exc:
-        return _render(request, "overview.html", title, error=str(exc))
+        return _render(request, "overview.html", title, error=unreadable(request, exc))
     return _render(
         request,
         "overview.html",
@@ -106,7 +128,7 @@ def drivers(request: Request) -> HTMLResponse:
             ).df()
             models = read_results(con, "driver_models")
     except RootCausesError as exc:
-        return _render(request, "drivers.html", title, error=str(exc))
+        return _render(request, "drivers.html", title, error=unreadable(request, exc))
     names = list(catalogue["indicator"])
     return _render(
         request,
@@ -129,7 +151,7 @@ def forecasts(request: Request) -> HTMLResponse:
         with query.connect(request.app.state.settings) as con:
             frame = read_results(con, "forecasts")
     except RootCausesError as exc:
-        return _render(request, "forecasts.html", title, error=str(exc))
+        return _render(request, "forecasts.html", title, error=unreadable(request, exc))
     if frame.empty:
         return _render(request, "forecasts.html", title, has_forecasts=False)
     present = [c for c in HEADLINE_CITIZENSHIPS if c in set(frame["series"])]
@@ -161,6 +183,6 @@ def sources(request: Request) -> HTMLResponse:
                 .to_dict(orient="records")
             )
     except RootCausesError as exc:
-        return _render(request, "sources.html", title, error=str(exc))
+        return _render(request, "sources.html", title, error=unreadable(request, exc))
     built = max((r["built"] for r in rows if r["built"]), default=None)
     return _render(request, "sources.html", title, sources=rows, built_at=built)

@@ -17,7 +17,7 @@ from rootcauses.countries import country_name
 from rootcauses.errors import RootCausesError
 from rootcauses.jobs.sim import SimWebSettings
 from rootcauses.sim.scenarios import SCENARIO_NAMES, load_parameter_specs, load_scenario
-from rootcauses.web.pages import _render
+from rootcauses.web.pages import _render, unreadable
 
 router = APIRouter(include_in_schema=False)
 TITLE = "Policy lab"
@@ -55,7 +55,8 @@ def policy_lab(request: Request) -> HTMLResponse:
         limits = registry.limits if registry is not None else SimWebSettings()
         context = page_context(dict(limits_public(limits)))
     except RootCausesError as exc:
-        return _render(request, "policylab.html", TITLE, error=str(exc))
+        error = unreadable(request, exc, "the policy lab", hint=None)
+        return _render(request, "policylab.html", TITLE, error=error)
     if not request.app.state.settings.store_path.exists():
         context["store_missing"] = True
     return _render(request, "policylab.html", TITLE, **context)
