@@ -33,7 +33,7 @@ def add_results(built_store: Settings, home: Path) -> Settings:
             row = {"series": series, "month": month, "model": "best", "mean": level}
             row.update(lo80=level * 0.8, hi80=level * 1.2, lo95=level * 0.6, hi95=level * 1.4)
             forecast_rows.append({**row, "h": h, "chosen": "auto_ets"})
-        for model in ("auto_ets", "seasonal_naive"):
+        for model in ("auto_ets", "seasonal_naive", "random_walk"):
             for origin in pd.date_range("2023-01-01", periods=3, freq="MS").date:
                 for h in (1, 3, 6, 12):
                     actual = 8_000.0 + 500.0 * h + 100.0 * origin.month

@@ -137,7 +137,7 @@ def test_northern_triangle_wording(results_store: Settings) -> None:
 def test_every_statistic_is_explained(hnd) -> None:
     _, html = hnd
     text = visible_text(html)
-    for term in ("Within R²:", "Out-of-sample gain:", "Error vs naive:", "Interval held:"):
+    for term in ("Within R²:", "Out-of-sample gain:", "Error vs random walk:", "Interval held:"):
         assert term in text
     assert "The change compares the period with the 60 months before it" in text
     assert "Simulated, not observed" in text

@@ -254,7 +254,7 @@ def driver_panel(
 
 
 def leaderboard_rows(board: pd.DataFrame, chosen: dict[str, str]) -> pd.DataFrame:
-    """Per series, the chosen model's MASE relative to seasonal naive at a few horizons and its
+    """Per series, the chosen model's MASE relative to the random walk at a few horizons and its
     mean interval coverage."""
     rows = []
     for series, model in chosen.items():
