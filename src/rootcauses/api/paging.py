@@ -1,8 +1,8 @@
 """The one paging contract of every list the API returns (data, tracker and simulation lists).
 
-Request: ``limit`` (items per page, 1 to :data:`MAX_LIMIT`) and ``offset`` (items to skip, from
-0). Each list has its own default ``limit`` (data tables send every row a chart needs in one
-page; the tracker's commitments and the stored simulation runs send 50).
+Request: ``limit`` (items per page, 1 to :data:`MAX_LIMIT`) and ``offset`` (items to skip, 0
+to :data:`MAX_OFFSET`). Each list has its own default ``limit`` (data tables send every row a
+chart needs in one page; the tracker's commitments and the stored simulation runs send 50).
 
 Answer (:class:`Page`): JSON ``{data, count, offset, limit, next}`` where ``data`` is this page,
 ``count`` the number of matching items over all pages and ``next`` the URL of the following page
@@ -32,6 +32,7 @@ from starlette.datastructures import URL
 # One page holds every row a dashboard chart asks for (the largest is ~1,500), so charts never
 # page; exports of bigger tables follow the ``next`` link.
 MAX_LIMIT = 10_000
+MAX_OFFSET = 1_000_000_000  # far beyond any list here; keeps offsets inside the databases' ints
 T = TypeVar("T")
 
 
@@ -71,7 +72,9 @@ def paging(default: int = MAX_LIMIT) -> Callable[..., PageParams]:
             int,
             Query(ge=1, le=MAX_LIMIT, description=f"items per page (at most {MAX_LIMIT:,})"),
         ] = default,
-        offset: Annotated[int, Query(ge=0, description="items to skip")] = 0,
+        offset: Annotated[
+            int, Query(ge=0, le=MAX_OFFSET, description=f"items to skip (at most {MAX_OFFSET:,})")
+        ] = 0,
     ) -> PageParams:
         return PageParams(limit=limit, offset=offset, url=str(request.url))
 
@@ -94,7 +97,12 @@ class Page(BaseModel, Generic[T]):
 
 # A table row: column name → value (text, number, boolean or null; dates as YYYY-MM-DD).
 Row = dict[str, Any]
-TablePage = Page[Row]
+
+
+class TablePage(Page[Row]):
+    """One page of a table's rows, each a JSON object of column → value."""
+
+
 # How the OpenAPI document describes an answer that is JSON, or CSV with format=csv.
 CSV_TOO: dict[int | str, dict[str, Any]] = {
     200: {
@@ -183,6 +191,7 @@ def frame_response(
 __all__ = [
     "CSV_TOO",
     "MAX_LIMIT",
+    "MAX_OFFSET",
     "Page",
     "PageParams",
     "Paging",

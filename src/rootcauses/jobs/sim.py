@@ -87,7 +87,11 @@ class RunCreate(BaseModel):
     months: int = Field(default=24, ge=1)
     members: int = Field(default=4, ge=2, description="ensemble members (seeds × draws)")
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
-    start: str = Field(default="2019-01", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    start: str = Field(
+        default="2019-01",
+        pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$",
+        description="first simulated month, YYYY-MM (1900-01 to 2099-12)",
+    )
 
 
 @dataclass
