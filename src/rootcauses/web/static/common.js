@@ -70,7 +70,8 @@ function publishedFigure(gd) {
   const margin = layout.margin || {};
   layout.title = {text: chartTitle(gd), x: 0.01, xanchor: "left", font: {size: 20},
                   subtitle: info.subtitle ? {text: info.subtitle, font: {size: 13, color: "#555"}} : undefined};
-  layout.margin = {...margin, t: info.subtitle ? 95 : 70, b: Math.max(margin.b || 0, 120), l: Math.max(margin.l || 0, 70)};
+  layout.margin = {...margin, t: info.subtitle ? 95 : 70, b: Math.max(margin.b || 0, 120), l: Math.max(margin.l || 0, 70),
+                   r: Math.max(margin.r || 0, 30)};
   layout.annotations = [...(layout.annotations || []), {
     text: footerText(gd), xref: "paper", yref: "paper", x: 0, y: 0, xanchor: "left", yanchor: "top",
     yshift: -(layout.margin.b - 28), showarrow: false, align: "left", font: {size: 11, color: "#555"}}];

@@ -11,5 +11,12 @@
     plugins: [SwaggerUIBundle.plugins.DownloadUrl],
     validatorUrl: null,
     tryItOutEnabled: false,
+    onComplete: levelHeadings,
   });
+  // Swagger UI titles the page with an h1 and each tag with an h3: read the tags as level 2.
+  function levelHeadings() {
+    for (const heading of root.querySelectorAll("h3.opblock-tag")) heading.setAttribute("aria-level", "2");
+    for (const heading of root.querySelectorAll("section.models > h4")) heading.setAttribute("aria-level", "2");
+  }
+  new MutationObserver(levelHeadings).observe(root, {childList: true, subtree: true});
 })();
