@@ -85,11 +85,19 @@ SEARCH_BOX: dict[str, tuple[float, float]] = {
     "cbp_one_port_share": (0.0, 0.8),
 }
 DEFAULT_FREE = tuple(SEARCH_BOX)
+
+
+def _filled(value: np.ndarray | None) -> np.ndarray:
+    """An optional input of :class:`engine.SimInputs`, which its ``__post_init__`` always fills."""
+    assert value is not None
+    return value
+
+
 # parameters whose mechanism acts only while an input is non-zero: a training window without it
 # says nothing about them, so they keep their documented value (and the report says so)
 ACTIVE_WITH: dict[str, Callable[[engine.SimInputs], np.ndarray]] = {
-    "beta_covid": lambda inputs: inputs.covid,
-    "beta_storm": lambda inputs: inputs.storms,
+    "beta_covid": lambda inputs: _filled(inputs.covid),
+    "beta_storm": lambda inputs: _filled(inputs.storms),
     "recross_probability": lambda inputs: inputs.regime("title_42"),
     "title42_expulsion_probability": lambda inputs: inputs.regime("title_42"),
     "title42_expulsion_family": lambda inputs: inputs.regime("title_42"),
@@ -98,7 +106,7 @@ ACTIVE_WITH: dict[str, Callable[[engine.SimInputs], np.ndarray]] = {
     "mx_enforcement_effect": lambda inputs: inputs.regime("mexico_enforcement"),
     "asylum_rule_removal_add": lambda inputs: inputs.regime("securing_the_border"),
     "entry_suspension_removal_add": lambda inputs: inputs.regime("entry_suspension"),
-    "beta_us_unemployment": lambda inputs: np.ptp(inputs.us_unemployment, keepdims=True),
+    "beta_us_unemployment": lambda inputs: np.ptp(_filled(inputs.us_unemployment), keepdims=True),
 }
 
 
@@ -960,4 +968,5 @@ def _latest_full_fiscal_year(con: Any, countries: Sequence[str]) -> int:
     if frame.empty:
         raise SimError("the store has no USBP encounters by citizenship (ohss_usbp)")
     last = pd.Timestamp(frame["month"].max())
-    return last.year if last.month >= 9 else last.year - 1
+    year: int = last.year if last.month >= 9 else last.year - 1
+    return year

@@ -79,14 +79,14 @@ class Drivers:
     remittance: np.ndarray  # 0/1
     log_cost_ratio: np.ndarray  # log(journey cost / annual household income)
     risk: np.ndarray  # probability the journey fails (origin, month)
-    deterrence: np.ndarray  # perceived deterrence index (month)
+    deterrence: np.ndarray | float  # perceived deterrence index (month)
     attempts: np.ndarray  # prior attempts
     shift: np.ndarray | float = 0.0  # exogenous country-month terms, times their coefficients
 
 
 def utility(beta: Coefficients, x: Drivers) -> np.ndarray:
     """β·x without the intercept (float32 keeps the per-household temporaries small)."""
-    return (
+    u: np.ndarray = (
         beta.violence * x.violence_exposure * x.log_homicide
         + beta.income_gap * x.income_gap
         + beta.climate * x.climate_exposed * x.drought
@@ -98,11 +98,13 @@ def utility(beta: Coefficients, x: Drivers) -> np.ndarray:
         + beta.attempts * x.attempts
         + x.shift
     ).astype(np.float32, copy=False)
+    return u
 
 
 def departure_probability(intercept: float, beta: Coefficients, x: Drivers) -> np.ndarray:
     """Monthly probability each household sends a migrant."""
-    return expit(intercept + utility(beta, x))
+    p: np.ndarray = expit(intercept + utility(beta, x))
+    return p
 
 
 def logistic_moments(a: float, u: np.ndarray) -> tuple[float, float]:

@@ -141,7 +141,7 @@ class SimInputs:
             raise SimError("sector_shares must be [months, sectors of the network]")
         if self.network.origins.size > 255 or self.network.sectors.size > 255:
             raise SimError("at most 255 origins and 255 sectors (uint8 state)")
-        defaults = {
+        defaults: dict[str, Callable[[], np.ndarray]] = {
             "regimes": lambda: np.zeros((n_months, len(REGIMES))),
             "covid": lambda: np.zeros(n_months),
             "storms": lambda: np.zeros(shape),
@@ -209,6 +209,9 @@ def _month_terms_all(inputs: SimInputs, params: Mapping[str, float]) -> dict[str
     for a whole country and month (country effect, season, COVID closures, storms, US labour
     demand), already times their coefficients. The recorded policy regimes act through the border
     outcomes (:func:`border_rules`), not here: ``deterrence`` is the scenario lever alone."""
+    # filled in SimInputs.__post_init__
+    assert inputs.covid is not None and inputs.storms is not None
+    assert inputs.us_unemployment is not None
     n_months = len(inputs.months)
     growth = params["income_growth_extra"] * np.arange(n_months)[:, None] / 12
     effects = np.array([params.get(f"country_effect_{c}", 0.0) for c in inputs.countries])
@@ -254,14 +257,14 @@ def _drivers(
     risk_by_origin: np.ndarray,
 ) -> decision.Drivers:
     c = people.country[idx]
-    log_income = people.log_income[idx] + terms["income_shift"][c]
+    log_income = people.log_income[idx] + np.asarray(terms["income_shift"])[c]
     annual_household_income = log_income + np.log(inputs.household_size[c])
     cost = params["smuggler_fee_usd"] * params["smuggler_fee_multiplier"]
     return decision.Drivers(
-        log_homicide=terms["log_homicide"][c],
+        log_homicide=np.asarray(terms["log_homicide"])[c],
         violence_exposure=people.violence[idx],
         income_gap=np.log(params["us_gdp_pc_ppp"]) - log_income,
-        drought=terms["drought"][c],
+        drought=np.asarray(terms["drought"])[c],
         climate_exposed=people.climate[idx],
         network=people.network[idx],
         remittance=people.remittance[idx],
@@ -292,6 +295,7 @@ def border_rules(inputs: SimInputs, params: Mapping[str, float]) -> np.ndarray:
     ports = inputs.regime("cbp_one") * params["cbp_one_port_share"]
     out = np.zeros((n, len(kernel.TYPES), 5))
     lever = params["us_return_multiplier"]
+    assert inputs.recorded_expulsion is not None  # filled in SimInputs.__post_init__
     for k, name in enumerate(kernel.TYPES):
         adult = name != "uac"
         encounter = (
@@ -337,7 +341,8 @@ def favourable_probability(border: np.ndarray) -> np.ndarray:
     port = border[..., kernel.B_PORT]
     enc = border[..., kernel.B_ENCOUNTER]
     crossing = (1 - enc) + enc * (1 - border[..., kernel.B_EXPEL] - border[..., kernel.B_REMOVE])
-    return port + (1 - port) * crossing
+    favourable: np.ndarray = port + (1 - port) * crossing
+    return favourable
 
 
 def type_shares(params: Mapping[str, float]) -> np.ndarray:
@@ -398,12 +403,16 @@ class Feedbacks:
         )
 
     def country_term(self, params: Mapping[str, float], shares: np.ndarray) -> np.ndarray:
-        return params["beta_expectation"] * ((self.expectation - self.expectation0) @ shares)
+        term: np.ndarray = params["beta_expectation"] * (
+            (self.expectation - self.expectation0) @ shares
+        )
+        return term
 
     def origin_term(self, params: Mapping[str, float]) -> np.ndarray:
-        return params["beta_diffusion"] * (
+        term: np.ndarray = params["beta_diffusion"] * (
             (self.networked - self.networked0) / self.households
         ) + params["beta_cascade"] * (np.log1p(self.cascade) - np.log1p(self.cascade0))
+        return term
 
     def type_cdf(self, params: Mapping[str, float], shares: np.ndarray) -> np.ndarray:
         weights = shares[None, :] * np.exp(
@@ -429,7 +438,10 @@ def _sector_probabilities(shares: np.ndarray, reachable: np.ndarray) -> np.ndarr
     weights = reachable * shares[..., None, :]
     totals = weights.sum(axis=-1, keepdims=True)
     uniform = reachable / reachable.sum(axis=1, keepdims=True)
-    return np.where(totals > 0, weights / np.where(totals > 0, totals, 1), uniform)
+    probabilities: np.ndarray = np.where(
+        totals > 0, weights / np.where(totals > 0, totals, 1), uniform
+    )
+    return probabilities
 
 
 _PATHS: dict[tuple[int, bytes], tuple[Network, Paths]] = {}
@@ -911,7 +923,8 @@ def covid_closure(index: pd.DatetimeIndex) -> np.ndarray:
     """[month] share of each month's days within :data:`COVID_CLOSURE`."""
     from rootcauses import panel as panel_module
 
-    return panel_module.regime_share(*COVID_CLOSURE, index).to_numpy()
+    share: np.ndarray = panel_module.regime_share(*COVID_CLOSURE, index).to_numpy()
+    return share
 
 
 def load_inputs(

@@ -181,20 +181,20 @@ def ray_session(executor: Executor) -> Iterator[Any]:
     if ray.is_initialized():
         yield ray
         return
-    quiet = {"logging_level": logging.ERROR, "log_to_driver": False}
     auth_error = getattr(ray.exceptions, "AuthenticationError", RuntimeError)
     try:
         if executor.address:
             check_reachable(executor.address)
             use_cluster_token()
-            ray.init(address=executor.address, **quiet)
+            ray.init(address=executor.address, logging_level=logging.ERROR, log_to_driver=False)
         else:
             ray.init(
                 address="local",
                 num_cpus=executor.workers,
                 include_dashboard=False,
                 object_store_memory=LOCAL_OBJECT_STORE_BYTES,
-                **quiet,
+                logging_level=logging.ERROR,
+                log_to_driver=False,
             )
     except (ConnectionError, RuntimeError, ValueError, TimeoutError, auth_error) as exc:
         if executor.address:

@@ -227,7 +227,7 @@ def _utility(
 ) -> float:
     """Household ``i``'s z = intercept + β·x this month (see :class:`HazardTerms`)."""
     c = country[i]
-    z = (
+    z: float = (
         country_const[c]
         + origin_const[origin[i]]
         + violence_coef[c] * violence[i]
@@ -244,7 +244,8 @@ def _utility(
 def _departure_probability(z: float) -> float:
     """logistic(z) as the compiled kernel computes it (its exp may differ from NumPy's in the
     last bit, so comparisons against it are made with this very function)."""
-    return 1.0 / (1.0 + np.exp(-z))
+    p: float = 1.0 / (1.0 + np.exp(-z))
+    return p
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -480,7 +481,7 @@ def anchor_moments(
     return u, moments
 
 
-def exp_moments(u: np.ndarray):
+def exp_moments(u: np.ndarray) -> Callable[[float, np.ndarray], tuple[float, float]]:
     """A :func:`logistic_moments` for repeated calls on the same ``u``: with w = e^u computed
     once, logistic(a + u) = w / (w + e^-a), so each Newton step of the anchor costs a division
     per household instead of an exponential. Falls back to :func:`logistic_moments` where e^u
@@ -792,7 +793,8 @@ class SkipIndex:
 
     def bytes_per_household(self) -> float:
         arrays = (getattr(self, name) for name in self.__dataclass_fields__)
-        return sum(a.nbytes for a in arrays) / max(1, self.transit.size)
+        per_household: float = sum(a.nbytes for a in arrays) / max(1, self.transit.size)
+        return per_household
 
 
 @numba.njit(cache=True, nogil=True)
@@ -951,9 +953,23 @@ def pack(
     sorted_score = np.empty_like(score)
     _scatter_households(
         rank,
-        *(getattr(people, name) for name in columns),
+        people.country,
+        people.origin,
+        people.log_income,
+        people.violence,
+        people.climate,
+        people.remittance,
+        people.network,
+        people.attempts,
         score,
-        *(records[name] for name in columns),
+        records["country"],
+        records["origin"],
+        records["log_income"],
+        records["violence"],
+        records["climate"],
+        records["remittance"],
+        records["network"],
+        records["attempts"],
         sorted_score,
     )
     return Population(**{name: records[name] for name in people.arrays()}), records, sorted_score
@@ -1161,7 +1177,8 @@ def block_bounds(index: SkipIndex, terms: HazardTerms) -> np.ndarray:
     """This month's candidate probability per block, 1 - e^{-rate}: at least the hazard of
     every household of the block at home (for tests and diagnostics)."""
     fill_block_bounds(index, terms)
-    return -np.expm1(-index.rate)
+    bounds: np.ndarray = -np.expm1(-index.rate)
+    return bounds
 
 
 @numba.njit(cache=True, nogil=True, inline="always")

@@ -62,7 +62,10 @@ class Network:
     def edge_in_mexico(self) -> np.ndarray:
         """Travel edges that start or end in Mexico: where Mexican interdiction applies."""
         mexican = self.node_country == "MEX"
-        return ~self.edge_crossing & (mexican[self.edge_from] | mexican[self.edge_to])
+        in_mexico: np.ndarray = ~self.edge_crossing & (
+            mexican[self.edge_from] | mexican[self.edge_to]
+        )
+        return in_mexico
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ def allocate(n: int, real: np.ndarray) -> np.ndarray:
     if n < real.size:
         raise SimError(f"--households {n} is fewer than the {real.size} countries simulated")
     quota = n * real / real.sum()
-    counts = np.floor(quota).astype(np.int64)
+    counts: np.ndarray = np.floor(quota).astype(np.int64)
     short = n - counts.sum()
     counts[np.argsort(-(quota - counts), kind="stable")[:short]] += 1
     return counts

@@ -225,7 +225,8 @@ def ard(simulated: np.ndarray, observed: np.ndarray) -> float:
 def ard_by_country(simulated: np.ndarray, observed: np.ndarray) -> np.ndarray:
     """ARD of each country on its own: mean over months of |sim − obs| / obs."""
     _check_pair(simulated, observed)
-    return np.mean(np.abs(simulated - observed) / observed, axis=0)
+    by_country: np.ndarray = np.mean(np.abs(simulated - observed) / observed, axis=0)
+    return by_country
 
 
 def naive_scale(train: np.ndarray) -> np.ndarray:
@@ -246,7 +247,8 @@ def seasonal_scale(train: np.ndarray, season: int = SEASON) -> np.ndarray:
 def mase_by_country(simulated: np.ndarray, observed: np.ndarray, scale: np.ndarray) -> np.ndarray:
     """Mean absolute error of each country divided by its ``scale``."""
     _check_pair(simulated, observed)
-    return np.mean(np.abs(simulated - observed), axis=0) / scale
+    by_country: np.ndarray = np.mean(np.abs(simulated - observed), axis=0) / scale
+    return by_country
 
 
 def log_correlation(simulated: np.ndarray, observed: np.ndarray) -> float | None:
@@ -424,6 +426,11 @@ def improvement(model: float | None, best: float | None) -> float | None:
     return 1.0 - model / best
 
 
+def _below(value: float | None, reference: float | None) -> bool:
+    """Whether both are known and ``value`` is the lower."""
+    return value is not None and reference is not None and value < reference
+
+
 def _needed(years: int) -> int:
     return math.ceil(ACCEPTANCE["fiscal_years_within_share"] * years - 1e-9)
 
@@ -526,10 +533,7 @@ def scorecard(
         "fiscal_years_within_30pct_by_country": fy_by_country,
         "regime_directions": right >= needed_regimes,
         "training_better_than_flat": all(
-            training["model"][k] is not None
-            and training["flat"][k] is not None
-            and training["model"][k] < training["flat"][k]
-            for k in ("ard", "mase")
+            _below(training["model"][k], training["flat"][k]) for k in ("ard", "mase")
         ),
     }
     acceptance["all"] = all(v for k, v in acceptance.items() if isinstance(v, bool))

@@ -167,6 +167,13 @@ def label(band: Mapping[str, float]) -> str:
     return "exceeds the spread" if band["lo"] > 0 or band["hi"] < 0 else "within the spread"
 
 
+def _total(difference: np.ndarray, history: np.ndarray) -> dict[str, dict[str, float] | str]:
+    """One country's (or all countries') band of the difference and of the recorded history,
+    and the difference's :func:`label`."""
+    band = _band(difference)
+    return {"difference": band, "history": _band(history), "label": label(band)}
+
+
 def window_mask(months: Sequence[dt.date], years: tuple[int, int] = WINDOW) -> np.ndarray:
     fy = np.array([fiscal_year(m) for m in months])
     return (fy >= years[0]) & (fy <= years[1])
@@ -216,13 +223,10 @@ def counterfactual_histories(
     for cf, changed in zip(counterfactuals, runs[1:], strict=True):
         diff = changed - recorded
         by_country = {
-            country: {"difference": _band(diff[:, c]), "history": _band(recorded[:, c])}
+            country: _total(diff[:, c], recorded[:, c])
             for c, country in enumerate(inputs.countries)
         }
-        overall = _band(diff.sum(axis=1))
-        by_country["ALL"] = {"difference": overall, "history": _band(recorded.sum(axis=1))}
-        for entry in by_country.values():
-            entry["label"] = label(entry["difference"])
+        by_country["ALL"] = _total(diff.sum(axis=1), recorded.sum(axis=1))
         results.append(
             {"id": cf.id, "question": cf.question, "caveat": cf.caveat, "totals": by_country}
         )
