@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from rootcauses.api.tracker import CSV_COLUMNS
+from rootcauses.api.tracker import CSV_COLUMNS, MAX_LIMIT
 from rootcauses.config import Settings
 from rootcauses.errors import TrackerInputError
 from rootcauses.tracker import files, service
@@ -298,7 +298,7 @@ def test_filters_parse_check_and_make_permalinks() -> None:
     assert filters.query() == "status=at_risk&pillar=P1&country=HND&q=coffee+farms"
     assert filters.query(status=None) == "pillar=P1&country=HND&q=coffee+farms"
     assert pages.parse_filters({}, []) == pages.Filters()
-    assert pages.Filters().api_query() == "limit=500"
+    assert pages.Filters().api_query() == f"limit={MAX_LIMIT}"
     with pytest.raises(TrackerInputError, match="pillar: is 'P3'; expected one of P1, P2"):
         pages.parse_filters({"pillar": "P3"}, ["P1", "P2"])
     with pytest.raises(TrackerInputError, match="q: is longer than 200"):
