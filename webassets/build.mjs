@@ -11,6 +11,10 @@ const out = join(here, "..", "src", "rootcauses", "web", "static");
 const pkg = (name) => join(here, "node_modules", name);
 const version = (name) => JSON.parse(readFileSync(join(pkg(name), "package.json"))).version;
 
+// The trace modules plotly-entry.js registers, named in the bundle's first line (a test reads it).
+const entry = readFileSync(join(here, "plotly-entry.js"), "utf8");
+const traces = ["scatter", ...[...entry.matchAll(/plotly\.js\/lib\/(\w+)'/g)].map((m) => m[1]).filter((t) => t !== "core")];
+
 await build({
   entryPoints: [join(here, "plotly-entry.js")],
   outfile: join(out, "plotly-custom.min.js"),
@@ -23,7 +27,7 @@ await build({
   alias: { stream: "stream-browserify" },
   loader: { ".css": "empty" }, // maplibre's CSS: only the (unused) map subplot needs it
   legalComments: "none",
-  banner: { js: `/* plotly.js v${version("plotly.js")} partial bundle (scatter, bar, scattergeo, choropleth); MIT licence: plotly.LICENSE.txt */` },
+  banner: { js: `/* plotly.js v${version("plotly.js")} partial bundle (${traces.join(", ")}); MIT licence: plotly.LICENSE.txt */` },
   logLevel: "warning",
 });
 copyFileSync(join(pkg("plotly.js"), "LICENSE"), join(out, "plotly.LICENSE.txt"));
