@@ -18,6 +18,7 @@ from rootcauses.errors import RootCausesError
 from rootcauses.jobs.sim import SimWebSettings
 from rootcauses.sim.scenarios import SCENARIO_NAMES, load_parameter_specs, load_scenario
 from rootcauses.web.pages import _render, unreadable
+from rootcauses.web.whatif import whatif_context
 
 router = APIRouter(include_in_schema=False)
 TITLE = "Policy lab"
@@ -59,4 +60,9 @@ def policy_lab(request: Request) -> HTMLResponse:
         return _render(request, "policylab.html", TITLE, error=error)
     if not request.app.state.settings.store_path.exists():
         context["store_missing"] = True
+    else:
+        try:
+            context["whatif"] = whatif_context(request.app.state.settings)
+        except RootCausesError as exc:
+            context["whatif_error"] = unreadable(request, exc, "the what-if results", hint=None)
     return _render(request, "policylab.html", TITLE, **context)
