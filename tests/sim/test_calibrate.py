@@ -327,3 +327,22 @@ def test_observed_types_by_fiscal_year_country_and_type():
     assert types.shape == (2, 2, 3)
     assert types[0, 0, 0] == 30.0 and types[0, 0, 1] == 185.0
     assert np.isnan(types[0, 0, 2]) and np.isnan(types[1]).all()
+
+
+def test_policy_response_needs_two_years_of_policy_in_the_window(tiny_network):
+    """The expectation coefficients and Mexican enforcement are not fitted on a window whose
+    policy changes are its last months (the 2019 case): they keep their documented values."""
+    from rootcauses.sim import engine
+    from tests.sim.conftest import tiny_inputs
+
+    inputs = tiny_inputs(tiny_network, months=36)
+    regimes = np.zeros((36, len(engine.REGIMES)))
+    regimes[-9:, engine.REGIMES.index("mpp")] = 1.0
+    regimes[-4:, engine.REGIMES.index("mexico_enforcement")] = 1.0
+    short = engine.SimInputs(**{**inputs.__dict__, "regimes": regimes})
+    wanted = ("beta_violence", "beta_expectation", "mx_enforcement_effect", "mpp_return_share")
+    assert cal.identified(wanted, short) == ("beta_violence", "mpp_return_share")
+    regimes[-30:, engine.REGIMES.index("mpp")] = 1.0
+    regimes[-24:, engine.REGIMES.index("mexico_enforcement")] = 1.0
+    long = engine.SimInputs(**{**inputs.__dict__, "regimes": regimes})
+    assert cal.identified(wanted, long) == wanted

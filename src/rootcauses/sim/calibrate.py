@@ -107,13 +107,41 @@ ACTIVE_WITH: dict[str, Callable[[engine.SimInputs], np.ndarray]] = {
     "asylum_rule_removal_add": lambda inputs: inputs.regime("securing_the_border"),
     "entry_suspension_removal_add": lambda inputs: inputs.regime("entry_suspension"),
     "beta_us_unemployment": lambda inputs: np.ptp(_filled(inputs.us_unemployment), keepdims=True),
+    "beta_expectation": lambda inputs: _policy_in_force(inputs),
+    "beta_type_expectation": lambda inputs: _policy_in_force(inputs),
+    "expectation_weight": lambda inputs: _policy_in_force(inputs),
+}
+# ... and those that need the input active for some time: the response to a change of policy is
+# told apart from policy's response to the flows (the 2019 surge came before MPP's expansion and
+# the Mexico agreement: fitted on FY2013-FY2019 alone, β_expectation comes out at about -8, a
+# deterrent that attracts) only over several changes, not over the last months of a window
+MIN_ACTIVE_MONTHS: dict[str, int] = {
+    "beta_expectation": 24,
+    "beta_type_expectation": 24,
+    "expectation_weight": 24,
+    "mx_enforcement_effect": 24,
 }
 
 
+def _policy_in_force(inputs: engine.SimInputs) -> np.ndarray:
+    """[month] whether any recorded regime that changes border outcomes was in force."""
+    regimes = [r for r in engine.REGIMES if r != "mexico_enforcement"]
+    return np.max([inputs.regime(r) for r in regimes], axis=0)
+
+
 def identified(free: Sequence[str], inputs: engine.SimInputs) -> tuple[str, ...]:
-    """The parameters of ``free`` the window of ``inputs`` can inform (:data:`ACTIVE_WITH`)."""
+    """The parameters of ``free`` the window of ``inputs`` can inform: their input of
+    :data:`ACTIVE_WITH` is non-zero in at least :data:`MIN_ACTIVE_MONTHS` months (default 1)."""
+
+    def active_months(values: np.ndarray) -> int:  # [month] or [month, country]
+        values = values.reshape(len(values), -1)
+        return int(np.count_nonzero((values != 0).any(axis=1)))
+
     return tuple(
-        k for k in free if k not in ACTIVE_WITH or bool(np.any(ACTIVE_WITH[k](inputs) != 0))
+        k
+        for k in free
+        if k not in ACTIVE_WITH
+        or active_months(ACTIVE_WITH[k](inputs)) >= MIN_ACTIVE_MONTHS.get(k, 1)
     )
 
 
