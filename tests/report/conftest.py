@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from rootcauses.config import Settings
+from rootcauses.sim.whatif import whatif_rows
 from rootcauses.store import import_build
 from rootcauses.store.results import current_build, new_run_id, write_results, write_snapshot
 
@@ -95,6 +96,30 @@ def add_results(built_store: Settings, home: Path) -> Settings:
         ]
     )
     write_results(settings, "scenario_results", scenario, run_id=new_run_id())
+    whatif = {
+        "calibration": "latest",
+        "window": "FY2020..FY2024",
+        "members": 8,
+        "households": 100_000,
+        "seed": 0,
+        "validation": {"passed": False, "statement": "Not validated yet."},
+        "counterfactuals": [
+            {
+                "id": "no_title_42",
+                "question": "What if Title 42 had never been applied?",
+                "caveat": "Repeat crossings.",
+                "totals": {
+                    c: {
+                        "difference": {"median": -10.0 * (i + 1), "lo": -20.0, "hi": 5.0},
+                        "history": {"median": 1000.0},
+                        "label": "within the spread",
+                    }
+                    for i, c in enumerate([*NT, "ALL"])
+                },
+            }
+        ],
+    }
+    write_snapshot(settings, "sim_whatif", whatif_rows(whatif))
     commitments = pd.DataFrame(
         {
             "id": ["C1", "C2", "C3", "C4"],

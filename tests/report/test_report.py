@@ -160,6 +160,10 @@ def test_result_sections_when_the_store_has_them(gtm_brief, results_store: Setti
     totals = report.scenarios.totals
     assert totals["citizenship"].tolist() == ["GTM"]
     assert totals["value"].iloc[0] == pytest.approx(-100.0 * 12)
+    # the what-if rows of the brief's own country, with the validation verdict
+    rows = report.whatif["counterfactuals"][0]["rows"]
+    assert [r["country"] for r in rows] == ["GTM"] and rows[0]["median"] == -10.0
+    assert "Not validated yet." in html and "What if Title 42 had never been applied?" in html
     assert any("80% intervals held" in s for s in report.statements)
 
 

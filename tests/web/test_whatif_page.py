@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from rootcauses.config import Settings
 from rootcauses.store.results import write_snapshot
 from rootcauses.web.app import create_app
-from rootcauses.web.whatif import group_rows
+from rootcauses.sim.whatif import group_rows
 
 
 def _payload(validated: bool) -> dict:

@@ -11,6 +11,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import duckdb
 import numpy as np
@@ -139,6 +140,7 @@ class Report:
     missing: dict[str, str] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)  # the dashboard's headline findings
     data_through: str | None = None  # YYYY-MM, last month of the encounter data
+    whatif: dict[str, Any] | None = None  # the stored counterfactual histories (sim whatif)
 
     @property
     def label(self) -> str:
@@ -303,6 +305,17 @@ def commitment_section(frame: pd.DataFrame, codes: Sequence[str]) -> CommitmentS
     return CommitmentSection(total(items), by_type, snapshot, statuses)
 
 
+def whatif_section(frame: pd.DataFrame, codes: Sequence[str]) -> dict[str, Any] | None:
+    """The stored counterfactual histories (:func:`rootcauses.sim.whatif.group_rows`), keeping
+    the brief's countries and, for more than one, the total over the three."""
+    from rootcauses.sim.whatif import group_rows
+
+    if frame.empty:
+        return None
+    keep = [*codes, "ALL"] if len(codes) > 1 else list(codes)
+    return group_rows(frame[frame["country"].isin(keep)])
+
+
 def scenario_section(frame: pd.DataFrame, codes: Sequence[str]) -> ScenarioSection | None:
     part = frame[frame["citizenship"].isin(codes)].copy()
     if part.empty:
@@ -400,7 +413,7 @@ def statements(
     if drivers:
         years = {d.label: max(y for y, _ in d.latest.values()) for d in drivers if d.latest}
         if years:
-            newest, oldest = max(years.values()), min(years, key=years.get)
+            newest, oldest = max(years.values()), min(years, key=years.__getitem__)
             gap = period_end_year - newest
             when = (
                 "the year the period ends"
@@ -424,9 +437,9 @@ def statements(
         ]
         r = pearson([p[1] for p in pairs], [p[2] for p in pairs]) if pairs else None
         if r is not None:
-            years = [p[0] for p in pairs]
+            pair_years = [p[0] for p in pairs]
             countries = len({c for c in annual.columns if c in homicide.values.columns})
-            span = f"{min(years)}–{max(years)}"
+            span = f"{min(pair_years)}–{max(pair_years)}"
             over = (
                 f"Over the {count(len(pairs), 'calendar year')} {span} with both figures"
                 if countries == 1
@@ -490,7 +503,7 @@ def _forecast(
         return None
     best["month"] = pd.to_datetime(best["month"]).dt.date
     chosen = best.groupby("series")["chosen"].first().to_dict()
-    basis = str(best["basis"].iloc[0])
+    basis = cast(query.Basis, str(best["basis"].iloc[0]))  # encounters_monthly checks it
     until = pd.Timestamp(best["until"].iloc[0]).date()
     history = query.encounters_monthly(
         con, basis=basis, citizenship=list(codes), start=add_months(until, -35), end=until
@@ -542,7 +555,9 @@ def build_report(
 
     with query.connect(settings) as con:
         say("reading encounters")
-        build_id, built_at = con.execute("SELECT build_id, built_at FROM build_info").fetchone()
+        build = con.execute("SELECT build_id, built_at FROM build_info").fetchone()
+        assert build is not None, "a built store has its build_info row"
+        build_id, built_at = build
         sources = _sources(con)
         own = query.encounters_monthly(
             con, basis=basis, citizenship=list(codes), start=prev_start, end=last
@@ -553,6 +568,7 @@ def build_report(
             "AND frequency = 'monthly'",
             [query.BASIS_SOURCE[basis]],
         ).fetchone()
+        assert span is not None  # an aggregate query always returns a row
         if own.empty:
             raise ReportError(
                 f"no {basis} encounters for {code} between {first:%Y-%m} and {last:%Y-%m}; "
@@ -582,6 +598,7 @@ def build_report(
         commitments = None if snapshot.empty else commitment_section(snapshot, codes)
         scenario_frame = read_results(con, "scenario_results")
         scenarios = None if scenario_frame.empty else scenario_section(scenario_frame, codes)
+        whatif = whatif_section(read_results(con, "sim_whatif"), codes)
         say("computing the headline findings")
         found = compute_findings(con)
 
@@ -631,6 +648,7 @@ def build_report(
         forecast=forecast,
         commitments=commitments,
         scenarios=scenarios,
+        whatif=whatif,
         statements=statements(
             place_label=places(codes),
             period_end_year=last.year,

@@ -343,3 +343,47 @@ def whatif_rows(payload: Mapping[str, Any]) -> Any:
         for country, entry in cf["totals"].items()
     ]
     return pd.DataFrame(rows)
+
+
+def group_rows(frame: Any) -> dict[str, Any] | None:
+    """The stored rows (one per counterfactual and country) as {settings, validation,
+    counterfactuals: [{id, question, caveat, rows: [{country, name, median, lo, hi, history,
+    label}]}]}; None when nothing is stored."""
+    from rootcauses.countries import country_name
+
+    if frame.empty:
+        return None
+    first = frame.iloc[0]
+    out: dict[str, Any] = {
+        "calibration": first["calibration"],
+        "window": first["window"],
+        "members": int(first["members"]),
+        "households": int(first["households"]),
+        "data_end": first.get("data_end"),
+        "validated": bool(first["validated"]),
+        "validation_statement": first["validation_statement"],
+        "counterfactuals": [],
+        "not_computed": list(NOT_COMPUTED.values()),
+    }
+    for cf_id, rows in frame.groupby("id", sort=False):
+        order = sorted(rows.itertuples(), key=lambda r: (r.country == "ALL", r.country))
+        out["counterfactuals"].append(
+            {
+                "id": cf_id,
+                "question": rows.iloc[0]["question"],
+                "caveat": rows.iloc[0]["caveat"],
+                "rows": [
+                    {
+                        "country": r.country,
+                        "name": "All three" if r.country == "ALL" else country_name(str(r.country)),
+                        "median": float(r.difference_median),
+                        "lo": float(r.difference_lo),
+                        "hi": float(r.difference_hi),
+                        "history": float(r.history_median),
+                        "label": r.label,
+                    }
+                    for r in order
+                ],
+            }
+        )
+    return out
