@@ -17,6 +17,8 @@ const CHART_INFO = {};  // element id -> {subtitle, through, embed, source, titl
 
 function describeChart(id, info) {
   CHART_INFO[id] = {...(CHART_INFO[id] || {}), ...info};
+  const chart = document.getElementById(id);
+  if (chart && document.body.dataset.embed === id) document.querySelector("h1").textContent = chartTitle(chart);
   const tools = document.querySelector(`[data-export-for="${id}"]`);
   if (tools) updateShare(id, tools);
 }
