@@ -88,6 +88,7 @@ class _Parameter:
     rules: dict[str, Any]  # pattern, enum, bounds, lengths of one value
 
 
+_RULES: tuple[str, ...]
 _RULES = ("pattern", "enum", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 _RULES += ("minLength", "maxLength")
 _BOOLEANS = {
@@ -111,9 +112,11 @@ def _concrete(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _in_bounds(value: float, rules: dict[str, Any]) -> bool:
+    low: float
+    high: float
     low, high = rules.get("minimum", value), rules.get("maximum", value)
-    above = rules.get("exclusiveMinimum", value - 1) < value
-    below = value < rules.get("exclusiveMaximum", value + 1)
+    above: bool = rules.get("exclusiveMinimum", value - 1) < value
+    below: bool = value < rules.get("exclusiveMaximum", value + 1)
     return low <= value <= high and above and below
 
 
@@ -245,7 +248,9 @@ class CachedResponse:
         return len(self.body) + len(self.gzipped or b"")
 
     @classmethod
-    def of(cls, status: int, headers: tuple[tuple[bytes, bytes], ...], body: bytes):
+    def of(
+        cls, status: int, headers: tuple[tuple[bytes, bytes], ...], body: bytes
+    ) -> CachedResponse:
         encoded = any(k.lower() == b"content-encoding" for k, _ in headers)
         small = len(body) < GZIP_MIN_BYTES
         gzipped = None if encoded or small else gzip.compress(body, compresslevel=6, mtime=0)
@@ -315,7 +320,8 @@ class ResponseCache:
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
         if key.lower() == name:
-            return value.decode("latin-1")
+            text: str = value.decode("latin-1")
+            return text
     return None
 
 

@@ -29,7 +29,8 @@ _APP_STATE_LOCK = threading.Lock()
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def app_state(request: Request, name: str, make: Callable[[], T]) -> T:

@@ -82,7 +82,7 @@ def public_message(status: int, error_id: str) -> str:
     return f"{text} (error id {error_id}); the server log has the details"
 
 
-def as_problems(detail: Any, where: str = "request") -> list[dict[str, Any]]:
+def as_problems(detail: Any, where: str = "request") -> list[Mapping[str, Any]]:
     """A 422's detail as a list of problems (a sentence becomes one problem at ``where``)."""
     if isinstance(detail, list):
         return [

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+import duckdb
+import pandas as pd
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from rootcauses.analysis import forecast as fc
@@ -15,7 +17,9 @@ router = APIRouter(tags=["forecasts"])
 RunId = Annotated[str | None, Query(pattern=r"^[0-9a-f]{12}$", description="default: latest")]
 
 
-def _latest(store, table: str, run: str | None, hint: str):
+def _latest(
+    store: duckdb.DuckDBPyConnection, table: str, run: str | None, hint: str
+) -> pd.DataFrame:
     frame = read_results(store, table, run)
     if frame.empty:
         raise HTTPException(status_code=404, detail=f"no {table} in the store yet: run `{hint}`")

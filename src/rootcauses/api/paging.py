@@ -153,7 +153,8 @@ def iso_dates(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _json_records(frame: pd.DataFrame) -> str:
-    return iso_dates(frame).to_json(orient="records", date_format="iso", date_unit="s")
+    text: str = iso_dates(frame).to_json(orient="records", date_format="iso", date_unit="s")
+    return text
 
 
 def frame_response(

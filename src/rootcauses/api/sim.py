@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import duckdb
 import pandas as pd
 from fastapi import (
     APIRouter,
@@ -440,7 +441,7 @@ def cancel_run(
     return job.public(with_result=False)
 
 
-def _table_exists(store, table: str) -> bool:
+def _table_exists(store: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Whether the results store has ``table`` (then a view of the store connection)."""
     from rootcauses.store.results import has_table
 

@@ -96,11 +96,12 @@ def tracker_error_response(exc: RootCausesError, request: Request | None = None)
         return error_response(
             401, str(exc), headers={"WWW-Authenticate": "Bearer"}, request=request
         )
-    code = {
+    codes: dict[type[RootCausesError], int] = {
         TrackerPermissionError: 403,
         TrackerNotFoundError: 404,
         TrackerConflictError: 409,
-    }.get(type(exc), 503)
+    }
+    code = codes.get(type(exc), 503)
     return error_response(code, str(exc), request=request, cause=exc)
 
 
