@@ -126,7 +126,8 @@ MIN_ACTIVE_MONTHS: dict[str, int] = {
 def _policy_in_force(inputs: engine.SimInputs) -> np.ndarray:
     """[month] whether any recorded regime that changes border outcomes was in force."""
     regimes = [r for r in engine.REGIMES if r != "mexico_enforcement"]
-    return np.max([inputs.regime(r) for r in regimes], axis=0)
+    in_force: np.ndarray = np.max([inputs.regime(r) for r in regimes], axis=0)
+    return in_force
 
 
 def identified(free: Sequence[str], inputs: engine.SimInputs) -> tuple[str, ...]:
