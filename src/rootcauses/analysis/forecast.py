@@ -58,7 +58,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import duckdb
 import numpy as np
@@ -141,12 +141,22 @@ class StatsForecastModel:
     """Any statsforecast model, rebuilt for every fit so no state leaks between origins."""
 
     name: str
-    factory: Callable[[], object]
+    factory: Callable[[], Any]  # a statsforecast model (the library has no type information)
     uses_exog: bool = False
-    fallback: Callable[[], object] | None = None  # used when the library cannot fit a window
+    fallback: Callable[[], Any] | None = None  # used when the library cannot fit a window
 
-    def forecast(self, y, h, X=None, X_future=None, *, use_fallback: bool = False):
-        model = (self.fallback if use_fallback else self.factory)()
+    def forecast(
+        self,
+        y: np.ndarray,
+        h: int,
+        X: np.ndarray | None = None,
+        X_future: np.ndarray | None = None,
+        *,
+        use_fallback: bool = False,
+    ) -> dict[str, np.ndarray]:
+        make = self.fallback if use_fallback else self.factory
+        assert make is not None, f"model {self.name!r} has no fallback"
+        model = make()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # statsforecast's convergence chatter
             if self.uses_exog and X is not None and X.shape[1]:
@@ -319,12 +329,13 @@ def _fit_predict(
     for ``sarimax_policy``) and the result says so in ``note``."""
     note = ""
     if X is not None:
+        assert X_future is not None  # they come together
         keep = np.nanstd(X, axis=0) > 0  # a regime constant over the window adds nothing
         X, X_future = X[:, keep], X_future[:, keep]
     try:
         out = model.forecast(np.log1p(y_train), h, X, X_future)
     except (ValueError, np.linalg.LinAlgError) as exc:
-        if getattr(model, "fallback", None) is None:
+        if not isinstance(model, StatsForecastModel) or model.fallback is None:
             raise ForecastError(f"model {model.name!r} failed to fit: {exc}") from exc
         out = model.forecast(np.log1p(y_train), h, X, X_future, use_fallback=True)
         note = f"fallback ARIMA(0,1,1)(0,1,1)12 used ({exc})"
@@ -364,6 +375,7 @@ def run_task(task: Task, models: Mapping[str, Model] | None = None) -> pd.DataFr
         y_train = task.y[start:origin]
         X = X_future = None
         if model.uses_exog and task.exog is not None:
+            assert task.held is not None  # exog and held come together (_aligned_exog)
             X = task.exog[start:origin]
             X_future = future_exog(task.exog, task.held, origin, cfg.horizon)
         out = _fit_predict(model, y_train, cfg.horizon, X, X_future)
@@ -813,6 +825,7 @@ def forecast(
     origin = wide.index.max()
     calibrate = history is not None and not history.empty
     if calibrate:
+        assert history is not None
         past = history[
             history["model"].isin([m for m in names if m not in DERIVED])
             & (pd.to_datetime(history["origin"]) < origin)

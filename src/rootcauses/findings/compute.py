@@ -180,6 +180,8 @@ def encounters_latest_year(monthly: pd.DataFrame, source: SourceRef) -> Finding 
     previous, peak_year = latest - 1, int(total.idxmax())
     change = pct_change(total[latest], total[previous])
     from_peak = pct_change(total[latest], total[peak_year])
+    if change is None or from_peak is None:  # a year without encounters: no change to state
+        return None
     each = {c: pct_change(by_year.at[latest, c], by_year.at[previous, c]) for c in NT}
     direction = "fewer" if change < 0 else "more"
     text = (
@@ -407,7 +409,12 @@ def homicide_since_base(long: pd.DataFrame, source: SourceRef) -> Finding | None
         rows[c] = (base[0], base[1], latest, float(values[latest]))
     if len(rows) < 2:
         return None
-    changes = {c: pct_change(r[3], r[1]) for c, r in rows.items()}
+    changes: dict[str, float] = {}
+    for c, r in rows.items():
+        change = pct_change(r[3], r[1])
+        if change is None:  # a base rate of zero: no change to state
+            return None
+        changes[c] = change
     order = sorted(rows, key=lambda c: changes[c])
     parts = [
         f"{country_name(c)} from {rows[c][1]:.1f} to {rows[c][3]:.1f} per 100,000 "
@@ -632,10 +639,12 @@ def source_refs(con: duckdb.DuckDBPyConnection) -> dict[str, SourceRef]:
 def data_through(con: duckdb.DuckDBPyConnection) -> str | None:
     """The last month (``YYYY-MM``) of the monthly encounter series the dashboard shows."""
     marks = ", ".join("?" for _ in ENCOUNTER_SOURCES)
-    last = con.execute(
+    row = con.execute(
         f"SELECT max(month) FROM encounters WHERE frequency = 'monthly' AND source IN ({marks})",
         list(ENCOUNTER_SOURCES),
-    ).fetchone()[0]
+    ).fetchone()
+    assert row is not None  # an aggregate query always returns a row
+    last = row[0]
     return None if last is None else f"{pd.Timestamp(last):%Y-%m}"
 
 

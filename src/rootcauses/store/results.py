@@ -52,7 +52,10 @@ def new_run_id() -> str:
 
 
 def current_build(con: duckdb.DuckDBPyConnection) -> str:
-    return con.execute("SELECT build_id FROM build_info").fetchone()[0]
+    row = con.execute("SELECT build_id FROM build_info").fetchone()
+    assert row is not None, "a built store has its build_info row"
+    build_id: str = row[0]
+    return build_id
 
 
 def _check_table(table: str, kinds: tuple[str, ...]) -> None:
@@ -111,9 +114,11 @@ def _write_file(
     con = duckdb.connect()
     try:
         con.register("incoming", frame)
-        (written,) = con.execute(
+        row = con.execute(
             f"COPY (SELECT {', '.join(columns)} FROM incoming) TO '{escaped}' (FORMAT parquet)"
         ).fetchone()
+        assert row is not None  # COPY answers with the row count
+        (written,) = row
         if written != len(frame):
             raise BuildError(f"{table}: {written} rows written to {tmp}, expected {len(frame)}")
         _fsync(tmp)
@@ -218,7 +223,9 @@ def bind(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
 
 
 def results_root(con: duckdb.DuckDBPyConnection) -> Path:
-    root = con.execute(f"SELECT getvariable('{ROOT_VARIABLE}')").fetchone()[0]
+    row = con.execute(f"SELECT getvariable('{ROOT_VARIABLE}')").fetchone()
+    assert row is not None  # a SELECT without FROM returns one row
+    root = row[0]
     if root is None:
         raise BuildError(
             "this connection does not know where results are: open it with "
