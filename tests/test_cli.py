@@ -81,5 +81,22 @@ def test_errors_are_one_paragraph_without_traceback(tmp_path) -> None:
     assert result.exit_code == 1 and "unknown source" in result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["sim", "run", "status_quo", "--output", "x.json", "--start", "2019-13"], "--start"),
+        (["sim", "run", "status_quo", "--output", "x.json", "--start", "2019-W01"], "--start"),
+        (["forecast", "run", "--output", "x.csv", "--until", "2023-1"], "--until"),
+    ],
+)
+def test_bad_months_fail_naming_the_option(tmp_path, args, option) -> None:
+    """Months are read by rootcauses.periods: a bad one exits 1 before any data is read, with
+    one paragraph that names the option and the expected shape."""
+    result = runner.invoke(app, args, env={"ROOTCAUSES_HOME": str(tmp_path)})
+    assert result.exit_code == 1, result.output
+    assert f"bad {option}" in result.output and "YYYY-MM" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_typer_app_is_importable() -> None:
     assert isinstance(app, typer.Typer)

@@ -20,6 +20,8 @@ from rootcauses.cli.support import (
     print_frame,
 )
 from rootcauses.config import get_settings
+from rootcauses.errors import PeriodError
+from rootcauses.periods import parse_month
 
 app = typer.Typer(
     help="Forecast monthly Southwest-border encounters by nationality.", no_args_is_help=True
@@ -194,18 +196,19 @@ def forecast_run(
     from rootcauses.analysis import forecast as fc
     from rootcauses.analysis.runs import run_forecast
 
+    last_month = None
     if until is not None:
-        import re
-
-        if not re.fullmatch(r"\d{4}-\d{2}", until):
-            raise fc.ForecastError(f"--until must be YYYY-MM, got {until!r}")
+        try:
+            last_month = parse_month(until, "--until")
+        except PeriodError as exc:
+            raise fc.ForecastError(str(exc)) from None
     config = _config(horizon, basis, origins, calibration_origins)
     with _progress_bar("backtest for the leaderboard") as bar:
         task = bar.add_task("backtest", total=None)
         frame = run_forecast(
             get_settings(),
             config,
-            until=until,
+            until=last_month,
             models=model or fc.MODEL_NAMES,
             output=output,
             workers=workers,

@@ -18,6 +18,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rootcauses.cli.support import err, handle_errors
 from rootcauses.config import get_settings
+from rootcauses.errors import PeriodError
+from rootcauses.periods import parse_month
 from rootcauses.sim.ensemble import Executor, check_reachable
 from rootcauses.sim.errors import SimError
 from rootcauses.sim.scenarios import SCENARIO_NAMES, load_parameter_specs, save_path
@@ -41,10 +43,11 @@ def _progress(label: str) -> Progress:
 
 
 def _start(value: str) -> dt.date:
+    """``--start YYYY-MM`` → its first day (:func:`.periods.parse_month`); a SimError if bad."""
     try:
-        return dt.date.fromisoformat(f"{value}-01")
-    except ValueError:
-        raise SimError(f"--start must be YYYY-MM, got {value!r}") from None
+        return parse_month(value, "--start")
+    except PeriodError as exc:
+        raise SimError(str(exc)) from None
 
 
 def _network(locations: Path | None, routes: Path | None) -> tuple[Path, Path] | None:
@@ -335,6 +338,9 @@ def calibrate(
     validate_window = cal.parse_window(validate, "--validate") if validate else None
     saved = save_path(save) if save is not None else None  # checked before the long fit
     executor = _executor(backend, address, workers)
+    free_names = (
+        tuple(k.strip() for k in free.split(",") if k.strip()) if free else cal.DEFAULT_FREE
+    )
     with _progress("calibrating") as bar:
         bar.add_task("calibrate", total=None)
         report = cal.calibrate_store(
@@ -347,7 +353,7 @@ def calibrate(
             anchor_month=runs.DEFAULT_START,
             method=method,
             executor=executor,
-            **({"free": tuple(k.strip() for k in free.split(",") if k.strip())} if free else {}),
+            free=free_names,
         )
     if output is not None:
         runs.write_json(report, output)

@@ -36,6 +36,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rootcauses.api.errors import new_error_id
 from rootcauses.config import Settings
+from rootcauses.periods import parse_month
 from rootcauses.sim import engine, runs
 from rootcauses.sim.ensemble import EnsembleCancelled
 from rootcauses.sim.scenarios import SCENARIO_NAMES, Scenario
@@ -333,7 +334,7 @@ class JobRegistry:
         body = job.body
         progress = cancel_hook(job)
         try:
-            start = dt.date.fromisoformat(f"{body.start}-01")
+            start = parse_month(body.start, "start")  # checked by RunCreate's pattern
             request = runs.RunRequest(body.households, body.months, body.seed, 1, start)
             inputs = self._inputs_for(start, body.months)
             progress(0, 2 * body.members)
