@@ -258,3 +258,11 @@ def test_format_value_follows_the_axis() -> None:
     assert fc.format_value(398619.0, ",") == "398,619"
     assert fc.format_value(7.89, ".0f") == "7.9"
     assert fc.format_value(None, ",") == "—"
+
+
+def test_data_through_is_none_for_a_store_without_encounters():
+    import duckdb
+
+    from rootcauses.findings.compute import data_through
+
+    assert data_through(duckdb.connect()) is None

@@ -637,7 +637,10 @@ def source_refs(con: duckdb.DuckDBPyConnection) -> dict[str, SourceRef]:
 
 
 def data_through(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The last month (``YYYY-MM``) of the monthly encounter series the dashboard shows."""
+    """The last month (``YYYY-MM``) of the monthly encounter series the dashboard shows; None
+    for a store without encounters (e.g. one built from a subset of the sources)."""
+    if not _has_table(con, "encounters"):
+        return None
     marks = ", ".join("?" for _ in ENCOUNTER_SOURCES)
     row = con.execute(
         f"SELECT max(month) FROM encounters WHERE frequency = 'monthly' AND source IN ({marks})",

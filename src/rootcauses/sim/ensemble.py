@@ -200,7 +200,12 @@ def ray_session(executor: Executor) -> Iterator[Any]:
         if executor.address:
             message = f"cannot connect to the Ray cluster at {executor.address!r}: {exc}"
             raise SimError(f"{message.rstrip('.')}; {AUTH_HINT}") from exc
-        raise SimError(f"cannot start Ray locally: {exc}") from exc
+        raise SimError(
+            f"cannot start Ray locally: {exc}; --backend serial runs without it"
+        ) from exc
+    except Exception as exc:  # Ray raises a bare Exception when its node times out starting
+        where = f"the Ray cluster at {executor.address!r}" if executor.address else "Ray locally"
+        raise SimError(f"cannot start {where}: {exc}; --backend serial runs without it") from exc
     try:
         yield ray
     finally:

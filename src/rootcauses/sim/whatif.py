@@ -118,7 +118,7 @@ COUNTERFACTUALS: tuple[Counterfactual, ...] = (
 NOT_COMPUTED = {
     "aid_in_full": "What if the strategy's aid had been delivered in full? Not computed: the "
     "model has no channel from aid to households' income or safety whose size the data give "
-    "(the harris_strategy scenario sets one by assumption).",
+    "(the root-causes strategy scenario of the Policy lab sets one by assumption).",
 }
 
 
