@@ -6,9 +6,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from rootcauses.config import Settings
+from rootcauses.sim.whatif import group_rows
 from rootcauses.store.results import write_snapshot
 from rootcauses.web.app import create_app
-from rootcauses.sim.whatif import group_rows
 
 
 def _payload(validated: bool) -> dict:
