@@ -362,6 +362,9 @@ def calibrate(
         command = (
             f"rootcauses sim calibrate --train {train} --households {households} --seed {seed} "
             f"--evaluations {evaluations} --method {method}"
+            # serial and Ray evolutions update their populations differently (same seed,
+            # different fits), so the command says which ran
+            + (f" --workers {workers}" if executor.uses_ray() else " --backend serial")
             + (f" --validate {validate}" if validate else "")
             + (f" --free {free}" if free else "")
             + f" --save {save}"
