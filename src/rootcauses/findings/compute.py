@@ -449,16 +449,7 @@ def homicide_since_base(long: pd.DataFrame, source: SourceRef) -> Finding | None
             title=f"Homicide rate, {int(shown.index.min())}–{int(shown.index.max())}",
             x_title="year",
             y_title="per 100,000 people",
-            series=[
-                Series(
-                    country_name(c),
-                    c,
-                    [int(y) for y in shown[c].dropna().index],
-                    _nan_to_none(shown[c].dropna()),
-                )
-                for c in NT
-                if c in shown.columns
-            ],
+            series=_yearly_series(shown),
             y_format=".0f",
             data_url="/api/indicators/homicide_rate?country=GTM&country=HND&country=SLV",
             page="/drivers?indicator=homicide_rate",
@@ -513,15 +504,7 @@ def remittances_share(long: pd.DataFrame, source: SourceRef) -> Finding | None:
             title=f"Remittances received, % of GDP, {int(shown.index.min())}–{latest}",
             x_title="year",
             y_title="% of GDP",
-            series=[
-                Series(
-                    country_name(c),
-                    c,
-                    [int(y) for y in shown[c].dropna().index],
-                    _nan_to_none(shown[c].dropna()),
-                )
-                for c in NT
-            ],
+            series=_yearly_series(shown),
             y_format=".0f",
             data_url="/api/indicators/remittances_pct_gdp?country=GTM&country=HND&country=SLV",
             page="/drivers?indicator=remittances_pct_gdp",
@@ -649,6 +632,20 @@ def data_through(con: duckdb.DuckDBPyConnection) -> str | None:
     assert row is not None  # an aggregate query always returns a row
     last = row[0]
     return None if last is None else f"{pd.Timestamp(last):%Y-%m}"
+
+
+def _yearly_series(shown: pd.DataFrame) -> list[Series]:
+    """One chart series per Northern Triangle country of a year × country frame."""
+    return [
+        Series(
+            country_name(c),
+            c,
+            [int(y) for y in shown[c].dropna().index],
+            _nan_to_none(shown[c].dropna()),
+        )
+        for c in NT
+        if c in shown.columns
+    ]
 
 
 def _has_indicator(con: duckdb.DuckDBPyConnection, name: str) -> bool:
