@@ -1,8 +1,10 @@
 // Builds the browser assets the package ships (no CDN at run time) into src/rootcauses/web/static:
 // a partial plotly.js bundle (plotly-entry.js) and Swagger UI 5 from swagger-ui-dist, each with
 // its licence. VENDOR.md there records the versions; update it with the pins in package.json.
+import { byM49 } from "country-iso-search";
 import { build } from "esbuild";
-import { copyFileSync, readFileSync } from "node:fs";
+import { feature } from "topojson-client";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -36,4 +38,44 @@ for (const file of ["swagger-ui-bundle.js", "swagger-ui.css"]) {
 }
 copyFileSync(join(pkg("swagger-ui-dist"), "LICENSE"), join(out, "swagger-ui.LICENSE.txt"));
 copyFileSync(join(pkg("swagger-ui-dist"), "NOTICE"), join(out, "swagger-ui.NOTICE.txt"));
+
+// Country outlines for the maps: world-atlas (Natural Earth 1:50m, public domain) cut to the
+// countries around the Northern Triangle, ids ISO 3166-1 alpha-3 (plotly's "ISO-3" location
+// mode). Written as the base map plotly's geo subplot loads (world_50m.json, objects "countries"
+// and "land"), so with topojsonURL set to this file's folder plotly fetches nothing from its CDN.
+const AMERICAS = { lon: [-125, -55], lat: [-5, 34] };
+const atlas = JSON.parse(readFileSync(join(pkg("world-atlas"), "countries-50m.json")));
+const EUROPEAN = new Set(["250", "528"]); // France, the Netherlands: their Caribbean parts only add Europe
+const inBox = (geometry) => {
+  const text = JSON.stringify(feature(atlas, geometry).geometry.coordinates);
+  return text.match(/-?[\d.]+,-?[\d.]+/g).some((p) => {
+    const [lon, lat] = p.split(",").map(Number);
+    return lon >= AMERICAS.lon[0] && lon <= AMERICAS.lon[1] && lat >= AMERICAS.lat[0] && lat <= AMERICAS.lat[1];
+  });
+};
+const kept = atlas.objects.countries.geometries.filter((g) => g.id && byM49.has(g.id) && !EUROPEAN.has(g.id) && inBox(g));
+const arcIndex = new Map(); // old arc index -> new
+const remap = (arcs) => (typeof arcs === "number"
+  ? (arcs < 0 ? ~remapOne(~arcs) : remapOne(arcs))
+  : arcs.map(remap));
+const remapOne = (i) => {
+  if (!arcIndex.has(i)) arcIndex.set(i, arcIndex.size);
+  return arcIndex.get(i);
+};
+const countries = kept.map((g) => ({
+  type: g.type, arcs: remap(g.arcs), id: byM49.get(g.id).iso3, properties: { name: g.properties.name },
+}));
+const arcs = [...arcIndex.keys()].map((i) => atlas.arcs[i]);
+const base = {
+  type: "Topology",
+  transform: atlas.transform,
+  objects: {
+    countries: { type: "GeometryCollection", geometries: countries },
+    land: { type: "GeometryCollection", geometries: countries.map(({ type, arcs }) => ({ type, arcs })) },
+  },
+  arcs,
+};
+writeFileSync(join(out, "world_50m.json"), JSON.stringify(base));
+copyFileSync(join(pkg("world-atlas"), "LICENSE"), join(out, "world-atlas.LICENSE.txt"));
+console.log(`world-atlas ${version("world-atlas")}: ${countries.length} countries (${countries.map((c) => c.id).join(" ")})`);
 console.log(`plotly.js ${version("plotly.js")}, swagger-ui-dist ${version("swagger-ui-dist")} -> ${out}`);
