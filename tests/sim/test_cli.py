@@ -180,6 +180,22 @@ def test_sensitivity_unknown_parameter_names_the_allowed_ones(tmp_path, tiny_sto
     assert not (tmp_path / "s.json").exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["harris_strategy", "--calibration", "latest"], "give no scenario"),
+        (["--calibration", "mine"], "expected one of validation, latest"),
+        (["--calibration", "validation", "--parameters", "beta_walls"], "'beta_walls' cannot vary"),
+    ],
+)
+def test_sensitivity_of_a_calibration_bad_requests_exit_1(tmp_path, args, message):
+    out = tmp_path / "s.json"
+    result = runner.invoke(cli.app, ["sensitivity", *args, "--output", str(out)])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert not out.exists()
+
+
 def test_unreachable_ray_address_exits_1_naming_it(
     tmp_path, tiny_store_inputs, unreachable_address
 ):

@@ -10,7 +10,14 @@ from rootcauses.sim import engine
 from rootcauses.sim import sensitivity as sens
 from rootcauses.sim.ensemble import Executor
 from rootcauses.sim.errors import SimError
-from rootcauses.sim.scenarios import load_parameter_specs, load_scenario
+from rootcauses.sim.scenarios import (
+    CalibrationFile,
+    Scenario,
+    load_parameter_specs,
+    load_scenario,
+    neutral_levers,
+)
+from tests.sim.conftest import tiny_inputs
 
 A, B = 7.0, 0.1
 
@@ -137,3 +144,85 @@ def test_sensitivity_on_the_tiny_simulation(inputs):
     assert len(rows) == 2 * len(payload["indices"])
     assert rows["metric"].str.match(r"sobol_(S1|ST):\w+:\w+").all()
     assert (rows["lo"].dropna() <= rows.loc[rows["lo"].notna(), "value"]).all()
+
+
+REGION = {
+    "beta_violence": {"low": 0.1, "high": 0.5, "share_of_box": 0.3, "pinned": False},
+    "beta_income_gap": {"low": 0.4, "high": 0.9, "share_of_box": 0.2, "pinned": True},
+    "beta_cascade": {"low": -0.6, "high": -0.6, "share_of_box": 0.0, "pinned": True},
+}
+
+
+def _calibration(start: str = "2019-01", region=None) -> CalibrationFile:
+    provenance = {"train_start": start, "plausible_region": REGION if region is None else region}
+    return CalibrationFile("test", None, provenance, {})
+
+
+def test_calibrated_problem_varies_the_open_region_and_holds_single_points():
+    problem, held = sens.calibrated_problem(_calibration().provenance)
+    assert problem.names == ("beta_income_gap", "beta_violence")
+    assert problem.bounds == ((0.4, 0.9), (0.1, 0.5))
+    assert held == {"beta_cascade": -0.6}
+    problem, held = sens.calibrated_problem(_calibration().provenance, ["beta_violence"])
+    assert problem.names == ("beta_violence",)
+    assert held == {"beta_income_gap": 0.4, "beta_cascade": -0.6}
+
+
+@pytest.mark.parametrize(
+    ("names", "region", "message"),
+    [
+        (["beta_cascade"], None, "'beta_cascade' cannot vary; allowed .*beta_income_gap"),
+        (None, {}, "no plausible region"),
+        (None, {"beta_cascade": REGION["beta_cascade"]}, "single point"),
+    ],
+)
+def test_calibrated_problem_errors(names, region, message):
+    with pytest.raises(SimError, match=message):
+        sens.calibrated_problem(_calibration(region=region).provenance, names)
+
+
+def test_calibrated_sensitivity_totals_only_the_window(tiny_network):
+    world = tiny_inputs(
+        tiny_network, months=12
+    )  # 2019-01 .. 2019-12: FY2019 and 3 months of FY2020
+    specs = load_parameter_specs()
+    payload = sens.calibrated_sensitivity(
+        world,
+        _calibration(),
+        specs,
+        households=800,
+        seed=1,
+        samples=4,
+        years=(2020, 2024),
+        executor=Executor("serial"),
+    )
+    assert payload["window"] == {"first": "2019-10-01", "last": "2019-12-01"}
+    assert payload["problem"]["names"] == ["beta_income_gap", "beta_violence"]
+    assert payload["held"] == {"beta_cascade": -0.6}
+    assert payload["parameters"]["beta_cascade"] == -0.6
+    assert payload["calibration"]["name"] == "test"
+    # the Sobol model totals the window's months only
+    problem = sens.Problem(("beta_income_gap", "beta_violence"), ((0.4, 0.9), (0.1, 0.5)))
+    scenario = Scenario("history", "", None, {}, payload["parameters"])
+    window = np.arange(12) >= 9
+    model = sens.simulation_model(
+        scenario, None, world, problem, households=800, seed=1, executor=Executor("serial"),
+        specs=specs, window=window,
+    )  # fmt: skip
+    member = {**payload["parameters"], "beta_income_gap": 0.5, "beta_violence": 0.2}
+    counts = engine.run(world, member, neutral_levers(member, specs), households=800, seed=1)
+    encounters = counts.values[:, :, engine.METRICS.index("encounters")]
+    got = model(np.array([[0.5, 0.2]]))
+    assert got[0, 0] == pytest.approx(encounters[9:].sum())
+    assert encounters[:9].sum() > 0  # so the window made a difference
+
+
+def test_calibrated_sensitivity_must_start_at_the_training_start(tiny_network):
+    with pytest.raises(SimError, match="training start 2013-10"):
+        sens.calibrated_sensitivity(
+            tiny_inputs(tiny_network),
+            _calibration(start="2013-10"),
+            load_parameter_specs(),
+            households=10,
+            executor=Executor("serial"),
+        )

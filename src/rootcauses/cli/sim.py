@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rootcauses.cli.support import err, handle_errors
-from rootcauses.config import get_settings
+from rootcauses.config import Settings, get_settings
 from rootcauses.errors import PeriodError
 from rootcauses.periods import parse_month
 from rootcauses.sim.ensemble import Executor, check_reachable
@@ -236,6 +236,15 @@ def sensitivity(
     address: AddressOption = None,
     locations: LocationsOption = None,
     routes: RoutesOption = None,
+    calibration: Annotated[
+        str | None,
+        typer.Option(
+            help="Analyse a calibrated model (validation or latest) instead: its free "
+            "parameters over their plausible region, on the recorded history from its "
+            "training start, encounters and departures of FY2020-FY2024 (--months and "
+            "--start do not apply; no scenario)."
+        ),
+    ] = None,
 ) -> None:
     """Sobol sensitivity (S1, ST with confidence intervals) of encounters and departures over
     the run to the uncertain parameters, written to OUTPUT and stored as kind 'sobol'."""
@@ -243,10 +252,97 @@ def sensitivity(
     from rootcauses.sim import sensitivity as sens
 
     settings = get_settings()
+    if calibration is not None:
+        if scenario != "status_quo":
+            raise SimError("--calibration analyses the recorded history: give no scenario")
+        payload = _calibrated_sobol(
+            settings, calibration, parameters, samples, households, seed, workers, backend, address
+        )
+    else:
+        payload = _scenario_sobol(
+            settings, scenario, parameters, samples, households, months, seed, workers, start,
+            backend, address, locations, routes,
+        )  # fmt: skip
+    runs.write_json(payload, output)
+    run_id = runs.store_run(settings, payload, sens.sensitivity_rows(payload))
+    overall = [
+        r for r in payload["indices"] if r["output"] == "encounters" and r["citizenship"] == "ALL"
+    ]
+    overall.sort(key=lambda r: -1.0 if r["ST"] is None else -r["ST"])
+    typer.echo(
+        f"wrote {output}: {payload['evaluations']} evaluations ({payload['simulations']} "
+        f"simulations) in {payload['wall_seconds']:.1f} s"
+        + (f"; stored as run {run_id}" if run_id else "")
+    )
+    typer.echo("encounters (ALL):                S1      ST")
+    for r in overall:
+        s1, st = (float("nan") if v is None else v for v in (r["S1"], r["ST"]))
+        typer.echo(f"  {r['parameter']:<28} {s1:6.3f}  {st:6.3f}")
+
+
+def _names(parameters: str | None) -> list[str] | None:
+    """``--parameters a,b`` → ["a", "b"] (None when not given)."""
+    return [p.strip() for p in parameters.split(",") if p.strip()] if parameters else None
+
+
+def _calibrated_sobol(
+    settings: Settings,
+    calibration: str,
+    parameters: str | None,
+    samples: int,
+    households: int,
+    seed: int,
+    workers: int,
+    backend: Backend,
+    address: str | None,
+) -> dict[str, Any]:
+    """``sim sensitivity --calibration``: the calibrated model on the recorded history."""
+    from rootcauses.sim import history
+    from rootcauses.sim import sensitivity as sens
+
+    chosen = history.check_calibration(calibration)
+    problem, _ = sens.calibrated_problem(chosen.provenance, _names(parameters))
+    sens.check_samples(samples)
+    executor = _executor(backend, address, workers)
+    start = history.parse_month(str(chosen.provenance.get("train_start") or "2012-10"), "start")
+    recorded = history.load_history(settings, start)
+    with _progress(f"sobol {calibration}") as bar:
+        task = bar.add_task("sobol", total=samples * (len(problem.names) + 2))
+        return sens.calibrated_sensitivity(
+            recorded.inputs,
+            chosen,
+            load_parameter_specs(calibration=calibration),
+            households=households,
+            seed=seed,
+            parameters=problem.names,
+            samples=samples,
+            executor=executor,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        ) | {"build_id": recorded.build_id}
+
+
+def _scenario_sobol(
+    settings: Settings,
+    scenario: str,
+    parameters: str | None,
+    samples: int,
+    households: int,
+    months: int,
+    seed: int,
+    workers: int,
+    start: str,
+    backend: Backend,
+    address: str | None,
+    locations: Path | None,
+    routes: Path | None,
+) -> dict[str, Any]:
+    """``sim sensitivity SCENARIO``: the uncertain parameters of a scenario's run."""
+    from rootcauses.sim import runs
+    from rootcauses.sim import sensitivity as sens
+
     chosen = runs.resolve(scenario)
     baseline = runs.resolve("status_quo") if chosen.name != "status_quo" else None
-    names = [p.strip() for p in parameters.split(",") if p.strip()] if parameters else None
-    problem = sens.problem_for(load_parameter_specs(), names)  # fail before loading data
+    problem = sens.problem_for(load_parameter_specs(), _names(parameters))
     sens.check_samples(samples)
     executor = _executor(backend, address, workers)
     request = runs.RunRequest(households, months, seed, workers, _start(start))
@@ -267,21 +363,7 @@ def sensitivity(
             executor=executor,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
-    runs.write_json(payload, output)
-    run_id = runs.store_run(settings, payload, sens.sensitivity_rows(payload))
-    overall = [
-        r for r in payload["indices"] if r["output"] == "encounters" and r["citizenship"] == "ALL"
-    ]
-    overall.sort(key=lambda r: -1.0 if r["ST"] is None else -r["ST"])
-    typer.echo(
-        f"wrote {output}: {payload['evaluations']} evaluations ({payload['simulations']} "
-        f"simulations) in {payload['wall_seconds']:.1f} s"
-        + (f"; stored as run {run_id}" if run_id else "")
-    )
-    typer.echo("encounters (ALL):                S1      ST")
-    for r in overall:
-        s1, st = (float("nan") if v is None else v for v in (r["S1"], r["ST"]))
-        typer.echo(f"  {r['parameter']:<28} {s1:6.3f}  {st:6.3f}")
+    return payload
 
 
 @app.command("calibrate")

@@ -15,6 +15,12 @@ country); with a scenario other than the status quo, also its difference from th
 (same seed and parameter values for both: common random numbers). Every evaluation uses the run's
 seed, so the outputs are a deterministic function of the parameters and the indices measure the
 parameters, not the sampling noise of the households.
+
+On a **calibrated model** (:func:`calibrated_sensitivity`): the recorded history from the
+calibration's training start, its fitted values, and as the problem its free parameters over
+their plausible region (the interval where the calibration loss stays within seed noise of the
+best): which of the parameters the data leave open move the FY2020–FY2024 encounters most.
+Parameters whose region is a single point are held at their fitted value.
 """
 
 from __future__ import annotations
@@ -31,7 +37,14 @@ from rootcauses.sim import engine
 from rootcauses.sim.ensemble import CancelEvent, Executor, Member, Progress, run_members
 from rootcauses.sim.errors import SimError
 from rootcauses.sim.runs import MODEL
-from rootcauses.sim.scenarios import ParameterSpec, Scenario, load_parameter_specs, neutral_levers
+from rootcauses.sim.scenarios import (
+    CalibrationFile,
+    ParameterSpec,
+    Scenario,
+    default_values,
+    load_parameter_specs,
+    neutral_levers,
+)
 
 DEFAULT_SAMPLES = 64
 CONF_LEVEL = 0.95
@@ -84,6 +97,33 @@ def problem_for(
         raise SimError(f"--parameters: {', '.join(repeated)} named more than once")
     bounds = tuple(tuple(map(float, specs[n].uncertainty)) for n in names)  # type: ignore[arg-type]
     return Problem(tuple(names), bounds)  # type: ignore[arg-type]
+
+
+def calibrated_problem(
+    provenance: Mapping[str, Any], parameters: Sequence[str] | None = None
+) -> tuple[Problem, dict[str, float]]:
+    """(problem, held): a calibration's free parameters whose plausible region has a width,
+    uniform over it; ``held`` are those fitted to one point. ``parameters`` picks a subset."""
+    region = provenance.get("plausible_region") or {}
+    if not region:
+        raise SimError(
+            "the calibration has no plausible region (made by an older `sim calibrate` or "
+            "with --method nelder-mead); refit it with --method evolution"
+        )
+    open_ = {k: v for k, v in region.items() if float(v["high"]) > float(v["low"])}
+    names = list(parameters) if parameters else sorted(open_)
+    unknown = [n for n in names if n not in open_]
+    if unknown:
+        raise SimError(
+            f"--parameters: {', '.join(map(repr, unknown))} cannot vary; allowed (free "
+            f"parameters of the calibration with a plausible region wider than a point): "
+            f"{', '.join(sorted(open_))}"
+        )
+    if not names:
+        raise SimError("every free parameter of the calibration is fitted to a single point")
+    bounds = tuple((float(open_[n]["low"]), float(open_[n]["high"])) for n in names)
+    held = {k: float(v["low"]) for k, v in region.items() if k not in names}
+    return Problem(tuple(names), bounds), held
 
 
 def check_samples(samples: int) -> None:
@@ -183,9 +223,11 @@ def simulation_model(
     specs: Mapping[str, ParameterSpec],
     progress: Progress | None = None,
     cancel: CancelEvent | None = None,
+    window: np.ndarray | None = None,
 ) -> Model:
     """The simulation as a Sobol model: each sample row sets the problem's parameters over the
-    scenario's values (and the baseline's), all with the same seed; members run as one ensemble."""
+    scenario's values (and the baseline's), all with the same seed; members run as one ensemble.
+    ``window`` (a boolean mask over the months) restricts the totals to those months."""
 
     def members(base: Scenario, x: np.ndarray) -> list[Member]:
         out = []
@@ -197,6 +239,8 @@ def simulation_model(
     def model(x: np.ndarray) -> np.ndarray:
         todo = members(scenario, x) + (members(baseline, x) if baseline else [])
         counts = run_members(inputs, todo, households, executor, progress, cancel)
+        if window is not None:
+            counts = counts[:, window]
         n = len(x)
         return headline_values(counts[:n], counts[n:] if baseline else None)
 
@@ -216,8 +260,13 @@ def sensitivity(
     executor: Executor | None = None,
     progress: Progress | None = None,
     cancel: CancelEvent | None = None,
+    problem: Problem | None = None,
+    window: np.ndarray | None = None,
+    specs: Mapping[str, ParameterSpec] | None = None,
 ) -> dict[str, Any]:
-    """Sobol indices of the headline outputs of ``scenario`` (minus ``baseline`` when given)."""
+    """Sobol indices of the headline outputs of ``scenario`` (minus ``baseline`` when given).
+    ``problem`` replaces the uncertainty intervals of ``parameters``; ``window`` (a month mask)
+    restricts the totals to those months."""
     if households < 1:
         raise SimError(f"--households must be at least 1, got {households}")
     if months < 1:
@@ -225,9 +274,11 @@ def sensitivity(
     check_samples(samples)
     executor = executor or Executor()
     executor.check()
-    specs = load_parameter_specs()
-    problem = problem_for(specs, parameters)
+    specs = specs or load_parameter_specs()
+    problem = problem or problem_for(specs, parameters)
     inputs = inputs.head(months)
+    if window is not None:
+        window = window[:months]
     outputs = headline_outputs(inputs.countries, baseline is not None)
     model = simulation_model(
         scenario,
@@ -240,6 +291,7 @@ def sensitivity(
         specs=specs,
         progress=progress,
         cancel=cancel,
+        window=window,
     )
     began = time.perf_counter()
     y, indices = sobol_indices(problem, model, outputs, samples, seed)
@@ -262,6 +314,7 @@ def sensitivity(
         "households": households,
         "months": months,
         "start": inputs.months[0].isoformat(),
+        "window": _window_span(inputs.months, window),
         "samples": samples,
         "evaluations": len(y),
         "simulations": len(y) * (2 if baseline else 1),
@@ -274,6 +327,75 @@ def sensitivity(
         "parameters": scenario.values,
         "outputs": summary,
         "indices": indices,
+    }
+
+
+def _window_span(months: Sequence[Any], window: np.ndarray | None) -> dict[str, str] | None:
+    kept = [m for m, keep in zip(months, window, strict=True) if keep] if window is not None else []
+    return {"first": kept[0].isoformat(), "last": kept[-1].isoformat()} if kept else None
+
+
+def calibrated_sensitivity(
+    inputs: engine.SimInputs,
+    calibration: CalibrationFile,
+    specs: Mapping[str, ParameterSpec],
+    *,
+    households: int,
+    seed: int = 0,
+    parameters: Sequence[str] | None = None,
+    samples: int = DEFAULT_SAMPLES,
+    years: tuple[int, int] = (2020, 2024),
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    cancel: CancelEvent | None = None,
+) -> dict[str, Any]:
+    """Sobol indices of the calibrated model on the recorded history: ``inputs`` from the
+    calibration's training start (where its fitted values hold), the free parameters over their
+    plausible region (:func:`calibrated_problem`), encounters and departures summed over the
+    fiscal years ``years``. ``specs`` are the parameters with the calibration applied
+    (``load_parameter_specs(calibration=name)``)."""
+    from rootcauses.sim.whatif import window_mask
+
+    provenance = calibration.provenance
+    start = provenance.get("train_start")
+    if start is not None and f"{inputs.months[0]:%Y-%m}" != start:
+        raise SimError(
+            f"the history must start at the calibration's training start {start}, "
+            f"not {inputs.months[0]:%Y-%m}"
+        )
+    window = window_mask(inputs.months, years)
+    if not window.any():
+        raise SimError(f"the history has no month in FY{years[0]}..FY{years[1]}")
+    problem, held = calibrated_problem(provenance, parameters)
+    values = default_values(specs)
+    values.update(provenance.get("fitted_at_train_start") or {})
+    values.update(held)
+    scenario = Scenario(
+        "history",
+        f"the recorded drivers and policy events under calibration {calibration.name!r}",
+        None,
+        {},
+        values,
+    )
+    payload = sensitivity(
+        scenario,
+        inputs,
+        households=households,
+        months=len(inputs.months),
+        seed=seed,
+        samples=samples,
+        executor=executor,
+        progress=progress,
+        cancel=cancel,
+        problem=problem,
+        window=window,
+        specs=specs,
+    )
+    return payload | {
+        "calibration": calibration.describe(),
+        "method": payload["method"] + "; the calibration's free parameters over their plausible "
+        "region, the others at their fitted values",
+        "held": held,
     }
 
 
