@@ -25,10 +25,12 @@ from starlette.types import Receive, Scope, Send
 
 from rootcauses import __version__
 from rootcauses.api import encounters, findings, forecasts, indicators, sim, sources, tracker
+from rootcauses.api import scorecard as scorecard_api
 from rootcauses.api.caching import StoreCacheMiddleware
 from rootcauses.api.errors import ERROR_RESPONSES, install_error_handlers
 from rootcauses.config import Settings, get_settings
 from rootcauses.web import commitments, pages, policylab
+from rootcauses.web import scorecard as scorecard_page
 from rootcauses.web.assets import StaticAssets
 from rootcauses.web.security import (
     DEFAULT_MAX_BODY_BYTES,
@@ -46,6 +48,7 @@ API_ROUTERS: list[APIRouter] = [
     indicators.router,
     sim.router,
     findings.router,
+    scorecard_api.router,
 ]
 PAGE_ROUTERS: list[APIRouter] = [pages.router, commitments.router, policylab.router]
 # Modules whose ``TEMPLATES`` render pages; their inline scripts get the CSP nonce.
@@ -96,6 +99,7 @@ def _add_safety(app: FastAPI, settings: Settings) -> None:
         if templates is not None:
             add_script_nonces(templates)
             templates.env.globals["asset"] = ASSETS.url
+    scorecard_page.install(pages.TEMPLATES)  # _scorecard.html reads its own data
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
