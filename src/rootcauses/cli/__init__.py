@@ -12,6 +12,7 @@ from __future__ import annotations
 import typer
 
 from rootcauses.cli import data, drivers, forecast, report, serve, sim, tracker
+from rootcauses.cli import scorecard as scorecard_cli
 
 app = typer.Typer(
     help="rootcauses: data, models and a policy lab for migration from the Northern Triangle.",
@@ -25,6 +26,7 @@ app.command("serve")(serve.serve)
 app.add_typer(tracker.app, name="tracker")
 app.add_typer(sim.app, name="sim")
 app.command("report")(report.report)
+app.command("scorecard")(scorecard_cli.scorecard)
 
 
 def main() -> None:  # pragma: no cover - console entry
