@@ -85,6 +85,8 @@ def run_forecast(
         exog = fc.exogenous(con, wide.index, config.exog_lag)
         build = current_build(con)
         previous = read_results(con, "backtests")
+        # the build's last month: an origin before it is a retrospective test (track record)
+        data_through = query.southwest_by_nationality(con, basis=config.basis).index.max()
     if not _backtest_fits(previous, build, config, models, wide.index.max()):
         run_id, _ = run_backtest(
             settings, config, models=models, until=until, workers=workers, progress=progress
@@ -97,6 +99,7 @@ def run_forecast(
         build_id=build,
         basis=config.basis,
         until=wide.index.max().date(),
+        data_through=pd.Timestamp(data_through).date(),
         model_version=fc.MODEL_VERSION,
         params=fc.describe(config, models),
         seed=config.seed,
