@@ -1,31 +1,55 @@
 """The analysis panel: country × month (and country × year) outcomes joined with every driver.
 
 Models read this panel, never raw files. The rules that turn drivers of different frequencies into
-one monthly table are fixed here and recorded in :data:`RULES` (the README repeats them):
+one monthly table are fixed here and recorded in :data:`RULES` (the README repeats them).
 
-* **Annual drivers** (homicide rate, governance scores, GDP, remittances, storms …) are placed at
+**Timing: what a forecaster could know** (``timing="published"``, the default). Each source
+declares when its values are first public (``SourceSpec.publication``, shown by ``rootcauses data
+indicators``: WGI for year Y from October of Y+1, UNODC homicides from July of Y+2, WDI from July
+of Y+1, US unemployment for month m from m+1 …). At month *t* a driver holds the value of the
+latest period already published by *t* (an *as-of* value, never interpolated towards a value
+not yet out), so no model sees a value before the month it was published — including in August
+to December, when an interpolated, lagged annual value would mix in the current year. A value
+stays in use until the next release is due (12 months for yearly releases, 1 for monthly ones)
+plus ``carry_months`` for annual drivers (default 12); after that it is missing. What the
+rule cannot undo: the store holds each series' latest revision, not the first-published figure.
+A driver whose source declares no publication rule is an error, not a guess.
+
+**Timing as lived** (``timing="lived"``, :data:`LIVED`: the rule before vintages, kept for models
+of what people lived through, such as the simulation's decisions):
+
+* *Annual drivers* (homicide rate, governance scores, GDP, remittances, storms …) are placed at
   mid-year (1 July) and linearly interpolated month by month between observed years. Past the
   last observation a value is carried forward for at most ``carry_months`` (default 12); before
   the first observation nothing is filled. Then the series is lagged by ``annual_lag`` months
-  (default 12): at month *t* the panel holds the driver as it stood a year earlier, which is what
-  people deciding to leave had lived through and what a forecaster could know.
-* **Monthly drivers** (ENSO, rainfall anomalies, coffee prices, US labour market) are lagged by
+  (default 12): at month *t* the panel holds the driver as it stood a year earlier.
+* *Monthly drivers* (ENSO, rainfall anomalies, coffee prices, US labour market) are lagged by
   ``monthly_lag`` months (default 1); gaps are not filled.
-* **Policy regimes** come from the ``events`` table (category ``policy``): the value for a month
-  is the share of its days the regime was in force (Title 42 in March 2020 = 12/31).
+
+Both timings:
+
+* **Policy regimes** come from the ``events`` table (category ``policy``): each regime of
+  :data:`REGIMES` starts with its event and ends at the event's end date or at the first later
+  event that ends it, whichever comes first (MPP ends with the June 2021 DHS memo, not at its
+  formal conclusion in August 2022; the June 2019 US–Mexico agreement, which the events give no
+  end, is superseded by Title 42 in March 2020). A regime with no end in the events and no ending
+  event is an error, never an open-ended step. The value for a month is the share of its days
+  the regime was in force (Title 42 in March 2020 = 12/31). Policies are public when in force.
 * **Population** (UN WPP, 1 July) is interpolated linearly between years and gives the
-  denominator for flows per 100,000 inhabitants.
+  denominator for flows per 100,000 inhabitants (the outcome's scale, not a driver: it uses the
+  revised figures).
 
 Missing values stay missing (NaN), never zero: each model drops the rows it cannot use and
 reports how many. Global series (ENSO, coffee) and US series apply to every country. EM-DAT
 disaster totals end in 2015, so they are in the panel but in none of the theories of
-:mod:`rootcauses.analysis.drivers`.
+:mod:`rootcauses.analysis.drivers`. CRU TS monthly rainfall is published once a year, so under the
+published timing ``precip_z`` is the latest published month's anomaly (months old); the climate
+theory uses the last published rainy-season anomaly (``rain_season_z``) instead.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal
@@ -36,9 +60,11 @@ import pandas as pd
 
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import PanelError
+from rootcauses.sources import publications
 from rootcauses.store import query
 
 Basis = Literal["cbp", "usbp"]
+Timing = Literal["published", "lived"]
 
 
 @dataclass(frozen=True)
@@ -112,8 +138,15 @@ DRIVERS: tuple[Driver, ...] = (
         "precip_z",
         "precip_z",
         "monthly",
-        "climate",
+        "climate_monthly",
         description="monthly rainfall anomaly, z-score vs 1991-2020 (CRU TS)",
+    ),
+    Driver(
+        "rain_season_z",
+        "precip_may_oct_z",
+        "annual",
+        "climate",
+        description="May-October rainfall anomaly of the latest published year, z-score (CRU TS)",
     ),
     Driver("oni", "oni", "monthly", "climate", country="WLD", description="Oceanic Niño Index, °C"),
     Driver(
@@ -161,25 +194,60 @@ DRIVERS: tuple[Driver, ...] = (
     ),
 )
 
-# Policy regimes: column → regular expression matched against policy events' text.
-POLICY_REGIMES: dict[str, str] = {
-    "mpp": r"Migrant Protection Protocols",
-    "mexico_enforcement": r"US-Mexico migration agreement",
-    "title_42": r"Title 42",
-    "cbp_one": r"CBP One app",
-    "securing_the_border": r"Securing the Border",
-}
+
+@dataclass(frozen=True)
+class Regime:
+    """A policy regime read from the events: the event that starts it (``start``, a regular
+    expression on the event text) and the later event that ends it (``ended_by``) when that
+    comes before the start event's own end date. ``why`` says why the end is that event."""
+
+    column: str
+    start: str
+    ended_by: str | None = None
+    why: str = ""
+
+
+REGIMES: tuple[Regime, ...] = (
+    Regime(
+        "mpp",
+        r"Migrant Protection Protocols",
+        r"terminates MPP",
+        "the DHS memo of June 2021 ended it; the court-ordered restart (Dec 2021 - Aug 2022) "
+        "enrolled few and is not coded",
+    ),
+    Regime(
+        "mexico_enforcement",
+        r"US-Mexico migration agreement",
+        r"Title 42",
+        "the events give the agreement no end; from 20 March 2020 Title 42 expulsions replaced "
+        "the border processing its MPP expansion and enforcement surge acted on",
+    ),
+    Regime("title_42", r"Title 42", None, "lifted 11 May 2023 (the event's end date)"),
+    Regime("cbp_one", r"CBP One app", None, "shut down 20 January 2025 (the event's end date)"),
+    Regime(
+        "securing_the_border",
+        r"Securing the Border",
+        r"suspends entry",
+        "superseded on 20 January 2025 by Proclamation 10888, which suspends entry",
+    ),
+)
+# column → the start pattern (read by the simulation's border rules and the forecasts)
+POLICY_REGIMES: dict[str, str] = {r.column: r.start for r in REGIMES}
 DETERRENCE = tuple(POLICY_REGIMES)
 
 
 @dataclass(frozen=True)
 class PanelRules:
-    annual_lag: int = 12
-    monthly_lag: int = 1
+    timing: Timing = "published"
+    annual_lag: int = 12  # lived timing only
+    monthly_lag: int = 1  # lived timing only
     carry_months: int = 12
 
 
 RULES = PanelRules()
+LIVED = PanelRules(timing="lived")
+# a published value stays in use until the next release is due, by release frequency
+RELEASE_MONTHS = {"year": 12, "period": 1}
 
 
 def _month_index(start: dt.date, end: dt.date) -> pd.DatetimeIndex:
@@ -218,18 +286,50 @@ def regime_share(start: dt.date, end: dt.date | None, months: pd.DatetimeIndex) 
     return pd.Series(inside / ((last - first).astype(int) + 1), index=months)
 
 
+def regime_spans(events: pd.DataFrame) -> pd.DataFrame:
+    """Start and end (inclusive) of every regime of :data:`REGIMES` from policy events
+    (``date, end_date, event``): the end is the start event's end date or the day before the
+    first later event matching ``ended_by``, whichever is earlier. A regime with neither is an
+    error naming it; so is a regime none of whose events is in the table."""
+    rows = []
+    for regime in REGIMES:
+        starts = events[events["event"].str.contains(regime.start, case=False, regex=True)]
+        if starts.empty:
+            raise PanelError(f"policy regime {regime.column!r}: no event matches {regime.start!r}")
+        enders = (
+            events[events["event"].str.contains(regime.ended_by, case=False, regex=True)]
+            if regime.ended_by
+            else events.iloc[0:0]
+        )
+        for row in starts.itertuples():
+            start = pd.Timestamp(row.date)
+            ends = [] if pd.isna(row.end_date) else [pd.Timestamp(row.end_date)]
+            later = pd.to_datetime(enders["date"])
+            later = later[later > start]
+            if len(later):
+                ends.append(later.min() - pd.Timedelta(days=1))
+            if not ends:
+                raise PanelError(
+                    f"policy regime {regime.column!r}: the event of {start:%Y-%m-%d} "
+                    f"({str(row.event)[:60]}…) has no end date and no later event ends it; "
+                    "give it an end_date in strategy/events.csv or an ending event in "
+                    "panel.REGIMES"
+                )
+            rows.append(
+                {"regime": regime.column, "start": start, "end": min(ends), "why": regime.why}
+            )
+    return pd.DataFrame(rows)
+
+
 def policy_regimes(con: duckdb.DuckDBPyConnection, months: pd.DatetimeIndex) -> pd.DataFrame:
     """Month × regime share-of-days table built from the policy events in the store."""
-    events = query.events(con, categories=["policy"])
+    spans = regime_spans(query.events(con, categories=["policy"]))
     out = pd.DataFrame(index=months)
-    for column, pattern in POLICY_REGIMES.items():
-        regex = re.compile(pattern, re.IGNORECASE)
-        matches = events[events["event"].map(lambda text, r=regex: bool(r.search(text)))]
+    for regime in REGIMES:
         share = pd.Series(0.0, index=months)
-        for row in matches.itertuples():
-            end = None if pd.isna(row.end_date) else row.end_date
-            share = np.maximum(share, regime_share(row.date, end, months))
-        out[column] = share
+        for row in spans[spans["regime"] == regime.column].itertuples():
+            share = np.maximum(share, regime_share(row.start.date(), row.end.date(), months))
+        out[regime.column] = share
     return out
 
 
@@ -257,6 +357,74 @@ def _outcomes(
     return frame
 
 
+def _monthly_values(long: pd.DataFrame, driver: Driver) -> pd.Series:
+    """A monthly driver's values by period, transformed (``yoy`` on the full series)."""
+    values = pd.Series(long["value"].to_numpy(float), index=pd.to_datetime(long["period"]))
+    values = values.groupby(level=0).mean()
+    if driver.transform == "yoy":
+        full = values.asfreq("MS")
+        values = (100 * (full / full.shift(12) - 1)).dropna()
+    return values
+
+
+def vintages(long: pd.DataFrame, driver: Driver, rules: PanelRules = RULES) -> pd.DataFrame:
+    """Each observation of one driver's series (``query.indicator`` rows of one country) with
+    the month it was first public (``available``) and the last month it is used
+    (``stale``: when the next release is due, plus ``carry_months`` for annual drivers).
+    The rule comes from the source's metadata; a source without one is an error."""
+    rules_by_source = publications()
+    undeclared = sorted(set(long["source"]) - set(rules_by_source))
+    if undeclared:
+        raise PanelError(
+            f"driver {driver.column!r} ({driver.indicator}): source {undeclared[0]!r} declares "
+            "no publication lag; add it to its SourceSpec.publication"
+        )
+    long = long[long["frequency"] == driver.frequency]
+    if driver.frequency == "monthly":
+        values = _monthly_values(long, driver)
+        source = long.groupby(pd.to_datetime(long["period"]))["source"].first()
+        frame = pd.DataFrame(
+            {"period": values.index, "value": values.to_numpy(), "source": source[values.index]}
+        )
+    else:
+        frame = pd.DataFrame(
+            {
+                "period": pd.to_datetime(long["period"]).to_numpy(),
+                "value": long["value"].to_numpy(float),
+                "source": long["source"].to_numpy(),
+            }
+        )
+    frame = frame.dropna(subset=["value"]).reset_index(drop=True)
+    if driver.transform == "log":
+        frame["value"] = np.log(frame["value"].where(frame["value"] > 0))
+    available = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    stale = pd.Series(0, index=frame.index)
+    for source, part in frame.groupby("source"):
+        rule = rules_by_source[str(source)]
+        available[part.index] = rule.available(part["period"], driver.frequency).to_numpy()
+        window = RELEASE_MONTHS[rule.after] if driver.frequency == "monthly" else 12
+        stale[part.index] = window + (rules.carry_months if driver.frequency == "annual" else 0)
+    frame["available"] = available
+    frame["stale"] = [
+        a + pd.DateOffset(months=int(w) - 1) for a, w in zip(available, stale, strict=True)
+    ]
+    return frame.sort_values("period").reset_index(drop=True)
+
+
+def as_published(frame: pd.DataFrame, months: pd.DatetimeIndex) -> pd.Series:
+    """At each month, the value of the latest period already public (see :func:`vintages`);
+    NaN before the first release and once the value is stale."""
+    out = pd.Series(np.nan, index=months)
+    if frame.empty:
+        return out
+    t = months.to_numpy(dtype="datetime64[ns]")
+    for row in frame.sort_values("period").itertuples():
+        # later periods overwrite earlier ones where both are public and fresh
+        inside = (t >= np.datetime64(row.available)) & (t <= np.datetime64(row.stale))
+        out[inside] = row.value
+    return out
+
+
 def _driver_series(
     con: duckdb.DuckDBPyConnection,
     driver: Driver,
@@ -265,21 +433,19 @@ def _driver_series(
     rules: PanelRules,
 ) -> pd.Series:
     source_country = driver.country or country
-    lag = rules.annual_lag if driver.frequency == "annual" else rules.monthly_lag
-    # computed from ``lag`` months before the panel starts, so its first months get their values
-    span = pd.date_range(months.min() - pd.DateOffset(months=lag), months.max(), freq="MS")
     long = query.indicator(con, driver.indicator, countries=[source_country])
     if long.empty:
         return pd.Series(np.nan, index=months)
+    if rules.timing == "published":
+        return as_published(vintages(long, driver, rules), months)
+    lag = rules.annual_lag if driver.frequency == "annual" else rules.monthly_lag
+    # computed from ``lag`` months before the panel starts, so its first months get their values
+    span = pd.date_range(months.min() - pd.DateOffset(months=lag), months.max(), freq="MS")
     period = pd.to_datetime(long["period"])
     if driver.frequency == "annual":
         series = annual_to_monthly(period.dt.year, long["value"], span, rules.carry_months)
     else:
-        values = pd.Series(long["value"].to_numpy(), index=period).groupby(level=0).mean()
-        if driver.transform == "yoy":
-            full = values.asfreq("MS")
-            values = 100 * (full / full.shift(12) - 1)
-        series = values.reindex(span)
+        series = _monthly_values(long, driver).reindex(span)
     if driver.transform == "log":
         series = np.log(series.where(series > 0))
     return series.shift(lag).reindex(months)

@@ -154,12 +154,24 @@ def data_status(fmt: FormatOption = OutputFormat.table) -> None:
 @app.command("indicators")
 @handle_errors
 def data_indicators(fmt: FormatOption = OutputFormat.table) -> None:
-    """Every indicator in the store with its unit, coverage and source."""
+    """Every indicator in the store with its unit, coverage, source and when its values are
+    published (the lag the analysis panel applies before a model may use them)."""
+    from rootcauses.sources import publications
     from rootcauses.store import query
 
     with query.connect(get_settings()) as con:
         frame = query.indicators_catalogue(con)
-    print_frame(frame, fmt, title="indicators")
+    rules = publications()
+
+    def published(sources: str) -> str:
+        ids = [s.strip() for s in sources.split(",")]
+        known = [(s, rules[s].describe()) for s in ids if s in rules]
+        if len({rule for _, rule in known}) == 1 and len(known) == len(ids):
+            return known[0][1]
+        return "; ".join(f"{s}: {rule}" for s, rule in known) or "not declared"
+
+    frame["published"] = frame["sources"].map(published)
+    print_frame(frame, fmt, title="indicators (published: when a value is first public)")
 
 
 @app.command("export")

@@ -10,11 +10,20 @@ import pkgutil
 from functools import cache
 
 from rootcauses.errors import SourceError
-from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec
+from rootcauses.sources.base import FileSpec, Part, Publication, RawFile, SourceSpec
 
 _INFRASTRUCTURE = {"base", "checks", "fetch", "parsing", "frames", "cbp", "fred", "owid"}
 
-__all__ = ["FileSpec", "Part", "RawFile", "SourceSpec", "all_sources", "get_source"]
+__all__ = [
+    "FileSpec",
+    "Part",
+    "Publication",
+    "RawFile",
+    "SourceSpec",
+    "all_sources",
+    "get_source",
+    "publications",
+]
 
 
 @cache
@@ -37,3 +46,15 @@ def get_source(source_id: str) -> SourceSpec:
     if source_id not in sources:
         raise SourceError(f"unknown source {source_id!r}; known: {', '.join(sorted(sources))}")
     return sources[source_id]
+
+
+@cache
+def publications() -> dict[str, Publication]:
+    """Part id (``indicators.source``) → its publication rule, from every source's metadata."""
+    found: dict[str, Publication] = {}
+    for spec in all_sources().values():
+        for part_id, rule in spec.publication.items():
+            if part_id in found:
+                raise SourceError(f"two sources declare when {part_id!r} is published")
+            found[part_id] = rule
+    return found

@@ -4,6 +4,10 @@ A source module (one per dataset folder) exposes ``SOURCE``, a :class:`SourceSpe
 files it reads with their official URLs, and two pure functions, ``read(files) -> list[Part]``
 (parse the official format into canonical frames) and ``check(parts)`` (internal consistency).
 Modules know nothing of the store; :mod:`rootcauses.store.build` puts parts into tables.
+
+A driver source also declares when each of its series is published (``publication``: one
+:class:`Publication` per part id, i.e. per ``indicators.source`` value), so the analysis panel
+lets a value enter a model only from the month it was first public.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -79,6 +83,45 @@ class Part:
     notes: str = ""
 
 
+@dataclass(frozen=True)
+class Publication:
+    """When a period's value is first public: from the month ``months`` after the last month of
+    the period (``after="period"``: a monthly release, e.g. US unemployment for September is out
+    in early October, ``months=1``) or after December of the period's year (``after="year"``: a
+    yearly release of the whole year, e.g. WGI for 2022 in late September 2023, usable from
+    October, ``months=10``). ``basis`` says what the rule rests on (the publisher's calendar).
+    The rule dates the first release; the store holds the latest revision of each value."""
+
+    months: int
+    after: Literal["period", "year"]
+    basis: str
+
+    def __post_init__(self) -> None:
+        if self.months < 0:
+            raise SourceError(f"publication lag {self.months} months: expected 0 or more")
+
+    def available(self, period: pd.Series, frequency: pd.Series | str) -> pd.Series:
+        """The first month (first day) in which each period's value could be used: ``months``
+        after the period's last month (an annual value's last month is December)."""
+        start = pd.to_datetime(pd.Series(period))
+        if isinstance(frequency, str):
+            freq = pd.Series(frequency, index=start.index)
+        else:
+            freq = pd.Series(frequency.to_numpy(), index=start.index)
+        unknown = sorted(set(freq) - {"annual", "monthly"})
+        if unknown:
+            raise SourceError(f"publication rule: frequency {unknown[0]!r} is not annual/monthly")
+        yearly = (freq == "annual") | (self.after == "year")
+        december = pd.to_datetime(start.dt.year.astype(str) + "-12-01")
+        last = start.dt.to_period("M").dt.to_timestamp().where(~yearly, december)
+        return last + pd.DateOffset(months=self.months)
+
+    def describe(self) -> str:
+        where = "the period" if self.after == "period" else "the year"
+        unit = "month" if self.months == 1 else "months"
+        return f"{self.months} {unit} after {where}"
+
+
 Reader = Callable[[Sequence[RawFile]], list[Part]]
 Checker = Callable[[list[Part]], None]
 
@@ -101,6 +144,8 @@ class SourceSpec:
     check: Checker = _no_check
     notes: str = ""
     extra_tables: tuple[str, ...] = field(default=())
+    # part id (``indicators.source``) → when its values are published (drivers only)
+    publication: Mapping[str, Publication] = field(default_factory=dict)
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rootcauses.errors import CheckError
-from rootcauses.sources.base import Part, RawFile, SourceSpec
+from rootcauses.sources.base import Part, Publication, RawFile, SourceSpec
 from rootcauses.sources.fred import FredSeries, check_ranges, fred_parts
 
 SERIES = (
@@ -95,4 +95,21 @@ SOURCE = SourceSpec(
         "retail price of roasted ground coffee in US dollars per pound (USA). Units differ: do "
         "not compare levels across the two."
     ),
+    publication={
+        "fred_pcoffotmusdm": Publication(
+            1,
+            "period",
+            "the IMF Primary Commodity Prices (FRED PCOFFOTMUSDM) add month m early in month m+1",
+        ),
+        "fred_pcoffrobusdm": Publication(
+            1,
+            "period",
+            "the IMF Primary Commodity Prices (FRED PCOFFROBUSDM) add month m early in month m+1",
+        ),
+        "fred_apu0000717311": Publication(
+            1,
+            "period",
+            "BLS average prices (CPI release) for month m appear in mid m+1",
+        ),
+    },
 )

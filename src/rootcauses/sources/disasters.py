@@ -22,7 +22,7 @@ import pandas as pd
 
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import CheckError
-from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, one
+from rootcauses.sources.base import FileSpec, Part, Publication, RawFile, SourceSpec, one
 from rootcauses.sources.frames import events_frame, indicators_frame
 from rootcauses.sources.parsing import (
     read_csv,
@@ -358,4 +358,14 @@ SOURCE = SourceSpec(
         "EM-DAT under-records small events; drought 'affected' figures are rough; damage is "
         "missing for many events."
     ),
+    publication={
+        "emdat": Publication(
+            12,
+            "year",
+            (
+                "EM-DAT records events continuously, but country-year totals reach the public "
+                "through yearly refreshes (OWID); assumed from December of Y+1"
+            ),
+        ),
+    },
 )

@@ -30,7 +30,7 @@ import pandas as pd
 
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import CheckError, ParseError, SchemaDriftError, SourceError
-from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, by_role
+from rootcauses.sources.base import FileSpec, Part, Publication, RawFile, SourceSpec, by_role
 from rootcauses.sources.frames import indicators_frame
 from rootcauses.sources.parsing import read_csv, to_float, to_int, to_iso3_series
 
@@ -451,4 +451,36 @@ SOURCE = SourceSpec(
         "America: prefer CRU. The CCKP collection id names the CRU TS version and end year "
         f"({CCKP_COLLECTION}); a new CRU TS release needs the new id."
     ),
+    publication={
+        "cru_precip": Publication(
+            6,
+            "year",
+            (
+                "CRU TS is released once a year with the previous calendar year added (CRU TS 4.09:"
+                " 1901-2024), in the first half of the following year: every month of Y from June "
+                "of Y+1"
+            ),
+        ),
+        "cru_precip_derived": Publication(
+            6,
+            "year",
+            (
+                "computed from CRU TS (released once a year, in the first half of Y+1): from June "
+                "of Y+1"
+            ),
+        ),
+        "era5_temperature": Publication(
+            1,
+            "period",
+            (
+                "ERA5 monthly means (ERA5T) appear within days of the month's end: from the "
+                "following month"
+            ),
+        ),
+        "era5_precip": Publication(
+            1,
+            "year",
+            "annual ERA5 totals are complete in the days after December: from January of Y+1",
+        ),
+    },
 )

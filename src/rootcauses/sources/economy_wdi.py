@@ -32,7 +32,7 @@ import pandas as pd
 
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import CheckError, SchemaDriftError
-from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, one
+from rootcauses.sources.base import FileSpec, Part, Publication, RawFile, SourceSpec, one
 from rootcauses.sources.frames import indicators_frame, year_start
 from rootcauses.sources.owid import OWID_GRAPHER, read_owid_grapher
 from rootcauses.sources.parsing import (
@@ -416,4 +416,36 @@ SOURCE = SourceSpec(
         "population), remittances in US$ (see remittances), undernourishment (see "
         "food-insecurity), agriculture employment after 2019."
     ),
+    publication={
+        "wdi_gdp_growth": Publication(
+            7,
+            "year",
+            "WDI's July update adds year Y's national accounts (GDP growth) in July of Y+1",
+        ),
+        "wdi_gdp_pc_ppp": Publication(
+            7,
+            "year",
+            "WDI's July update adds year Y's GDP per capita (PPP) in July of Y+1",
+        ),
+        "wdi_gdp_pc_ppp_current": Publication(
+            7,
+            "year",
+            "WDI's July update adds year Y's GDP per capita (PPP) in July of Y+1",
+        ),
+        "wdi_remittances_pct_gdp": Publication(
+            7,
+            "year",
+            "WDI's July update adds year Y's balance-of-payments remittances in July of Y+1",
+        ),
+        "wdi_unemployment": Publication(
+            7,
+            "year",
+            "WDI's July update adds year Y's ILO modelled unemployment in July of Y+1",
+        ),
+        "imf_weo_2019": Publication(
+            4,
+            "year",
+            "the April World Economic Outlook gives first estimates for Y in April of Y+1",
+        ),
+    },
 )

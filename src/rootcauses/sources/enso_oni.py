@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from rootcauses.errors import CheckError, ParseError, SchemaDriftError
-from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, one
+from rootcauses.sources.base import FileSpec, Part, Publication, RawFile, SourceSpec, one
 from rootcauses.sources.frames import indicators_frame
 from rootcauses.sources.parsing import to_choice, to_float, to_int
 
@@ -246,4 +246,22 @@ SOURCE = SourceSpec(
         "drought in GT/HN/SV/NI, but the ONI is only a proxy (2014 drought, neutral ONI). "
         "CPC revises history slightly when it updates the base period or ERSST version."
     ),
+    publication={
+        "enso_oni": Publication(
+            2,
+            "period",
+            (
+                "the ONI of the season centred on month m needs month m+1's sea-surface "
+                "temperatures; CPC publishes it early in month m+2"
+            ),
+        ),
+        "enso_oni_derived": Publication(
+            2,
+            "year",
+            (
+                "annual summaries of the ONI need January of Y+1: from February of Y+1 (early in "
+                "the month after)"
+            ),
+        ),
+    },
 )

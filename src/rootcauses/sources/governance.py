@@ -26,7 +26,7 @@ import pandas as pd
 
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import CheckError, SchemaDriftError
-from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, by_role, one
+from rootcauses.sources.base import FileSpec, Part, Publication, RawFile, SourceSpec, by_role, one
 from rootcauses.sources.frames import indicators_frame, year_start
 from rootcauses.sources.parsing import (
     MISSING_NUMBER,
@@ -446,4 +446,22 @@ SOURCE = SourceSpec(
         "Netherlands Antilles (ANT) is dropped. CPI: 0-100 scores from 2012 (cpi_score) are not "
         "comparable with the 0-10 scores of 1995-2011 (cpi_score_pre2012)."
     ),
+    publication={
+        "wgi": Publication(
+            10,
+            "year",
+            (
+                "the WGI update with year Y is released in late September of Y+1 (2023 update: "
+                "1996-2022, September 2023): from October of Y+1"
+            ),
+        ),
+        "cpi": Publication(
+            2,
+            "year",
+            (
+                "Transparency International publishes the CPI for year Y at the end of January of "
+                "Y+1 (CPI 2023: 30 January 2024): from February of Y+1"
+            ),
+        ),
+    },
 )

@@ -19,7 +19,7 @@ import pandas as pd
 
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import CheckError
-from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, by_role, one
+from rootcauses.sources.base import FileSpec, Part, Publication, RawFile, SourceSpec, by_role, one
 from rootcauses.sources.frames import indicators_frame, year_start
 from rootcauses.sources.owid import read_owid_grapher
 from rootcauses.sources.parsing import read_csv, to_choice, to_float, to_int, to_iso3_series
@@ -155,4 +155,23 @@ SOURCE = SourceSpec(
         "disputed. Guatemala 2015-2016 and several Honduras/Nicaragua/US years are missing in "
         "the UNODC series. The most recent year uses UN WPP 2024 population."
     ),
+    publication={
+        "homicide": Publication(
+            18,
+            "year",
+            (
+                "UNODC collects year Y through the UN-CTS questionnaire during Y+1 and publishes it"
+                " with a data-portal update late in Y+1 or in Y+2 (the 2025 vintage ends in 2024); "
+                "the late end of that range, from June of Y+2"
+            ),
+        ),
+        "homicide_wdi": Publication(
+            18,
+            "year",
+            (
+                "the World Bank republishes the UNODC series after UNODC (WDI VC.IHR.PSRC.P5): not "
+                "earlier than UNODC, from June of Y+2"
+            ),
+        ),
+    },
 )

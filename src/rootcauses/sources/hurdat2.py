@@ -30,7 +30,15 @@ import pandas as pd
 
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import CheckError, ParseError, SourceError
-from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, Status, by_role
+from rootcauses.sources.base import (
+    FileSpec,
+    Part,
+    Publication,
+    RawFile,
+    SourceSpec,
+    Status,
+    by_role,
+)
 from rootcauses.sources.frames import events_frame, indicators_frame
 from rootcauses.sources.parsing import read_csv, to_float
 
@@ -637,4 +645,15 @@ SOURCE = SourceSpec(
         "(before ~1966) undercount weak or short storms. Exposure uses rectangular country "
         "boxes, so storms in the Gulf of Honduras count for HND, GTM and BLZ alike."
     ),
+    publication={
+        "hurdat2_exposure": Publication(
+            5,
+            "year",
+            (
+                "NHC adds each season's post-storm best tracks to HURDAT2 in spring of the "
+                "following year (operational advisories were public as the storms happened): from "
+                "May of Y+1"
+            ),
+        ),
+    },
 )

@@ -37,7 +37,7 @@ import pycountry
 
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import CheckError, ParseError, SchemaDriftError
-from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, one
+from rootcauses.sources.base import FileSpec, Part, Publication, RawFile, SourceSpec, one
 from rootcauses.sources.frames import indicators_frame, year_start
 from rootcauses.sources.parsing import (
     numeric_block,
@@ -529,4 +529,14 @@ SOURCE = SourceSpec(
         "(2024 census). 2024+ are medium-variant projections (separate ids). Age groups are "
         "quinquennial. Household size: few, irregular observations; categories disagree."
     ),
+    publication={
+        "wpp_population": Publication(
+            19,
+            "year",
+            (
+                "UN WPP is revised every two years in July; a year's estimate first appears in the "
+                "next revision, up to 19 months after the year"
+            ),
+        ),
+    },
 )

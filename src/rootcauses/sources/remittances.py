@@ -15,7 +15,7 @@ import pandas as pd
 
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import CheckError
-from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, one
+from rootcauses.sources.base import FileSpec, Part, Publication, RawFile, SourceSpec, one
 from rootcauses.sources.frames import indicators_frame, year_start
 from rootcauses.sources.parsing import read_csv, to_float, to_int, to_iso3_series
 
@@ -129,4 +129,14 @@ SOURCE = SourceSpec(
         "family-remittance series (e.g. Banguat). Missing: received NI 1990-91; paid CR "
         "1990-93, HN 1990-95, MX 1990-2004, NI 1990-2005. US 'received' is not meaningful."
     ),
+    publication={
+        "remittances": Publication(
+            7,
+            "year",
+            (
+                "WDI's July update adds year Y's remittances (BX.TRF.PWKR.CD.DT) and GDP in July of"
+                " Y+1"
+            ),
+        ),
+    },
 )

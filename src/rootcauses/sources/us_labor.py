@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from rootcauses.errors import CheckError
-from rootcauses.sources.base import Part, RawFile, SourceSpec
+from rootcauses.sources.base import Part, Publication, RawFile, SourceSpec
 from rootcauses.sources.fred import FredSeries, check_ranges, fred_parts
 
 SERIES = (
@@ -93,4 +93,30 @@ SOURCE = SourceSpec(
         "annually; the last two months are preliminary. All series seasonally adjusted. "
         "The snapshot copies start in 1970 (FRED has payrolls from 1939, unemployment from 1948)."
     ),
+    publication={
+        "fred_unrate": Publication(
+            1,
+            "period",
+            (
+                "the BLS Employment Situation for month m is released on the first Friday of m+1 "
+                "(revised later)"
+            ),
+        ),
+        "fred_payems": Publication(
+            1,
+            "period",
+            (
+                "the BLS Employment Situation for month m is released on the first Friday of m+1 "
+                "(revised later)"
+            ),
+        ),
+        "fred_uscons": Publication(
+            1,
+            "period",
+            (
+                "the BLS Employment Situation for month m is released on the first Friday of m+1 "
+                "(revised later)"
+            ),
+        ),
+    },
 )
