@@ -37,6 +37,8 @@ build: install
 	  $(BIN)/rootcauses data pull; \
 	  $(BIN)/rootcauses data build --from-cache --skip-missing; \
 	fi
+	@# the first run: driver models, forecasts and the policy lab's what-ifs, once per build
+	$(BIN)/rootcauses prepare
 
 run: build
 	$(BIN)/rootcauses serve --host $(HOST) --port $(PORT)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typer
 
-from rootcauses.cli import data, drivers, forecast, report, serve, sim, tracker
+from rootcauses.cli import data, drivers, forecast, prepare, report, serve, sim, tracker
 from rootcauses.cli import scorecard as scorecard_cli
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ app.command("serve")(serve.serve)
 app.add_typer(tracker.app, name="tracker")
 app.add_typer(sim.app, name="sim")
 app.command("report")(report.report)
+app.command("prepare")(prepare.prepare)
 app.command("scorecard")(scorecard_cli.scorecard)
 
 
