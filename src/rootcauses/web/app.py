@@ -24,7 +24,16 @@ from fastapi.templating import Jinja2Templates
 from starlette.types import Receive, Scope, Send
 
 from rootcauses import __version__
-from rootcauses.api import encounters, findings, forecasts, indicators, sim, sources, tracker
+from rootcauses.api import (
+    departments,
+    encounters,
+    findings,
+    forecasts,
+    indicators,
+    sim,
+    sources,
+    tracker,
+)
 from rootcauses.api import scorecard as scorecard_api
 from rootcauses.api.caching import StoreCacheMiddleware
 from rootcauses.api.errors import ERROR_RESPONSES, install_error_handlers
@@ -49,6 +58,7 @@ API_ROUTERS: list[APIRouter] = [
     sim.router,
     findings.router,
     scorecard_api.router,
+    departments.router,
 ]
 PAGE_ROUTERS: list[APIRouter] = [pages.router, commitments.router, policylab.router]
 # Modules whose ``TEMPLATES`` render pages; their inline scripts get the CSP nonce.
