@@ -58,7 +58,7 @@ def row_chart(row: Row, first_post_year: int) -> str:
         if lo is not None and hi is not None
     ]
     chart = Chart(
-        title=f"{row.label}, {row.country_name}: observed and synthetic",
+        title="observed and synthetic",
         lines=[
             Line("synthetic", years, series["synthetic"], SYNTHETIC, dashed=True),
             Line("observed", years, series["observed"], OBSERVED),
