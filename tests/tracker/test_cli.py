@@ -167,6 +167,7 @@ def test_export_files_and_to_the_store(
         "commitments.csv",
         "progress.csv",
         "milestones.csv",
+        "bindings.csv",
     }
     document = tmp_path / "tracker.json"
     assert invoke(env, "export", "-f", "json", "-o", str(document)).exit_code == 0
@@ -256,10 +257,12 @@ def test_users_and_tokens(tracker: Tracker, cli_env: Callable[[Tracker], dict[st
 
 def test_migrate(blank_url: str, tmp_path: Path) -> None:
     env = {"ROOTCAUSES_HOME": str(tmp_path), "DATABASE_URL": blank_url}
-    first = invoke(env, "migrate")
+    first = invoke(env, "migrate", "--revision", "0001")
     assert first.exit_code == 0 and "empty → 0001" in first.output
+    upgraded = invoke(env, "migrate")  # 0001 → 0002 adds the metric bindings
+    assert upgraded.exit_code == 0 and "0001 → 0002" in upgraded.output
     again = invoke(env, "migrate")
-    assert again.exit_code == 0 and "already at revision 0001" in again.output
+    assert again.exit_code == 0 and "already at revision 0002" in again.output
 
 
 def test_list_filters(seeded: Tracker, cli_env: Callable[[Tracker], dict[str, str]]) -> None:

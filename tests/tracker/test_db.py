@@ -29,6 +29,7 @@ TABLES = {
     "audit_log",
     "commitment_pillars",
     "commitments",
+    "metric_bindings",
     "milestones",
     "pillars",
     "progress_reports",
@@ -50,7 +51,7 @@ def test_the_migrations_ship_inside_the_package() -> None:
     folder = migrations_dir()
     assert folder.is_relative_to(Path(models.__file__).parent)
     assert (folder / "env.py").exists() and (folder / "script.py.mako").exists()
-    assert head_revision() == "0001"
+    assert head_revision() == "0002"
 
 
 def test_first_use_migrates_and_migrating_again_changes_nothing(blank_url: str) -> None:

@@ -275,6 +275,7 @@ def list_commitments(
             pillar=pillar,
             actor_type=actor_type,
             country=country,
+            series=tracker.series,
         )
         if q:
             evaluated = [
@@ -299,7 +300,9 @@ def get_commitment(
     """A commitment with its status (and the reason), progress reports and audit history."""
     with tracker.session() as session:
         c = service.get_commitment(session, commitment_id)
-        public = service.to_public(service.evaluate(c, _today(as_of), tracker.thresholds))
+        public = service.to_public(
+            service.evaluate(c, _today(as_of), tracker.thresholds, tracker.series)
+        )
         return CommitmentDetail(
             **public.model_dump(),
             progress=[service.progress_public(p) for p in service.live_progress(c)],
@@ -339,7 +342,9 @@ def get_rollups(
     """Counts per status, share with a metric and a deadline, money promised vs reported."""
     day = _today(as_of)
     with tracker.session() as session:
-        items = service.rollup_items(service.evaluate_all(session, tracker.thresholds, day))
+        items = service.rollup_items(
+            service.evaluate_all(session, tracker.thresholds, day, series=tracker.series)
+        )
     rows = [RollupRow.model_validate(r) for r in rollup(items, by).to_dict(orient="records")]
     return RollupPage(
         data=rows, count=len(rows), by=by, as_of=day, total=RollupRow.model_validate(total(items))
@@ -403,7 +408,9 @@ def create_commitment(
     """Create a commitment (editor). Its id is generated when not given."""
     with writing(tracker, actor, "editor", "creating a commitment") as (session, who):
         c = service.create_commitment(session, body, who)
-        return service.to_public(service.evaluate(c, dt.date.today(), tracker.thresholds))
+        return service.to_public(
+            service.evaluate(c, dt.date.today(), tracker.thresholds, tracker.series)
+        )
 
 
 @router.patch("/commitments/{commitment_id}", response_model=CommitmentPublic)
@@ -413,7 +420,9 @@ def update_commitment(
     """Change the fields sent (editor); ``version`` must be the current one, else 409."""
     with writing(tracker, actor, "editor", "updating a commitment") as (session, who):
         c = service.update_commitment(session, commitment_id, body, who)
-        return service.to_public(service.evaluate(c, dt.date.today(), tracker.thresholds))
+        return service.to_public(
+            service.evaluate(c, dt.date.today(), tracker.thresholds, tracker.series)
+        )
 
 
 @router.delete("/commitments/{commitment_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -33,11 +33,12 @@ from rootcauses.config import get_settings
 from rootcauses.errors import PeriodError, TrackerInputError
 from rootcauses.periods import parse_day
 from rootcauses.tracker import files, service
+from rootcauses.tracker import units as unit_table
 from rootcauses.tracker.auth import local_actor
 from rootcauses.tracker.csvguard import guard_frame
 from rootcauses.tracker.db import Tracker, head_revision, open_tracker
 from rootcauses.tracker.parsing import format_target
-from rootcauses.tracker.rollup import GROUPINGS, rollup, total
+from rootcauses.tracker.rollup import GROUPINGS, evidence, rollup, total
 from rootcauses.tracker.schemas import CommitmentDetail, ProgressCreate, UserCreate
 from rootcauses.tracker.snapshot import TABLE, snapshot_frame, write_store_snapshot
 from rootcauses.tracker.status import Status
@@ -175,7 +176,8 @@ def import_(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="CSV/JSON files or folders (default: the snapshot's strategy folder).",
+            help="CSV/JSON files or folders (default: the snapshot's strategy folder and the "
+            "project's bindings of its commitments to store series).",
             show_default=False,
         ),
     ] = None,
@@ -185,8 +187,8 @@ def import_(
     ] = OnExisting.update,
     by: ByOption = None,
 ) -> None:
-    """Import pillars, commitments, progress (and milestones) in one transaction."""
-    sources = paths or [get_settings().data / "strategy"]
+    """Import pillars, commitments, progress (milestones, bindings) in one transaction."""
+    sources = paths or [get_settings().data / "strategy", files.PACKAGED_BINDINGS]
     batch = files.read_batch(sources)
     tracker = _open()
     try:
@@ -233,7 +235,9 @@ def export(
     try:
         with tracker.session() as session:
             if to_store:
-                evaluated = service.evaluate_all(session, tracker.thresholds, _as_of(as_of))
+                evaluated = service.evaluate_all(
+                    session, tracker.thresholds, _as_of(as_of), series=tracker.series
+                )
                 frame = snapshot_frame(evaluated, tracker.display_url)
             else:
                 batch = service.export_batch(session)
@@ -257,16 +261,18 @@ def export(
 
 def _rollup_frame(
     by: Grouping, as_of: dt.date
-) -> tuple[pd.DataFrame, dict[str, Any], dict[str, str]]:
-    """The roll-up, its total row and, for pillars, their names."""
+) -> tuple[pd.DataFrame, dict[str, Any], dict[str, str], list[Any]]:
+    """The roll-up, its total row, for pillars their names, and the items rolled up."""
     tracker = _open()
     try:
         with tracker.session() as session:
-            items = service.rollup_items(service.evaluate_all(session, tracker.thresholds, as_of))
+            items = service.rollup_items(
+                service.evaluate_all(session, tracker.thresholds, as_of, series=tracker.series)
+            )
             names = {p.id: p.line_of_effort or p.pillar for p in service.list_pillars(session)}
     finally:
         tracker.dispose()
-    return rollup(items, by.value), total(items), names
+    return rollup(items, by.value), total(items), names, items
 
 
 @app.command("status")
@@ -281,7 +287,7 @@ def status(
     """Roll-up: commitments per status, how many lack a metric or a deadline, money promised
     and reported, by pillar, actor, actor type or country."""
     day = _as_of(as_of)
-    frame, all_row, names = _rollup_frame(by, day)
+    frame, all_row, names, items = _rollup_frame(by, day)
     if fmt is not OutputFormat.table:
         print_frame(pd.concat([frame, pd.DataFrame([all_row])], ignore_index=True), fmt)
         return
@@ -342,6 +348,24 @@ def status(
     )
     if by is Grouping.pillar:
         console.print("[dim]A commitment serving several pillars counts under each of them.[/]")
+    _print_evidence(items)
+
+
+def _print_evidence(items: list[Any]) -> None:
+    """What the statuses of commitments with a numeric target rest on, and why the others have
+    no recent data."""
+    found = evidence(items)
+    if not found.measurable:
+        return
+    console.print(
+        f"Evidence: of {found.measurable} commitments with a numeric target, "
+        f"[bold]{found.judged} ({found.share_judged:.0%})[/] have a status other than no recent "
+        f"data: {found.on_reported} on a reported reading, {found.on_derived} on one derived "
+        f"from a store series, {found.without_reading} on no reading (no deadline to judge "
+        f"against). {len(found.no_recent_data)} have no recent data, because:"
+    )
+    for commitment_id, reason in found.no_recent_data:
+        console.print(f"  [magenta]{commitment_id}[/] {reason}", highlight=False)
 
 
 @app.command("list")
@@ -373,6 +397,7 @@ def list_(
                 pillar=pillar,
                 actor_type=actor_type,
                 country=country,
+                series=tracker.series,
             )
             rows = [
                 {
@@ -421,7 +446,9 @@ def show(
         with tracker.session() as session:
             c = service.get_commitment(session, commitment_id)
             detail = CommitmentDetail(
-                **service.to_public(service.evaluate(c, day, tracker.thresholds)).model_dump(),
+                **service.to_public(
+                    service.evaluate(c, day, tracker.thresholds, tracker.series)
+                ).model_dump(),
                 progress=[service.progress_public(p) for p in service.live_progress(c)],
                 history=service.history(session, c.id),
             )
@@ -515,6 +542,23 @@ def _audit_table(detail: CommitmentDetail) -> Table:
     return table
 
 
+@app.command("units")
+@handle_errors
+def units(fmt: FormatOption = OutputFormat.table) -> None:
+    """The units table: each unit, what it means and the target units it counts toward."""
+    rows = [
+        {
+            "unit": r["unit"],
+            "dimension": r["dimension"],
+            "meaning": r["meaning"],
+            "aliases": ";".join(r["aliases"]),  # type: ignore[arg-type]
+            "counts_toward": ";".join(r["counts_toward"]),  # type: ignore[arg-type]
+        }
+        for r in unit_table.table()
+    ]
+    print_frame(pd.DataFrame(rows), fmt, title="units: a reading counts toward targets in these")
+
+
 # --------------------------------------------------------------------------- editing
 
 
@@ -555,7 +599,10 @@ def add_progress(
             report = service.add_progress(session, c.id, data, local_actor(by))
             target = service.matching_target(c, report.unit)
             judged = service.evaluate(
-                service.get_commitment(session, c.id), dt.date.today(), tracker.thresholds
+                service.get_commitment(session, c.id),
+                dt.date.today(),
+                tracker.thresholds,
+                tracker.series,
             )
     finally:
         tracker.dispose()

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rootcauses.config import Settings, get_settings
 from rootcauses.errors import TrackerConflictError, TrackerDatabaseError
+from rootcauses.tracker.bindings import SeriesSource, StoreSeries
 from rootcauses.tracker.config import TrackerSettings
 from rootcauses.tracker.status import Thresholds
 
@@ -114,7 +115,8 @@ def make_engine(url: str) -> Engine:
 
 
 class Tracker:
-    """One tracker database and the status thresholds its answers use."""
+    """One tracker database, the status thresholds its answers use and the store series its
+    bindings derive progress from (``series``; None: no derived progress)."""
 
     def __init__(
         self,
@@ -122,10 +124,12 @@ class Tracker:
         thresholds: Thresholds | None = None,
         *,
         read_requires_token: bool = False,
+        series: SeriesSource | None = None,
     ) -> None:
         self.url = url
         self.thresholds = thresholds or Thresholds()
         self.read_requires_token = read_requires_token
+        self.series = series
         self.engine = make_engine(url)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(
@@ -222,13 +226,15 @@ def open_tracker(
     *,
     migrate: bool = True,
 ) -> Tracker:
-    """The tracker database named by the settings, migrated to the newest schema."""
+    """The tracker database named by the settings, migrated to the newest schema, deriving
+    progress from the store's current build (:class:`~.bindings.StoreSeries`)."""
     settings = settings or get_settings()
     tracker_settings = tracker_settings or TrackerSettings(home=settings.home)
     tracker = Tracker(
         tracker_settings.url,
         tracker_settings.thresholds(),
         read_requires_token=tracker_settings.read_requires_token,
+        series=StoreSeries(settings),
     )
     if migrate:
         tracker.ensure_schema()

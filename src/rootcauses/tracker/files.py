@@ -13,15 +13,22 @@ so an export reads back without loss:
   an actor marked "(aggregate)" is one);
 * ``progress.csv``: ``id``, ``recorded_by``, ``recorded_at``;
 * ``milestones.csv`` (optional file): ``commitment_id, target, date, value`` — a declared
-  trajectory point of the commitment's target number ``target`` (1-based).
+  trajectory point of the commitment's target number ``target`` (1-based);
+* ``bindings.csv`` (optional file): ``commitment_id, target, series, countries, rule, start,
+  note`` — the commitment's target number ``target`` (blank: its metric, as context) read from
+  a store series (:mod:`.bindings`): ``countries`` a ``;``-list of ISO3 codes (blank: the
+  commitment's), ``rule`` level | cumulative | change, ``start`` an ISO date (blank: the
+  announcement). A binding to an unknown series, or whose series' unit does not count toward
+  its target's (:mod:`.units`), is refused with its file, row and column. An import with a
+  bindings file replaces the bindings of the commitments it holds; one without keeps them.
 
 Text cells of an exported CSV that start with ``= + - @`` (a formula to a spreadsheet) are
 written with a leading quote, which reading removes (:mod:`.csvguard`), so an export imports back
 unchanged.
 
 JSON holds the same tables as lists of records: ``{"pillars": [...], "commitments": [...],
-"progress": [...], "milestones": [...]}``. Row numbers in messages count the header as row 1,
-as in a CSV (so the first JSON record is row 2).
+"progress": [...], "milestones": [...], "bindings": [...]}``. Row numbers in messages count the
+header as row 1, as in a CSV (so the first JSON record is row 2).
 """
 
 from __future__ import annotations
@@ -41,8 +48,10 @@ from rootcauses.sources import strategy
 from rootcauses.sources.base import FileSpec, Part, RawFile, sha256_bytes
 from rootcauses.sources.parsing import read_csv
 from rootcauses.tracker import parsing
+from rootcauses.tracker.bindings import check_binding
 from rootcauses.tracker.csvguard import guard_row, unguard_csv
 from rootcauses.tracker.schemas import (
+    BindingIn,
     CommitmentCreate,
     MilestoneImport,
     PillarCreate,
@@ -54,19 +63,24 @@ PILLAR_EXTRA = ["parent_id"]
 COMMITMENT_EXTRA = ["deadline_date", "target_deadline", "baseline_value", "aggregate"]
 PROGRESS_EXTRA = ["id", "recorded_by", "recorded_at"]
 MILESTONE_COLUMNS = ["commitment_id", "target", "date", "value"]
-TABLES = ("pillars", "commitments", "progress", "milestones")
+BINDING_COLUMNS = ["commitment_id", "target", "series", "countries", "rule", "start", "note"]
+TABLES = ("pillars", "commitments", "progress", "milestones", "bindings")
 COLUMNS = {
     "pillars": strategy.PILLAR_COLUMNS + PILLAR_EXTRA,
     "commitments": strategy.COMMITMENT_COLUMNS + COMMITMENT_EXTRA,
     "progress": strategy.PROGRESS_COLUMNS + PROGRESS_EXTRA,
     "milestones": MILESTONE_COLUMNS,
+    "bindings": BINDING_COLUMNS,
 }
 PUBLISHED = {
     "pillars": strategy.PILLAR_COLUMNS,
     "commitments": strategy.COMMITMENT_COLUMNS,
     "progress": strategy.PROGRESS_COLUMNS,
     "milestones": MILESTONE_COLUMNS,
+    "bindings": BINDING_COLUMNS,
 }
+# The project's bindings of the published commitments, imported with them by default.
+PACKAGED_BINDINGS = Path(__file__).parent / "data" / "bindings.csv"
 # Input-schema field → the file column it comes from (for error messages).
 COMMITMENT_FIELD_COLUMNS = {
     "pillar_ids": "pillar_id",
@@ -231,11 +245,33 @@ def _commitment_column(loc: tuple[Any, ...]) -> str:
     return COMMITMENT_FIELD_COLUMNS.get(head, head)
 
 
+def _checked_bindings(
+    found: list[Located[BindingIn]] | None,
+    country: str | None,
+    targets: list[tuple[float | None, bool, str | None]],
+    problems: _Problems,
+) -> list[dict[str, Any]] | None:
+    """The bindings of one commitment that fit its targets; each misfit is a problem named by
+    the bindings file's row and column."""
+    if found is None:
+        return None
+    good = []
+    units = [unit for _, _, unit in targets]
+    for row in found:
+        misfits = check_binding(row.data.spec(country or ""), units) if country else []
+        for column, message in misfits:
+            problems.add(row.where, column, message)
+        if not misfits:
+            good.append(row.data.model_dump())
+    return good
+
+
 def read_commitments(
     data: bytes,
     name: str,
     problems: _Problems,
     milestones: dict[tuple[str, int], list[dict[str, Any]]] | None = None,
+    bindings: dict[str, list[Located[BindingIn]]] | None = None,
 ) -> list[Located[CommitmentCreate]]:
     frame = _frame_of(strategy.commitments_part, data, name)
     extras = _extras(data, name, COMMITMENT_EXTRA)
@@ -314,6 +350,12 @@ def read_commitments(
             "source_date": _text(record["source_date"]),
             "notes": _text(record["notes"]),
             "aggregate": aggregate,
+            "bindings": _checked_bindings(
+                None if bindings is None else bindings.get(cid or "", []),
+                _text(record["country_iso3"]),
+                targets,
+                problems,
+            ),
         }
         if amount is not None and not pd.isna(amount) and amount < 0:
             problems.add(where, "amount_usd", f"is {amount!r}; expected an amount ≥ 0")
@@ -373,8 +415,36 @@ def read_milestones(data: bytes, name: str, problems: _Problems) -> list[Located
     return rows
 
 
+def read_bindings(
+    data: bytes, name: str, problems: _Problems
+) -> list[Located[tuple[str, BindingIn]]]:
+    """Binding rows, checked on their own (series known, rule, countries, start); their fit
+    to the commitment's targets is checked with the commitments (:func:`read_commitments`)."""
+    try:
+        frame = read_csv(data, name, expected=BINDING_COLUMNS)
+    except SourceError as exc:
+        raise TrackerInputError(str(exc), [(name, "", str(exc))]) from None
+    rows: list[Located[tuple[str, BindingIn]]] = []
+    for i, record in enumerate(frame.to_dict(orient="records")):
+        cid = _text(record["commitment_id"])
+        where = _where(name, i, cid)
+        if cid is None:
+            problems.add(where, "commitment_id", "is empty; a binding belongs to a commitment")
+            continue
+        fields: dict[str, Any] = {c: _text(record[c]) for c in BINDING_COLUMNS[1:]}
+        fields["countries"] = parsing.split_list(fields["countries"])
+        model = _validate(
+            BindingIn, fields, where, lambda loc: str(loc[0]) if loc else "", problems
+        )
+        if model is not None:
+            rows.append(Located(where, (cid, model)))
+    return rows
+
+
 def _table_of(header: Iterable[str]) -> str | None:
     columns = set(header)
+    if {"series", "rule"} <= columns:
+        return "bindings"
     if {"commitment_id", "report_date"} <= columns:
         return "progress"
     if {"actor", "pillar_id"} <= columns:
@@ -443,8 +513,8 @@ def _collect(paths: Sequence[Path]) -> dict[str, list[tuple[bytes, str]]]:
             members = [m for m in members if m.is_file()]
             if not members:
                 raise TrackerInputError(
-                    f"{path}: no pillars.csv, commitments.csv, progress.csv, milestones.csv or "
-                    "JSON file in this folder",
+                    f"{path}: no pillars.csv, commitments.csv, progress.csv, milestones.csv, "
+                    "bindings.csv or JSON file in this folder",
                     [(str(path), "", "nothing to import")],
                 )
         elif path.is_file():
@@ -462,7 +532,7 @@ def _collect(paths: Sequence[Path]) -> dict[str, list[tuple[bytes, str]]]:
             if table is None:
                 raise TrackerInputError(
                     f"{member}: not a tracker file (its header {_header(data)} matches none of "
-                    "pillars, commitments, progress or milestones)",
+                    "pillars, commitments, progress, milestones or bindings)",
                     [(str(member), "", "unknown header")],
                 )
             found[table].append((data, member.name))
@@ -482,10 +552,27 @@ def read_batch(paths: Sequence[Path]) -> Batch:
     for row in milestone_rows:
         key = (row.data.commitment_id, row.data.target)
         milestones.setdefault(key, []).append({"date": row.data.date, "value": row.data.value})
+    bindings: dict[str, list[Located[BindingIn]]] | None = None
+    if tables["bindings"]:
+        bindings = {}
+        for data, name in tables["bindings"]:
+            for found in read_bindings(data, name, problems):
+                cid, model = found.data
+                bindings.setdefault(cid, []).append(Located(found.where, model))
     for data, name in tables["pillars"]:
         batch.pillars += read_pillars(data, name, problems)
     for data, name in tables["commitments"]:
-        batch.commitments += read_commitments(data, name, problems, milestones)
+        batch.commitments += read_commitments(data, name, problems, milestones, bindings)
+    imported = {r.data.id for r in batch.commitments}
+    for cid, bound in (bindings or {}).items():
+        if cid not in imported:
+            for binding in bound:
+                problems.add(
+                    binding.where,
+                    "commitment_id",
+                    f"is {cid!r}; no such commitment in this import (bindings come with their "
+                    "commitments)",
+                )
     for data, name in tables["progress"]:
         batch.progress += read_progress(data, name, problems)
     targets = {(r.data.id, i) for r in batch.commitments for i in range(1, len(r.data.targets) + 1)}
@@ -511,7 +598,7 @@ def _join(values: Sequence[str]) -> str:
 def table_rows(batch: Batch) -> dict[str, list[dict[str, str]]]:
     """The batch as text rows per file, in the published column order plus the extras."""
     pillars = [{c: _cell(getattr(r.data, c)) for c in COLUMNS["pillars"]} for r in batch.pillars]
-    commitments, milestones = [], []
+    commitments, milestones, bindings = [], [], []
     for row in batch.commitments:
         c = row.data
         targets = c.targets
@@ -543,6 +630,18 @@ def table_rows(batch: Batch) -> dict[str, list[dict[str, str]]]:
                 "aggregate": _cell(c.aggregate),
             }
         )
+        for b in c.bindings or []:
+            bindings.append(
+                {
+                    "commitment_id": c.id or "",
+                    "target": _cell(b.target),
+                    "series": b.series,
+                    "countries": ";".join(b.countries),
+                    "rule": b.rule,
+                    "start": _cell(b.start.isoformat() if b.start else None),
+                    "note": _cell(b.note),
+                }
+            )
         for position, t in enumerate(targets, start=1):
             for m in t.milestones:
                 milestones.append(
@@ -573,6 +672,7 @@ def table_rows(batch: Batch) -> dict[str, list[dict[str, str]]]:
         "commitments": commitments,
         "progress": progress,
         "milestones": milestones,
+        "bindings": bindings,
     }
 
 
@@ -581,7 +681,8 @@ NUMBER_COLUMNS = frozenset({"amount_usd", "value", "target_value", "baseline_val
 
 
 def write_csv(batch: Batch, folder: Path) -> list[Path]:
-    """Write ``pillars.csv``, ``commitments.csv``, ``progress.csv``, ``milestones.csv``, with
+    """Write ``pillars.csv``, ``commitments.csv``, ``progress.csv``, ``milestones.csv`` and
+    ``bindings.csv``, with
     text cells guarded against formula injection (:mod:`.csvguard`; reading removes the guard)."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -599,7 +700,7 @@ NUMERIC = {"amount_usd", "value"}
 
 
 def write_json(batch: Batch, path: Path) -> Path:
-    """One JSON document with the four tables (numbers as numbers, blanks as null)."""
+    """One JSON document with the five tables (numbers as numbers, blanks as null)."""
 
     def typed(column: str, text: str) -> Any:
         if text == "":

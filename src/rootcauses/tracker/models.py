@@ -8,6 +8,7 @@ migrations in ``rootcauses/tracker/migrations``; a test checks that both agree.
     commitments ┴─< commitment_pillars          (a commitment may serve several pillars)
          │ version (optimistic lock), deleted_at (soft delete)
          ├─< targets ─< milestones              (value in a unit by a deadline; declared path)
+         ├─< metric_bindings                    (a target or the metric read from a store series)
          └─< progress_reports                   (level on a date, evidence URL, who recorded it)
     users ─< api_tokens (sha256 of the token only)
     audit_log (append-only: who, when, action, before/after as JSON)
@@ -42,6 +43,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 ACTOR_TYPES = ("us_gov", "private", "ngo", "partner_gov", "multilateral")
 ROLES = ("viewer", "editor", "admin")
 PRECISIONS = ("year", "month", "day")
+BINDING_RULES = ("level", "cumulative", "change")
 ACTIONS = ("create", "update", "delete")
 ENTITIES = ("commitment", "progress", "pillar", "user")
 
@@ -161,6 +163,9 @@ class Commitment(Base):
     progress: Mapped[list[ProgressReport]] = relationship(
         back_populates="commitment_row", order_by="ProgressReport.report_date"
     )
+    bindings: Mapped[list[MetricBinding]] = relationship(
+        order_by="MetricBinding.position", cascade="all, delete-orphan"
+    )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
@@ -212,6 +217,29 @@ class Milestone(Base):
     target_id: Mapped[int] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"))
     date: Mapped[dt.date] = mapped_column(Date)
     value: Mapped[float] = mapped_column(Double)
+
+
+class MetricBinding(Base):
+    """A commitment's target (``target``, 1-based) or, with none, its metric, bound to a series
+    of the store with an aggregation rule (see :mod:`rootcauses.tracker.bindings`)."""
+
+    __tablename__ = "metric_bindings"
+    __table_args__ = (
+        UniqueConstraint("commitment_id", "position"),
+        _choice("rule", BINDING_RULES, "rule"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    commitment_id: Mapped[str] = mapped_column(
+        ForeignKey("commitments.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    target: Mapped[int | None] = mapped_column(Integer)
+    series: Mapped[str] = mapped_column(String(80))
+    countries: Mapped[str] = mapped_column(String(200))
+    rule: Mapped[str] = mapped_column(String(12))
+    start: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class ProgressReport(Base):

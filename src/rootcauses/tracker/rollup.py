@@ -54,6 +54,8 @@ class RollupItem:
     amount_usd: float | None = None
     reported_usd: float | None = None
     aggregate: bool = False
+    evidence: str | None = None  # "reported" | "derived": what the status rests on
+    reason: str = ""
 
 
 def _keys(item: RollupItem, by: By) -> Sequence[str]:
@@ -98,3 +100,36 @@ def rollup(items: Iterable[RollupItem], by: By) -> pd.DataFrame:
 def total(items: Iterable[RollupItem]) -> dict[str, object]:
     """The all-commitments row (each counted once)."""
     return _row(TOTAL, list(items))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How many commitments with a numeric target have a status other than ``no_recent_data``,
+    how many of those rest on a reading (reported or derived), and the rest with their reason."""
+
+    measurable: int
+    judged: int
+    on_reported: int
+    on_derived: int
+    without_reading: int
+    no_recent_data: tuple[tuple[str, str], ...]  # (id, reason)
+
+    @property
+    def share_judged(self) -> float:
+        return self.judged / self.measurable if self.measurable else 0.0
+
+
+def evidence(items: Iterable[RollupItem]) -> Evidence:
+    """The evidence behind the statuses of the commitments that have a numeric target."""
+    measurable = [i for i in items if i.has_metric]
+    judged = [i for i in measurable if i.status is not Status.no_recent_data]
+    return Evidence(
+        measurable=len(measurable),
+        judged=len(judged),
+        on_reported=sum(i.evidence == "reported" for i in judged),
+        on_derived=sum(i.evidence == "derived" for i in judged),
+        without_reading=sum(i.evidence is None for i in judged),
+        no_recent_data=tuple(
+            (i.id, i.reason) for i in measurable if i.status is Status.no_recent_data
+        ),
+    )

@@ -25,6 +25,7 @@ from rootcauses.countries import to_iso3
 from rootcauses.errors import CheckError
 from rootcauses.sources.strategy import ACTOR_TYPES
 from rootcauses.tracker import parsing
+from rootcauses.tracker.bindings import RULES, SERIES, Binding, check_binding, default_countries
 from rootcauses.tracker.status import Status
 
 ActorType = Literal["us_gov", "private", "ngo", "partner_gov", "multilateral"]
@@ -142,6 +143,60 @@ class TargetIn(_In):
         return self
 
 
+def _iso3(text: str) -> str:
+    try:
+        return to_iso3(text.strip())
+    except CheckError:
+        raise ValueError(f"is {text!r}; expected an ISO3 country code such as GTM") from None
+
+
+def _known_series(text: str) -> str:
+    if text not in SERIES:
+        raise ValueError(
+            f"is {text!r}: not a series the tracker knows; expected one of {', '.join(SERIES)}"
+        )
+    return text
+
+
+Rule = Literal["level", "cumulative", "change"]
+assert set(Rule.__args__) == set(RULES)  # type: ignore[attr-defined]
+
+
+class BindingIn(_In):
+    """A target (``target``, 1-based) or, with none, the metric, bound to a store series with an
+    aggregation rule (:mod:`rootcauses.tracker.bindings`)."""
+
+    target: int | None = Field(
+        default=None, ge=1, description="the target it measures; none: context for the metric"
+    )
+    series: Annotated[str, AfterValidator(_known_series)] = Field(
+        description="a series of the store's indicators (see /api/tracker/series)"
+    )
+    countries: list[Annotated[str, AfterValidator(_iso3)]] = Field(
+        default_factory=list,
+        description="ISO3 codes, summed; default the commitment's (GTM, HND, SLV for regional)",
+    )
+    rule: Rule = Field(default="level", description="level | cumulative | change")
+    start: dt.date | None = Field(default=None, description="default: the announcement date")
+    note: Text | None = Field(default=None, description="why this series; its caveats")
+
+    def spec(self, country: str | None = None) -> Binding:
+        countries = tuple(self.countries) or (default_countries(country) if country else ())
+        return Binding(self.series, countries, self.rule, self.target, self.start, self.note)
+
+
+def binding_problems(
+    bindings: list[BindingIn], country: str, targets: list[TargetIn]
+) -> list[tuple[int, str, str]]:
+    """(index, column, message) of every binding that does not fit the commitment's targets."""
+    units = [t.unit for t in targets]
+    return [
+        (i, column, message)
+        for i, b in enumerate(bindings)
+        for column, message in check_binding(b.spec(country), units)
+    ]
+
+
 class CommitmentFields(_In):
     """Fields shared by create and update (update makes every one optional)."""
 
@@ -165,6 +220,10 @@ class CommitmentFields(_In):
     aggregate: bool = Field(
         default=False, description="an aggregate of other commitments: not added into money totals"
     )
+    bindings: list[BindingIn] | None = Field(
+        default=None,
+        description="targets or the metric read from store series; none given: kept as they are",
+    )
 
     @field_validator("pillar_ids")
     @classmethod
@@ -172,6 +231,15 @@ class CommitmentFields(_In):
         if len(set(value)) != len(value):
             raise ValueError("a pillar is listed twice")
         return value
+
+    @model_validator(mode="after")
+    def _check_bindings(self) -> CommitmentFields:
+        problems = binding_problems(self.bindings or [], self.country, self.targets)
+        if problems:
+            raise ValueError(
+                "; ".join(f"bindings.{i}.{column} {message}" for i, column, message in problems)
+            )
+        return self
 
 
 class CommitmentCreate(CommitmentFields):
@@ -203,6 +271,7 @@ class CommitmentUpdate(_In):
     source_date: PartialDate | None = None
     notes: Text | None = None
     aggregate: bool | None = None
+    bindings: list[BindingIn] | None = None
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> CommitmentUpdate:
@@ -226,6 +295,56 @@ class TargetPublic(BaseModel):
     actual_fraction: float | None
     latest_value: float | None
     latest_date: dt.date | None
+    latest_origin: Literal["reported", "derived"] | None = Field(
+        default=None, description="whether the latest reading was reported or derived"
+    )
+    latest_source: str | None = Field(
+        default=None, description="the evidence URL, or the series and rule it was derived by"
+    )
+
+
+class BindingPublic(BaseModel):
+    target: int | None
+    series: str
+    countries: list[str]
+    rule: Rule
+    start: dt.date | None
+    note: str | None
+
+
+class DerivedPoint(BaseModel):
+    date: dt.date
+    value: float
+    period: str
+    periods: str
+
+
+class DerivedPublic(BaseModel):
+    """A binding's derived readings (``derived``: computed from the store, never reported)."""
+
+    origin: Literal["derived"] = "derived"
+    target: int | None
+    series: str
+    rule: Rule
+    label: str
+    unit: str
+    readings: list[DerivedPoint]
+    source_id: str | None
+    source_title: str | None
+    source_url: str | None
+    build_id: str | None
+    caveats: list[str]
+    note: str | None
+    problem: str | None
+
+
+class NotCounted(BaseModel):
+    """A numeric report whose unit matches none of the targets' units (flagged, not judged)."""
+
+    date: str | None
+    value: float
+    unit: str | None
+    report_id: str
 
 
 class CommitmentPublic(BaseModel):
@@ -255,6 +374,11 @@ class CommitmentPublic(BaseModel):
     has_deadline: bool
     reported_usd: float | None
     as_of: dt.date
+    bindings: list[BindingPublic] = Field(default_factory=list)
+    derived: list[DerivedPublic] = Field(default_factory=list)
+    not_counted: list[NotCounted] = Field(
+        default_factory=list, description="reports in a unit no target is in (see the units table)"
+    )
 
 
 # --------------------------------------------------------------------------- progress

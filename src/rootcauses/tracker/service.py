@@ -36,13 +36,15 @@ from rootcauses.errors import (
     TrackerInputError,
     TrackerNotFoundError,
 )
-from rootcauses.tracker import parsing
+from rootcauses.tracker import parsing, units
 from rootcauses.tracker.auth import Actor, hash_token, new_token, require
+from rootcauses.tracker.bindings import Binding, Derived, SeriesSource, derive
 from rootcauses.tracker.models import (
     ApiToken,
     AuditEntry,
     Commitment,
     CommitmentPillar,
+    MetricBinding,
     Milestone,
     Pillar,
     ProgressReport,
@@ -54,10 +56,14 @@ from rootcauses.tracker.models import (
 from rootcauses.tracker.rollup import RollupItem
 from rootcauses.tracker.schemas import (
     AuditPublic,
+    BindingPublic,
     CommitmentCreate,
     CommitmentFields,
     CommitmentPublic,
     CommitmentUpdate,
+    DerivedPoint,
+    DerivedPublic,
+    NotCounted,
     PillarCreate,
     PillarPublic,
     ProgressCreate,
@@ -75,7 +81,6 @@ from rootcauses.tracker.status import (
     judge_commitment,
     money_reported,
     resolve_target,
-    same_unit,
 )
 from rootcauses.tracker.status import Milestone as PathPoint
 from rootcauses.tracker.status import Target as TargetSpec
@@ -129,7 +134,25 @@ def commitment_content(c: Commitment) -> dict[str, Any]:
         "source_date": _partial(c.source_date, c.source_date_precision),
         "notes": c.notes,
         "aggregate": c.aggregate,
+        "bindings": [binding_content(b) for b in c.bindings],
     }
+
+
+def binding_content(b: MetricBinding) -> dict[str, Any]:
+    return {
+        "target": b.target,
+        "series": b.series,
+        "countries": parsing.split_list(b.countries),
+        "rule": b.rule,
+        "start": _iso(b.start),
+        "note": b.note,
+    }
+
+
+def binding_spec(b: MetricBinding) -> Binding:
+    return Binding(
+        b.series, tuple(parsing.split_list(b.countries)), b.rule, b.target, b.start, b.note
+    )
 
 
 def content_from_input(data: CommitmentFields, commitment_id: str) -> dict[str, Any]:
@@ -172,6 +195,17 @@ def content_from_input(data: CommitmentFields, commitment_id: str) -> dict[str, 
         "source_date": data.source_date,
         "notes": data.notes,
         "aggregate": data.aggregate,
+        "bindings": [
+            {
+                "target": spec.target,
+                "series": spec.series,
+                "countries": list(spec.countries),
+                "rule": spec.rule,
+                "start": _iso(spec.start),
+                "note": spec.note,
+            }
+            for spec in (b.spec(data.country) for b in data.bindings or [])
+        ],
     }
 
 
@@ -210,6 +244,22 @@ def _write_content(session: Session, c: Commitment, content: dict[str, Any]) -> 
     if old is None or old["pillar_ids"] != content["pillar_ids"]:
         c.pillar_links = [
             CommitmentPillar(pillar_id=p, position=i) for i, p in enumerate(content["pillar_ids"])
+        ]
+    if old is None or old["bindings"] != content["bindings"]:
+        if c.bindings:
+            c.bindings.clear()
+            session.flush()
+        c.bindings = [
+            MetricBinding(
+                position=i,
+                target=b["target"],
+                series=b["series"],
+                countries=";".join(b["countries"]),
+                rule=b["rule"],
+                start=_day(b["start"]),
+                note=b["note"],
+            )
+            for i, b in enumerate(content["bindings"], start=1)
         ]
     if new_targets:
         c.targets = [
@@ -307,6 +357,7 @@ def _commitment_query() -> Select[Commitment]:
         selectinload(Commitment.pillar_links),
         selectinload(Commitment.targets).selectinload(Target.milestones),
         selectinload(Commitment.progress),
+        selectinload(Commitment.bindings),
     )
 
 
@@ -370,26 +421,38 @@ def live_progress(c: Commitment) -> list[ProgressReport]:
     )
 
 
-def target_specs(c: Commitment) -> list[TargetSpec]:
+def target_specs(c: Commitment, derived: Sequence[Derived] = ()) -> list[TargetSpec]:
     """The commitment's targets in the form the status rules take (:mod:`.status`).
 
-    A report counts toward a target when its unit is the target's unit; a report known only to
-    the month or year is placed on the last day of that period; undated reports are not used."""
+    A report counts toward a target when its unit does (:func:`.units.counts_toward`); a report
+    known only to the month or year is placed on the last day of that period; undated reports
+    are not used. ``derived`` readings of bindings to a target count toward it too."""
     reports = [p for p in live_progress(c) if p.report_date is not None and p.value is not None]
     start = c.announced_date
     specs = []
-    for t in c.targets:
+    for position, t in enumerate(c.targets, start=1):
         goal = resolve_target(t.value, t.relative, t.baseline_value)
         why = (
             f"the relative target {parsing.format_target(t.value, True)} needs a numeric baseline"
             if t.relative and goal is None
             else "no numeric target"
         )
-        readings = tuple(
-            Reading(parsing.last_day(p.report_date, p.report_date_precision), p.value)  # type: ignore[arg-type]
+        readings = [
+            Reading(
+                parsing.last_day(p.report_date, p.report_date_precision),  # type: ignore[arg-type]
+                p.value,  # type: ignore[arg-type]
+                "reported",
+                p.evidence_url,
+            )
             for p in reports
-            if same_unit(p.unit, t.unit)
-        )
+            if units.counts_toward(p.unit, t.unit)
+        ]
+        readings += [
+            Reading(r.date, r.value, "derived", d.label)
+            for d in derived
+            if d.binding.target == position
+            for r in d.readings
+        ]
         specs.append(
             TargetSpec(
                 target=goal,
@@ -398,25 +461,83 @@ def target_specs(c: Commitment) -> list[TargetSpec]:
                 start=start,
                 deadline=t.deadline or c.deadline,
                 milestones=tuple(PathPoint(m.date, m.value) for m in t.milestones),
-                readings=readings,
+                readings=tuple(readings),
                 why_unmeasurable=why,
             )
         )
     return specs
 
 
+def not_counted(c: Commitment) -> list[ProgressReport]:
+    """Numeric reports whose unit counts toward none of the commitment's targets."""
+    return [
+        p
+        for p in live_progress(c)
+        if p.value is not None and not any(units.counts_toward(p.unit, t.unit) for t in c.targets)
+    ]
+
+
+def not_counted_note(reports: Sequence[ProgressReport], target_units: Sequence[str]) -> str | None:
+    """The flag a status reason ends with: reports in other units, by unit, with the latest."""
+    if not reports:
+        return None
+    by_unit: dict[str, list[ProgressReport]] = {}
+    for p in reports:
+        by_unit.setdefault(p.unit or "no unit", []).append(p)
+    parts = []
+    for unit, found in by_unit.items():
+        last = found[-1]
+        when = _partial(last.report_date, last.report_date_precision) or "undated"
+        value = f"{last.value:,.10g}"
+        more = f" and {len(found) - 1} more" if len(found) > 1 else ""
+        parts.append(f"{value} {unit} ({when}){more}")
+    wanted = ", ".join(repr(u) for u in target_units) or "none"
+    return (
+        f"Not counted: {len(reports)} report(s) in a unit no target is in ({wanted}; see the "
+        f"units table): {'; '.join(parts)}"
+    )
+
+
 @dataclass(frozen=True)
 class Evaluated:
-    """A commitment with its judgement on a date."""
+    """A commitment with its judgement on a date, the derived readings of its bindings and the
+    reports whose unit fits none of its targets."""
 
     commitment: Commitment
     judgement: Judgement
     reported_usd: float | None
     as_of: dt.date
+    derived: tuple[Derived, ...] = ()
+    not_counted: tuple[ProgressReport, ...] = ()
+
+    @property
+    def evidence(self) -> str | None:
+        """'reported' or 'derived': what the status rests on (the latest reading of the most
+        severe target that has one), or None when no reading was used."""
+        for tj in self.judgement.targets:
+            if tj.status is self.judgement.status and tj.latest is not None:
+                return tj.latest.origin
+        return next((t.latest.origin for t in self.judgement.targets if t.latest), None)
 
 
-def evaluate(c: Commitment, as_of: dt.date, thresholds: Thresholds) -> Evaluated:
-    judgement = judge_commitment(target_specs(c), as_of, thresholds, deadline=c.deadline)
+def derived_of(c: Commitment, series: SeriesSource | None) -> tuple[Derived, ...]:
+    """The derived readings of every binding of ``c`` (none without a series source)."""
+    if series is None or not c.bindings:
+        return ()
+    return tuple(derive(binding_spec(b), c.announced_date, series) for b in c.bindings)
+
+
+def evaluate(
+    c: Commitment, as_of: dt.date, thresholds: Thresholds, series: SeriesSource | None = None
+) -> Evaluated:
+    derived = derived_of(c, series)
+    specs = target_specs(c, derived)
+    flagged = not_counted(c)
+    note = not_counted_note(flagged, [t.unit for t in c.targets if t.unit])
+    measurable = any(s.target is not None for s in specs)
+    judgement = judge_commitment(
+        specs, as_of, thresholds, deadline=c.deadline, not_counted=note if measurable else None
+    )
     reported = money_reported(
         (
             (parsing.last_day(p.report_date, p.report_date_precision), p.value, p.unit)
@@ -425,7 +546,7 @@ def evaluate(c: Commitment, as_of: dt.date, thresholds: Thresholds) -> Evaluated
         as_of,
         thresholds.money_units,
     )
-    return Evaluated(c, judgement, reported, as_of)
+    return Evaluated(c, judgement, reported, as_of, derived, tuple(flagged) if measurable else ())
 
 
 def evaluate_all(
@@ -437,12 +558,32 @@ def evaluate_all(
     pillar: str | None = None,
     actor_type: str | None = None,
     country: str | None = None,
+    series: SeriesSource | None = None,
 ) -> list[Evaluated]:
     """Judge every live commitment matching the filters (status is computed, so it filters
     after judging)."""
     found = list_commitments(session, pillar=pillar, actor_type=actor_type, country=country)
-    judged = [evaluate(c, as_of, thresholds) for c in found]
+    judged = [evaluate(c, as_of, thresholds, series) for c in found]
     return [e for e in judged if status is None or e.judgement.status is status]
+
+
+def derived_public(d: Derived) -> DerivedPublic:
+    p = d.provenance
+    return DerivedPublic(
+        target=d.binding.target,
+        series=d.binding.series,
+        rule=d.binding.rule,  # type: ignore[arg-type]
+        label=d.label,
+        unit=d.unit,
+        readings=[DerivedPoint(**vars(r)) for r in d.readings],
+        source_id=p.source_id if p else None,
+        source_title=p.title if p else None,
+        source_url=p.url if p else None,
+        build_id=p.build_id if p else None,
+        caveats=list(d.caveats),
+        note=d.binding.note,
+        problem=d.problem,
+    )
 
 
 def to_public(e: Evaluated) -> CommitmentPublic:
@@ -465,10 +606,15 @@ def to_public(e: Evaluated) -> CommitmentPublic:
                 actual_fraction=tj.actual_fraction,
                 latest_value=tj.latest.value if tj.latest else None,
                 latest_date=tj.latest.date if tj.latest else None,
+                latest_origin=tj.latest.origin if tj.latest else None,  # type: ignore[arg-type]
+                latest_source=tj.latest.source if tj.latest else None,
             )
         )
     return CommitmentPublic(
-        **(content | {"targets": targets}),
+        **(
+            content
+            | {"targets": targets, "bindings": [BindingPublic(**b) for b in content["bindings"]]}
+        ),
         version=c.version,
         created_at=c.created_at,
         updated_at=c.updated_at,
@@ -478,6 +624,16 @@ def to_public(e: Evaluated) -> CommitmentPublic:
         has_deadline=j.has_deadline,
         reported_usd=e.reported_usd,
         as_of=e.as_of,
+        derived=[derived_public(d) for d in e.derived],
+        not_counted=[
+            NotCounted(
+                date=_partial(p.report_date, p.report_date_precision),
+                value=p.value,  # type: ignore[arg-type]
+                unit=p.unit,
+                report_id=p.id,
+            )
+            for p in e.not_counted
+        ],
     )
 
 
@@ -495,6 +651,8 @@ def rollup_items(evaluated: Iterable[Evaluated]) -> list[RollupItem]:
             amount_usd=e.commitment.amount_usd,
             reported_usd=e.reported_usd,
             aggregate=e.commitment.aggregate,
+            evidence=e.evidence,
+            reason=e.judgement.reason,
         )
         for e in evaluated
     ]
@@ -527,7 +685,7 @@ def list_pillars(session: Session) -> list[PillarPublic]:
 def matching_target(c: Commitment, unit: str | None) -> int | None:
     """The 1-based position of the target a report in ``unit`` counts toward, if any."""
     for position, t in enumerate(c.targets, start=1):
-        if same_unit(t.unit, unit):
+        if units.counts_toward(unit, t.unit):
             return position
     return None
 
@@ -1046,6 +1204,8 @@ def _import_commitments(
             report.add("commitments", "inserted")
             continue
         before = commitment_content(c)
+        if row.data.bindings is None:  # the import has no bindings: keep the ones stored
+            content["bindings"] = before["bindings"]
         if on_existing == "skip" or c.deleted_at is not None:
             report.add("commitments", "skipped")
             continue

@@ -16,6 +16,7 @@ import pandas as pd
 from rootcauses.config import Settings
 from rootcauses.errors import BuildError, TrackerDatabaseError
 from rootcauses.store.results import write_snapshot
+from rootcauses.tracker.money import aid_promise
 from rootcauses.tracker.parsing import format_target
 from rootcauses.tracker.service import Evaluated
 
@@ -42,6 +43,10 @@ COLUMNS = {
     "expected_fraction": "DOUBLE",
     "actual_fraction": "DOUBLE",
     "aggregate": "BOOLEAN",
+    "evidence": "VARCHAR",  # reported | derived: what the status rests on (null: no reading)
+    "aid_promise_usd": "DOUBLE",  # a target bound cumulatively to US aid (tracker.money)
+    "aid_promise_first_fy": "INTEGER",
+    "aid_promise_last_fy": "INTEGER",
     "version": "INTEGER",
     "as_of": "DATE",
     "snapshot_at": "TIMESTAMP",
@@ -58,6 +63,7 @@ def snapshot_frame(evaluated: list[Evaluated], database: str) -> pd.DataFrame:
         first = next(
             (t for t in j.targets if t.latest is not None), j.targets[0] if j.targets else None
         )
+        promise = aid_promise(c)
         rows.append(
             {
                 "id": c.id,
@@ -82,6 +88,10 @@ def snapshot_frame(evaluated: list[Evaluated], database: str) -> pd.DataFrame:
                 "expected_fraction": first.expected_fraction if first else None,
                 "actual_fraction": first.actual_fraction if first else None,
                 "aggregate": c.aggregate,
+                "evidence": e.evidence,
+                "aid_promise_usd": promise.amount_usd if promise else None,
+                "aid_promise_first_fy": promise.first_fy if promise else None,
+                "aid_promise_last_fy": promise.last_fy if promise else None,
                 "version": c.version,
                 "as_of": e.as_of,
                 "snapshot_at": taken,

@@ -4,8 +4,11 @@ A commitment has zero or more **targets**, each a number in a unit ("5,000,000 p
 **baseline** (0 when none is given: "spend $150M" starts from nothing), a **start** (the day it
 was announced; without one, the first report), a **deadline** and, optionally, declared
 **milestones** (date, value). Its **trajectory** runs in straight lines from (start, baseline)
-through the milestones to (deadline, target). **Readings** are progress reports in the target's
-unit: each states the metric's level on its date; they are never added together.
+through the milestones to (deadline, target). **Readings** state the metric's level on a date,
+in a unit that counts toward the target's (:mod:`.units`); they are never added together. A
+reading is ``reported`` (a progress report, with its evidence URL) or ``derived`` (computed from
+a series of the store by a binding, :mod:`.bindings`); the rules treat both alike, the reasons
+say which one they rest on, and of two readings on the same day the derived one is the latest.
 
 Rules, applied to each target on the day ``as_of`` (readings dated after it are ignored):
 
@@ -14,7 +17,9 @@ Rules, applied to each target on the day ``as_of`` (readings dated after it are 
 2. ``achieved``        the latest reading reached the target (≥ it for a rise, ≤ it for a fall),
                        whenever that was; the reason says if it came after the deadline.
 3. ``no_deadline``     no deadline, so no trajectory to be on.
-4. the deadline has passed (``as_of`` > deadline): ``missed`` when the latest reading falls short;
+4. the deadline has passed (``as_of`` > deadline): ``missed`` when the latest reading falls short
+   and was taken no more than ``stale_after_days`` before the deadline; a shortfall read longer
+   before it is ``no_recent_data`` (the end is unknown: what happened in between was not seen);
    with no reading at all, ``Thresholds.unreported_after_deadline`` (``no_recent_data`` by
    default: silence is not proof of failure, but it can be set to ``missed``).
 5. ``no_recent_data``  no reading yet, or the latest is more than ``stale_after_days`` old.
@@ -151,10 +156,13 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class Reading:
-    """A progress report's value on its date, in the unit of the target it measures."""
+    """A level of the target's metric on a date, in a unit that counts toward the target's:
+    ``reported`` (``source`` the evidence URL) or ``derived`` (``source`` the series and rule)."""
 
     date: dt.date
     value: float
+    origin: str = "reported"
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -240,6 +248,15 @@ def _unit(target: Target) -> str:
     return f" {target.unit}" if target.unit else ""
 
 
+def _said(reading: Reading, target: Target) -> str:
+    """A reading in words: "1,100,000 people reported on 2021-12-13", or for a derived one
+    "909,000,000 USD derived for 2023-09-30 from <series and rule>"."""
+    value = f"{_num(reading.value)}{_unit(target)}"
+    if reading.origin == "derived":
+        return f"{value} derived for {reading.date} from {reading.source or 'a bound series'}"
+    return f"{value} reported on {reading.date}"
+
+
 def expected_value(target: Target, start: dt.date, on: dt.date) -> float:
     """The trajectory's value on ``on``: straight lines from (start, baseline) through the
     milestones to (deadline, target); flat before the start and after the deadline."""
@@ -279,12 +296,15 @@ def judge_target(target: Target, as_of: dt.date, thresholds: Thresholds) -> Targ
     if target.target is None:
         return TargetJudgement(Status.no_metric, target.why_unmeasurable, unit)
     goal, baseline = target.target, target.baseline or 0.0
-    readings = sorted((r for r in target.readings if r.date <= as_of), key=lambda r: r.date)
+    readings = sorted(
+        (r for r in target.readings if r.date <= as_of),
+        key=lambda r: (r.date, r.origin == "derived"),
+    )
     latest = readings[-1] if readings else None
     where_to = f"from {_num(baseline)} to {_num(goal)}{_unit(target)}"
     if latest is not None:
         actual = _fraction(latest.value, baseline, goal)
-        said = f"{_num(latest.value)}{_unit(target)} reported on {latest.date}"
+        said = _said(latest, target)
         if _reached(latest.value, baseline, goal):
             late = (
                 f", after the deadline {target.deadline}"
@@ -314,6 +334,21 @@ def judge_target(target: Target, as_of: dt.date, thresholds: Thresholds) -> Targ
                 f"the deadline {target.deadline} passed with no report in"
                 f"{_unit(target) or ' its unit'}",
                 unit,
+            )
+        early = (target.deadline - latest.date).days
+        if early > thresholds.stale_after_days:
+            start = target.start or readings[0].date
+            then = _fraction(expected_value(target, start, latest.date), baseline, goal)
+            return TargetJudgement(
+                Status.no_recent_data,
+                f"the deadline {target.deadline} passed, but the latest reading is {early} days "
+                f"before it (the window is {thresholds.stale_after_days} days), so whether the "
+                f"target was met is unknown: {said} was {_pct(actual)} of the way {where_to} "
+                f"when the trajectory asked for {_pct(then)}",
+                unit,
+                expected_fraction=then,
+                actual_fraction=actual,
+                latest=latest,
             )
         return TargetJudgement(
             Status.missed,
@@ -367,11 +402,14 @@ def judge_commitment(
     thresholds: Thresholds,
     *,
     deadline: dt.date | None = None,
+    not_counted: str | None = None,
 ) -> Judgement:
     """Judge every target and combine: the most severe measurable status (:data:`SEVERITY`).
 
     ``deadline`` is the commitment's own deadline, which counts for ``has_deadline`` even when
-    the commitment has no target."""
+    the commitment has no target. ``not_counted`` describes reports whose unit fits no target
+    (:func:`.units.counts_toward`); a measurable commitment's reason ends with it, so they are
+    flagged rather than silently ignored."""
     judged = tuple(judge_target(t, as_of, thresholds) for t in targets)
     has_deadline = deadline is not None or any(t.deadline is not None for t in targets)
     measurable = [j for j in judged if j.status is not Status.no_metric]
@@ -386,6 +424,8 @@ def judge_commitment(
             f"target {i} ({j.unit or 'no unit'}) {j.status.value}: {j.reason}"
             for i, j in enumerate(judged, start=1)
         )
+    if not_counted:
+        reason = f"{reason}. {not_counted}"
     return Judgement(status, reason, judged, True, has_deadline)
 
 

@@ -348,7 +348,9 @@ def board(request: Request) -> HTMLResponse:
             pillars = service.list_pillars(session)
             filters = parse_filters(request.query_params, [p.id for p in pillars])
             as_of = filters.as_of or dt.date.today()
-            evaluated = service.evaluate_all(session, tracker.thresholds, as_of)
+            evaluated = service.evaluate_all(
+                session, tracker.thresholds, as_of, series=tracker.series
+            )
             rows = [board_row(e) for e in evaluated]
             headline = unmeasurable(evaluated)
     except TrackerInputError as exc:
@@ -393,7 +395,9 @@ def commitment_page(request: Request, commitment_id: str) -> HTMLResponse:
             return _render(request, page, title, locked=True, **_context())
         with tracker.session() as session:
             c = service.get_commitment(session, commitment_id)
-            public = service.to_public(service.evaluate(c, as_of, tracker.thresholds))
+            public = service.to_public(
+                service.evaluate(c, as_of, tracker.thresholds, tracker.series)
+            )
             progress = [service.progress_public(p) for p in service.live_progress(c)]
             charts = progress_charts(service.target_specs(c), c.id)
             entries = history_rows(service.history(session, c.id))
