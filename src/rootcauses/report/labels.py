@@ -46,6 +46,7 @@ THEORIES = {
     "climate": "Climate",
     "us_demand": "US labour demand",
     "deterrence": "US border policy",
+    "all": "All theories together",
 }
 POLICY_REGIMES = {
     "mpp": "Remain in Mexico (MPP) in force",
