@@ -66,3 +66,65 @@ def test_policy_lab_page_shows_the_stored_counterfactuals(built_store: Settings)
     assert "What if Title 42 had never been applied?" in page
     assert "-2,500 to -300" in page and "within the spread" in page
     assert "Not computed" in page  # the aid counterfactual says why it is missing
+
+
+def _validation_report() -> dict:
+    """A :func:`rootcauses.sim.history.validate` report on made-up series: the model is the
+    observed path times 1.1, so it beats every baseline."""
+    import datetime as dt
+
+    import numpy as np
+
+    from rootcauses.sim import validation
+
+    split = validation.VALIDATION
+    months = [dt.date(2012 + (9 + t) // 12, (9 + t) % 12 + 1, 1) for t in range(144)]
+    rng = np.random.default_rng(0)
+    observed = np.exp(rng.normal(9, 0.6, size=(144, 3))).round()
+    simulated = observed * 1.1
+    countries = ("GTM", "HND", "SLV")
+    card = validation.scorecard(simulated, observed, months, countries, split, burn_in=2)
+    return {
+        "calibration": {"name": "validation"},
+        "households": 300_000,
+        "seed": 0,
+        "build_id": "b1",
+        **card,
+        "series": validation.series_rows(months, countries, observed, simulated, 84),
+    }
+
+
+def test_validation_rows_round_trip():
+    from rootcauses.sim.history import group_validation, validation_rows
+
+    report = _validation_report()
+    grouped = group_validation(validation_rows(report))
+    assert grouped is not None
+    assert [s["model"] for s in grouped["scores"]] == [
+        "model", "flat", "random_walk", "seasonal_naive",
+    ]  # fmt: skip
+    model = grouped["scores"][0]
+    assert model["ard"] == report["models"]["model"]["ard"]["pooled"]
+    assert model["fy_scored"] == 15 and model["fy_within"] == 15
+    assert grouped["passed"] == report["acceptance"]["all"]
+    gtm = grouped["series"]["GTM"]
+    assert len(gtm["month"]) == 144 and gtm["window"].count("validate") == 60
+    assert gtm["simulated"][0] == gtm["observed"][0] * 1.1
+    assert group_validation(validation_rows(report).iloc[0:0]) is None
+
+
+def test_policy_lab_page_shows_the_stored_validation(built_store: Settings):
+    from rootcauses.sim.history import validation_rows
+
+    client = TestClient(create_app(built_store))
+    assert "No validation stored yet" in client.get("/policy-lab").text
+    report = _validation_report()
+    path = write_snapshot(built_store, "sim_validation", validation_rows(report))
+    try:
+        page = client.get("/policy-lab").text
+    finally:
+        path.unlink()
+    assert "Does the model reproduce history?" in page
+    ard = report["models"]["random_walk"]["ard"]["pooled"]
+    assert f"{ard:.3f}" in page and "Random walk (last value)" in page
+    assert 'id="validation-data"' in page and "FY2020..FY2024" in page

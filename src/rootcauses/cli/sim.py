@@ -591,7 +591,6 @@ def whatif(
     from rootcauses.sim import history as hist
     from rootcauses.sim import runs
     from rootcauses.sim import whatif as wi
-    from rootcauses.store import results
 
     settings = get_settings()
     hist.check_calibration(calibration)
@@ -608,7 +607,7 @@ def whatif(
             executor=executor,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
-    results.write_snapshot(settings, "sim_whatif", wi.whatif_rows(payload))
+    wi.store_for_pages(settings, payload)
     if output is not None:
         runs.write_json(payload, output)
     typer.echo(payload["validation"]["statement"])

@@ -348,3 +348,103 @@ def scorecard_lines(report: dict[str, Any]) -> list[str]:
         f"  all: {_yes(acc['all'])}",
     ]
     return lines
+
+
+# --------------------------------------------------------------------------- stored scorecard
+
+VALIDATION_MODELS = ("model", "flat", "random_walk", "seasonal_naive")
+MODEL_LABELS = {
+    "model": "Calibrated model",
+    "flat": "Flat (training mean by month)",
+    "random_walk": "Random walk (last value)",
+    "seasonal_naive": "Seasonal naive (last year)",
+}
+
+
+def validation_rows(report: Mapping[str, Any]) -> pd.DataFrame:
+    """The stored form of a :func:`validate` report (results snapshot ``sim_validation``): one
+    ``series`` row per month and country (observed, simulated, window) and one ``score`` row
+    per model (ARD, MASE, log correlation, fiscal years within ±30%, regime directions right),
+    the split, calibration and verdict repeated on every row."""
+    common = {
+        "split": report["split"]["name"],
+        "train": report["split"]["train"],
+        "validate": report["split"]["validate"],
+        "calibration": report["calibration"]["name"],
+        "households": int(report["households"]),
+        "seed": int(report["seed"]),
+        "build_id": report.get("build_id"),
+        "passed": bool(report["acceptance"]["all"]),
+        "improvement_ard": report["improvement"]["ard"],
+        "improvement_mase": report["improvement"]["mase"],
+        "training_ard": report["training"]["model"]["ard"],
+        "training_flat_ard": report["training"]["flat"]["ard"],
+    }
+    rows: list[dict[str, Any]] = [{"kind": "series", **r, **common} for r in report["series"]]
+    for name in VALIDATION_MODELS:
+        scores = report["models"][name]
+        within = scores["fiscal_years_within"]
+        regimes = [r for r in scores["regimes"] if r.get("right") is not None]
+        rows.append(
+            {
+                "kind": "score",
+                "model": name,
+                "ard": scores["ard"]["pooled"],
+                "mase": scores["mase"]["pooled"],
+                "log_correlation": scores["log_correlation"]["pooled"],
+                "fy_within": sum(v["within"] for v in within.values()),
+                "fy_scored": sum(v["years"] for v in within.values()),
+                "regimes_right": sum(bool(r["right"]) for r in regimes),
+                "regimes_scored": len(regimes),
+                **common,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def group_validation(frame: pd.DataFrame) -> dict[str, Any] | None:
+    """The stored rows as {split, calibration, passed, scores: [...], series: {country: [...]}}
+    for the Policy lab page; None when nothing is stored."""
+    from rootcauses.countries import country_name
+
+    if frame.empty:
+        return None
+    first = frame.iloc[0]
+    scores = frame[frame["kind"] == "score"]
+    series = frame[frame["kind"] == "series"].sort_values(["citizenship", "month"])
+    return {
+        "split": first["split"],
+        "train": first["train"],
+        "validate": first["validate"],
+        "calibration": first["calibration"],
+        "households": int(first["households"]),
+        "passed": bool(first["passed"]),
+        "improvement_ard": float(first["improvement_ard"]),
+        "improvement_mase": float(first["improvement_mase"]),
+        "training_ard": float(first["training_ard"]),
+        "training_flat_ard": float(first["training_flat_ard"]),
+        "scores": [
+            {
+                "model": r.model,
+                "label": MODEL_LABELS.get(str(r.model), str(r.model)),
+                "ard": float(r.ard),
+                "mase": float(r.mase),
+                "log_correlation": None if pd.isna(r.log_correlation) else float(r.log_correlation),
+                "fy_within": int(r.fy_within),
+                "fy_scored": int(r.fy_scored),
+                "regimes_right": int(r.regimes_right),
+                "regimes_scored": int(r.regimes_scored),
+            }
+            for r in scores.itertuples()
+        ],
+        "series": {
+            str(code): {
+                "name": country_name(str(code)),
+                "month": [str(m)[:10] for m in rows["month"]],
+                "observed": [float(v) for v in rows["observed"]],
+                "simulated": [float(v) for v in rows["simulated"]],
+                "window": [str(w) for w in rows["window"]],
+            }
+            for code, rows in series.groupby("citizenship", sort=True)
+        },
+    }

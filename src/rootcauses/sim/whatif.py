@@ -295,13 +295,27 @@ def run_for_store(
         executor=executor,
         progress=progress,
     )
-    verdict = validation_verdict(history.validate(settings, households=households, seed=seed))
+    report = history.validate(settings, households=households, seed=seed)
     return payload | {
         "kind": "whatif",
         "build_id": recorded.build_id,
         "data_end": recorded.data_end.isoformat(),
-        "validation": verdict,
+        "validation": validation_verdict(report),
+        "validation_report": report,
     }
+
+
+def store_for_pages(settings: Any, payload: Mapping[str, Any]) -> None:
+    """Write a :func:`run_for_store` payload as the results snapshots the Policy lab page and the
+    brief read: ``sim_whatif`` (:func:`whatif_rows`) and ``sim_validation`` (the validation
+    scorecard and series its verdict rests on, :func:`.history.validation_rows`)."""
+    from rootcauses.sim import history
+    from rootcauses.store import results
+
+    results.write_snapshot(settings, "sim_whatif", whatif_rows(payload))
+    results.write_snapshot(
+        settings, "sim_validation", history.validation_rows(payload["validation_report"])
+    )
 
 
 ROW_COLUMNS = (

@@ -39,7 +39,7 @@ from rootcauses.errors import BuildError
 
 RESULT_TABLES = ("forecasts", "backtests", "driver_models", "sim_runs", "scenario_results")
 # Tables where each write replaces the previous one (readers see the latest file only).
-SNAPSHOT_TABLES = ("tracker_commitments", "sim_whatif")
+SNAPSHOT_TABLES = ("tracker_commitments", "sim_whatif", "sim_validation")
 # What the old single-file store kept inside the DuckDB file (moved here by a build).
 CARRIED_TABLES = (*RESULT_TABLES, *SNAPSHOT_TABLES)
 SNAPSHOTS_KEPT = 10

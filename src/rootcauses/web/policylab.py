@@ -18,7 +18,7 @@ from rootcauses.errors import RootCausesError
 from rootcauses.jobs.sim import SimWebSettings
 from rootcauses.sim.scenarios import SCENARIO_NAMES, load_parameter_specs, load_scenario
 from rootcauses.web.pages import _render, unreadable
-from rootcauses.web.whatif import whatif_context
+from rootcauses.web.whatif import validation_context, whatif_context
 
 router = APIRouter(include_in_schema=False)
 TITLE = "Policy lab"
@@ -65,4 +65,8 @@ def policy_lab(request: Request) -> HTMLResponse:
             context["whatif"] = whatif_context(request.app.state.settings)
         except RootCausesError as exc:
             context["whatif_error"] = unreadable(request, exc, "the what-if results", hint=None)
+        try:
+            context["validation"] = validation_context(request.app.state.settings)
+        except RootCausesError as exc:
+            context["validation_error"] = unreadable(request, exc, "the validation", hint=None)
     return _render(request, "policylab.html", TITLE, **context)

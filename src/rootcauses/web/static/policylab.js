@@ -207,3 +207,33 @@
     poll();
   }
 })();
+
+// The calibrated model against the record (server-rendered data): observed and simulated monthly
+// encounters per citizenship, the validation window shaded.
+(function () {
+  const element = document.getElementById("validation-data");
+  const chart = document.getElementById("validation-chart");
+  if (!element || !chart) return;
+  const series = JSON.parse(element.textContent);
+  const traces = [];
+  let start = null;
+  let end = null;
+  for (const [code, s] of Object.entries(series)) {
+    const colour = COLOURS[code] || "#555";
+    traces.push({type: "scatter", mode: "lines", name: `${s.name}, observed`, x: s.month, y: s.observed,
+                 line: {color: colour, width: 2}});
+    traces.push({type: "scatter", mode: "lines", name: `${s.name}, model`, x: s.month, y: s.simulated,
+                 line: {color: colour, width: 2, dash: "dot"}});
+    const first = s.window.indexOf("validate");
+    if (first >= 0) { start = s.month[first]; end = s.month[s.month.length - 1]; }
+  }
+  const shapes = start ? [{type: "rect", xref: "x", yref: "paper", x0: start, x1: end, y0: 0, y1: 1,
+                           fillcolor: "rgba(0,0,0,0.06)", line: {width: 0}}] : [];
+  const annotations = start ? [{x: start, y: 1, xref: "x", yref: "paper", text: "validation window",
+                                showarrow: false, xanchor: "left", yanchor: "top"}] : [];
+  const layout = {margin: {t: 10, r: 10}, legend: {orientation: "h"}, xaxis: {type: "date"},
+                  yaxis: {title: {text: "encounters per month"}, rangemode: "tozero"}, shapes, annotations};
+  describeChart("validation-chart", {title: "Calibrated model vs observed encounters",
+                                     source: "CBP (USBP southwest encounters); rootcauses simulation"});
+  Plotly.react(chart, traces, layout, PLOT_CONFIG);
+})();
