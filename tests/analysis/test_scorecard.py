@@ -152,6 +152,7 @@ def test_a_planted_effect_is_recovered_with_its_sign(effect: float, verdict: str
         outside = row.observed < row.lo90 if effect < 0 else row.observed > row.hi90
         assert outside and row.pre_fit == "good" and row.donors == len(DONORS)
         assert row.p_value is not None and row.p_value <= 0.1
+        assert row.regional_verdict == verdict and row.regional_donors == 15  # 15 in DONORS
 
 
 def test_direction_follows_the_indicator() -> None:
@@ -273,6 +274,7 @@ def test_caveats_name_the_events_of_the_window() -> None:
     assert "Too early" not in text and "Another pillar" not in text
     assert "State of exception" not in " ".join(rows["GTM"].caveats)
     assert any("post-2020 years" in c for c in rows["GTM"].caveats)
+    assert any("Latin American and Caribbean donors only (15" in c for c in rows["GTM"].caveats)
     assert "not a measured effect" in rows["SLV"].statement
 
 
@@ -314,6 +316,7 @@ def test_every_snapshot_row_is_consistent(card: sc.Scorecard) -> None:
             continue
         assert r.lo90 is not None and r.hi90 is not None and r.observed is not None
         assert r.lo90 < r.hi90 and r.donors >= 10
+        assert r.regional_verdict is None or r.regional_donors >= 10
         outside = not (r.lo90 <= r.observed <= r.hi90)
         assert outside == (r.verdict in ("better", "worse")), r.statement
         if outside:

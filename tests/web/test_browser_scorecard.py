@@ -54,6 +54,8 @@ def _cells(page) -> list[dict]:
              lines: td.querySelectorAll('svg polyline').length,
              band: td.querySelectorAll('svg polygon').length,
              period: (td.querySelector('.period') || {}).textContent || null,
+             regional: (td.querySelector('.regional') || {dataset: {}}).dataset.regionalVerdict
+               || null,
            }))""",
     )
 
@@ -74,6 +76,7 @@ def test_the_scorecard_shows_the_apis_verdicts_and_values(board, api: dict) -> N
             assert float(shown["value"]) == row[field], (row["indicator"], field)
             assert shown["text"] == format_value(row[field])
         assert cell["period"] == row["post_period"]
+        assert cell["regional"] == row["regional_verdict"]
         assert cell["lines"] >= 2 and cell["band"] == 1  # observed, synthetic; the band
     assert board.problems == []
 

@@ -11,6 +11,8 @@ Method (fixed here and recorded in :class:`Design`; the page and the API repeat 
   ``min_population`` and a mean GDP per capita (PPP, constant prices, 2015–2019) between
   ``1 / income_factor`` times the poorest and ``income_factor`` times the richest of the three;
   each indicator keeps the donors with a value in every year the treated country is scored on.
+  A second pool, Latin America and the Caribbean (same population floor, no income band), gives
+  a second verdict beside the first, so a reader sees where the choice of donors matters.
 * **Synthetic control with an intercept** (demeaned: Doudchenko & Imbens 2016; Ferman & Pinto
   2021): non-negative donor weights summing to one fit the treated country's pre-period
   deviations from its own pre-period mean; the counterfactual is that mean plus the weighted
@@ -223,6 +225,14 @@ NOT_COVERED: dict[str, str] = {
     "P5": "The store holds no series on sexual, gender-based or domestic violence, so this "
     "pillar has no outcome on the scorecard.",
 }
+# Latin America and the Caribbean (UN M49 region 419, members and territories): the second donor
+# pool, whose verdicts are compared with the main pool's to show how much the choice matters.
+LATIN_AMERICA: tuple[str, ...] = (
+    "ABW", "AIA", "ARG", "ATG", "BES", "BHS", "BLM", "BLZ", "BOL", "BRA", "BRB", "CHL", "COL",
+    "CRI", "CUB", "CUW", "CYM", "DMA", "DOM", "ECU", "FLK", "GLP", "GRD", "GTM", "GUF", "GUY",
+    "HND", "HTI", "JAM", "KNA", "LCA", "MAF", "MEX", "MSR", "MTQ", "NIC", "PAN", "PER", "PRI",
+    "PRY", "SLV", "SUR", "SXM", "TCA", "TTO", "URY", "VCT", "VEN", "VGB", "VIR",
+)  # fmt: skip
 GDP_INDICATOR, GDP_SOURCE = "gdp_pc_ppp_const", "wdi_gdp_pc_ppp"
 POPULATION_INDICATOR, POPULATION_SOURCE = "population", "wpp_population"
 
@@ -295,6 +305,8 @@ class Row:
     weights: list[dict[str, Any]] = field(default_factory=list)  # top donors
     pre_fit: str = ""  # "good" | "poor"
     volatile: bool = False  # more year-to-year change before 2021 than 90% of the donors
+    regional_verdict: str | None = None  # with Latin American and Caribbean donors only
+    regional_donors: int = 0
     statement: str = ""
     reason: str = ""  # why insufficient_data
     caveats: list[str] = field(default_factory=list)
@@ -433,6 +445,14 @@ def comparable_countries(inputs: Inputs, design: Design) -> list[str]:
     return sorted(c for c in band.index if c in big and c not in design.treated and len(c) == 3)
 
 
+def regional_countries(inputs: Inputs, design: Design) -> list[str]:
+    """The second pool: Latin America and the Caribbean with at least ``min_population`` people
+    (no income band), the treated countries excluded."""
+    pop = inputs.population[inputs.population["year"] == design.population_year]
+    big = set(pop.loc[pop["value"] >= design.min_population, "country"])
+    return sorted(c for c in LATIN_AMERICA if c in big and c not in design.treated)
+
+
 def _period(years: Sequence[int]) -> str | None:
     """``2011–2020``; ``2023`` for one year; ``2011–2019 (7 years)`` when years are missing."""
     if not len(years):
@@ -476,8 +496,10 @@ def score_one(
     pool: Sequence[str],
     design: Design,
     base: Row,
+    cache: dict[tuple[tuple[int, ...], tuple[str, ...]], Placebos] | None = None,
 ) -> Row:
-    """The verdict for one outcome and country; ``wide`` is year × country (transformed)."""
+    """The verdict for one outcome and country; ``wide`` is year × country (transformed).
+    ``cache`` keeps the placebos of a (years, donors) pair for the next country of the outcome."""
     first_pre, last_pre = design.pre_window
     if country not in wide.columns:
         return _insufficient(base, f"the store has no {outcome.label.lower()} for it")
@@ -515,7 +537,12 @@ def score_one(
     y = wide.loc[years, country].to_numpy(dtype=float)
     matrix = wide.loc[years, donors].to_numpy(dtype=float)
     fit = fit_synthetic(y, matrix, n_pre)
-    placebos = placebo_gaps(matrix, n_pre)
+    key = (tuple(years), tuple(donors))
+    placebos = cache.get(key) if cache is not None else None
+    if placebos is None:
+        placebos = placebo_gaps(matrix, n_pre)
+        if cache is not None:
+            cache[key] = placebos
     observed_t = y[n_pre:].mean()
     synthetic_t = fit.synthetic[n_pre:].mean()
     q_lo, q_hi, p_value = band_test(observed_t - synthetic_t, placebos.mean, design.level)
@@ -637,6 +664,18 @@ def caveats(row: Row, outcome: Outcome, events: pd.DataFrame, design: Design) ->
         f" and over {design.min_population / 1e6:g} million people; another pool can change the "
         "verdict."
     )
+    if row.regional_verdict is None:
+        out.append(
+            "With Latin American and Caribbean donors only there are too few countries with data "
+            "for a second verdict."
+        )
+    else:
+        same = row.regional_verdict == row.verdict
+        out.append(
+            f"With Latin American and Caribbean donors only ({row.regional_donors} countries) the "
+            f"verdict is {row.regional_verdict.replace('_', ' ')}"
+            + ("." if same else ": this verdict depends on the donor pool.")
+        )
     if outcome.note:
         out.append(outcome.note)
     return out
@@ -666,9 +705,11 @@ def compute_scorecard(
     """Every outcome × treated country: a scored row or an ``insufficient_data`` row saying why."""
     design = design or Design()
     pool = comparable_countries(inputs, design)
+    regional = regional_countries(inputs, design)
     events = inputs.events.assign(year=pd.to_datetime(inputs.events["date"]).dt.year)
     rows: list[Row] = []
     for outcome in outcomes:
+        cache: dict[tuple[tuple[int, ...], tuple[str, ...]], Placebos] = {}
         long = inputs.values[inputs.values["outcome"] == outcome.id]
         wide = (
             long.pivot_table(index="year", columns="country", values="value", aggfunc="mean")
@@ -702,7 +743,11 @@ def compute_scorecard(
                 transform=outcome.transform,
                 source=source,
             )
-            row = score_one(outcome, wide, country, pool, design, base)
+            row = score_one(outcome, wide, country, pool, design, base, cache)
+            if row.verdict != "insufficient_data":
+                other = score_one(outcome, wide, country, regional, design, base, cache)
+                if other.verdict != "insufficient_data":
+                    row = replace(row, regional_verdict=other.verdict, regional_donors=other.donors)
             rows.append(replace(row, caveats=caveats(row, outcome, events, design)))
     covered = {o.pillar for o in outcomes}
     not_covered = [
@@ -710,7 +755,11 @@ def compute_scorecard(
         for p, why in NOT_COVERED.items()
         if p not in covered
     ]
-    described = asdict(design) | {"donor_pool": pool, "pre_window": list(design.pre_window)}
+    described = asdict(design) | {
+        "donor_pool": pool,
+        "regional_pool": regional,
+        "pre_window": list(design.pre_window),
+    }
     return Scorecard(inputs.build_id, described, rows, not_covered, METHOD)
 
 

@@ -79,6 +79,10 @@ class ScorecardRowPublic(BaseModel):
     weights: list[WeightPublic] = Field(description="the largest donor weights")
     pre_fit: str = Field(description="good, or poor when worse than 90% of the placebos' fits")
     volatile: bool
+    regional_verdict: VerdictName | None = Field(
+        description="the verdict with Latin American and Caribbean donors only (null: too few)"
+    )
+    regional_donors: int
     statement: str = Field(description="one sentence; an association, not a measured effect")
     reason: str = Field(description="why there is no verdict (insufficient_data)")
     caveats: list[str]
