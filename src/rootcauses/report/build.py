@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from rootcauses import periods
+from rootcauses.analysis.scorecard import Scorecard, scorecard_from_store
 from rootcauses.config import Settings
 from rootcauses.countries import NORTHERN_TRIANGLE, country_name
 from rootcauses.errors import PeriodError
@@ -141,6 +142,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)  # the dashboard's headline findings
     data_through: str | None = None  # YYYY-MM, last month of the encounter data
     whatif: dict[str, Any] | None = None  # the stored counterfactual histories (sim whatif)
+    scorecard: dict[str, Any] | None = None  # the outcome scorecard's rows for these countries
 
     @property
     def label(self) -> str:
@@ -303,6 +305,16 @@ def commitment_section(frame: pd.DataFrame, codes: Sequence[str]) -> CommitmentS
     statuses = tuple(s.value for s in Status if by_type.get(s.value, pd.Series()).sum() > 0)
     snapshot = str(part["snapshot_at"].max())[:16] if not part.empty else ""
     return CommitmentSection(total(items), by_type, snapshot, statuses)
+
+
+def scorecard_section(card: Scorecard, codes: Sequence[str]) -> dict[str, Any] | None:
+    """The outcome scorecard's rows of ``codes`` (:mod:`rootcauses.analysis.scorecard`), the
+    verdicts that left the band first among the notes."""
+    rows = [r.public() for r in card.rows if r.country in codes]
+    if not rows:
+        return None
+    flagged = [r for r in rows if r["verdict"] in ("better", "worse")]
+    return {"rows": rows, "flagged": flagged, "method": card.method, "design": card.design}
 
 
 def whatif_section(frame: pd.DataFrame, codes: Sequence[str]) -> dict[str, Any] | None:
@@ -599,6 +611,8 @@ def build_report(
         scenario_frame = read_results(con, "scenario_results")
         scenarios = None if scenario_frame.empty else scenario_section(scenario_frame, codes)
         whatif = whatif_section(read_results(con, "sim_whatif"), codes)
+        say("computing the outcome scorecard")
+        scorecard = scorecard_section(scorecard_from_store(con), codes)
         say("computing the headline findings")
         found = compute_findings(con)
 
@@ -649,6 +663,7 @@ def build_report(
         commitments=commitments,
         scenarios=scenarios,
         whatif=whatif,
+        scorecard=scorecard,
         statements=statements(
             place_label=places(codes),
             period_end_year=last.year,
