@@ -21,6 +21,7 @@ from rootcauses.config import Settings
 from rootcauses.errors import TrackerInputError
 from rootcauses.tracker import files, service
 from rootcauses.tracker.auth import Actor
+from rootcauses.tracker.bindings import FrameSeries
 from rootcauses.tracker.db import open_tracker
 from rootcauses.tracker.schemas import CommitmentUpdate, PillarPublic
 from rootcauses.tracker.status import Milestone, Reading, Status
@@ -34,10 +35,11 @@ OKABE_ITO = {"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "
 
 
 def seed_tracker(settings: Settings, snapshot: Path) -> None:
-    """Import the snapshot's strategy files into the tracker under ``settings.home``."""
+    """Import the snapshot's strategy files and the project's bindings into the tracker under
+    ``settings.home`` (what ``rootcauses tracker import`` does by default)."""
     tracker = open_tracker(settings)
     try:
-        batch = files.read_batch([snapshot / "strategy"])
+        batch = files.read_batch([snapshot / "strategy", files.PACKAGED_BINDINGS])
         with tracker.session(write=True) as session:
             service.import_batch(session, batch, SEED_ACTOR, on_existing="skip")
     finally:
@@ -358,3 +360,82 @@ def test_a_tracker_that_needs_a_token_to_read_is_not_shown(
         page = client.get(path)
         assert page.status_code == 200 and "needs an API token" in page.text
         assert "C103: Microsoft" not in page.text and 'data-id="C103"' not in page.text
+
+
+# --------------------------------------------------------------------------- derived, money
+
+# Hand-made obligations: $0.6B in FY2022, $0.9B in FY2023 over the three countries.
+AID = {
+    ("us_aid_obligations_fy", country): [(dt.date(2021, 10, 1), v1), (dt.date(2022, 10, 1), v2)]
+    for country, v1, v2 in (("GTM", 3e8, 4e8), ("HND", 2e8, 3e8), ("SLV", 1e8, 2e8))
+}
+
+
+@pytest.fixture(scope="module")
+def derived_client(seeded_home: Settings) -> Iterator[TestClient]:
+    """The app with a tracker whose bindings read the hand-made series above."""
+    app = create_app(seeded_home)
+    tracker = open_tracker(seeded_home)
+    tracker.series = FrameSeries(AID)
+    app.state.tracker = tracker
+    with TestClient(app) as test_client:
+        yield test_client
+    tracker.dispose()
+
+
+def test_a_commitment_page_shows_derived_progress_beside_reported(
+    derived_client: TestClient,
+) -> None:
+    as_of = "2023-12-01"
+    detail = derived_client.get(f"/api/tracker/commitments/C001?as_of={as_of}").json()
+    target = detail["targets"][0]
+    assert target["latest_origin"] == "derived" and target["latest_value"] == 1.5e9
+    assert "derived for 2023-09-30" in detail["status_reason"]
+    page = derived_client.get(f"/commitments/C001?as_of={as_of}").text
+    charts = embedded(page, "progress-data")["charts"]
+    assert len(charts) == 1 and charts[0]["readings"] == []  # no report in a USD unit
+    measured = detail["derived"][0]
+    assert charts[0]["derived"] == [
+        {"date": r["date"], "value": r["value"]} for r in measured["readings"]
+    ]
+    assert [r["value"] for r in measured["readings"]] == [6e8, 1.5e9]
+    assert charts[0]["derived_label"] == measured["label"]
+    assert charts[0]["path"][-1] == {"date": detail["deadline"], "value": 4e9}
+    section = re.search(r'<section aria-labelledby="derived-title".*?</section>', page, re.DOTALL)
+    assert section is not None
+    assert measured["label"] in section.group(0) and "Measures target 1" in section.group(0)
+    assert "Context for the metric" in section.group(0)  # the disbursements binding
+    assert 'data-origin="derived"' in page
+    # reports in other units are flagged on the page, as in the status reason
+    assert "Reports not counted" in page and "1,260,000,000 USD sales" in page
+
+
+def test_without_a_store_a_binding_says_why_it_has_no_reading(client: TestClient) -> None:
+    detail = client.get("/api/tracker/commitments/C001").json()
+    assert detail["derived"][0]["readings"] == []
+    assert "no store built" in detail["derived"][0]["problem"]
+    assert "No derived reading: no store built" in client.get("/commitments/C001").text
+
+
+def test_a_report_in_another_unit_is_flagged_on_the_page(client: TestClient) -> None:
+    detail = client.get(f"/api/tracker/commitments/C103?as_of={AS_OF}").json()
+    flagged = {n["report_id"] for n in detail["not_counted"]}
+    assert {n["unit"] for n in detail["not_counted"]} == {"families", "people trained"}
+    assert "2,000,000 families (2022-06)" in detail["status_reason"]
+    page = client.get(f"/commitments/C103?as_of={AS_OF}").text
+    assert 'id="not-counted"' in page and "2022-06: 2,000,000 families" in page
+    rows = re.findall(r'<tr class="not-counted">', page)
+    assert len(rows) == len(flagged) == 2
+
+
+def test_the_board_has_the_money_chart_and_its_data_links(client: TestClient) -> None:
+    page = client.get("/commitments").text
+    assert f'data-api="{pages.MONEY_API.replace("&", "&amp;")}"' in page
+    select = re.search(r'<select id="money-country"[^>]*>(.*?)</select>', page, re.DOTALL)
+    assert select is not None
+    options = re.findall(r'<option value="([A-Z]+)">', select.group(1))
+    assert options == list(pages.MONEY_COUNTRIES)
+    assert page.index('id="scorecard"') < page.index('class="status-tiles"')
+    # no store here: the API says so with a 503 (the chart shows the message)
+    answer = client.get(pages.MONEY_API)
+    assert answer.status_code == 503

@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from rootcauses.api.deps import app_state
@@ -46,8 +46,10 @@ from rootcauses.errors import (
     TrackerNotFoundError,
     TrackerPermissionError,
 )
-from rootcauses.tracker import service
+from rootcauses.store import query
+from rootcauses.tracker import money, service, units
 from rootcauses.tracker.auth import Actor, require
+from rootcauses.tracker.bindings import SERIES
 from rootcauses.tracker.csvguard import guard_frame
 from rootcauses.tracker.db import Tracker, open_tracker
 from rootcauses.tracker.rollup import rollup, total
@@ -384,6 +386,89 @@ def get_status_rules(tracker: TrackerDep, _: Reader) -> StatusRules:
         money_units=list(t.money_units),
         statuses=[s.value for s in Status],
     )
+
+
+class UnitRow(BaseModel):
+    """A unit of the units table and the target units a reading in it counts toward."""
+
+    unit: str
+    dimension: str
+    meaning: str
+    aliases: list[str]
+    counts_toward: list[str]
+
+
+@router.get("/units", response_model=Page[UnitRow])
+def get_units(_: Reader, page: Paging, response: Response) -> Page[UnitRow]:
+    """The units table: what counts as the same unit when a reading is judged against a target
+    (a report in a unit no target is in is listed as not counted)."""
+    return page_of([UnitRow.model_validate(r) for r in units.table()], page, response)
+
+
+class SeriesRow(BaseModel):
+    """A store series a target or metric can be bound to."""
+
+    id: str
+    label: str
+    unit: str
+    summable: bool = Field(description="may be summed across countries")
+    flow: bool = Field(description="may be summed over time (the cumulative rule)")
+    fiscal: bool = Field(description="periods are US fiscal years")
+
+
+@router.get("/series", response_model=Page[SeriesRow])
+def get_series(_: Reader, page: Paging, response: Response) -> Page[SeriesRow]:
+    """The series bindings can name (the store's indicators whose unit the tracker knows)."""
+    rows = [SeriesRow.model_validate(vars(s)) for s in SERIES.values()]
+    return page_of(rows, page, response)
+
+
+class MoneyRow(BaseModel):
+    """Money of one stage, fiscal year and country (or XNT: the three, regional)."""
+
+    fiscal_year: int
+    country: str
+    stage: Literal["promised", "requested", "appropriated", "obligated", "disbursed"]
+    amount_usd: float
+    scope: str = Field(description="bilateral country totals, a regional headline, or the promise")
+    source: str = Field(description="the store source id, or the commitment that promised it")
+    note: str
+
+
+@router.get("/money", response_model=Page[MoneyRow], responses=CSV_TOO)
+def get_money(
+    request: Request,
+    tracker: TrackerDep,
+    _: Reader,
+    page: Paging,
+    response: Response,
+    country: Annotated[
+        Literal["GTM", "HND", "SLV", "XNT"] | None,
+        Query(description="one country, or XNT for the regional rows; default all"),
+    ] = None,
+    since: Annotated[int, Query(ge=1990, le=2100, description="first fiscal year")] = 2012,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Any:
+    """Money over time: promised (the tracker's commitments bound to US aid, spread evenly over
+    their years), requested, appropriated, obligated and disbursed (ForeignAssistance.gov by
+    country; the strategy's regional headline figures), by fiscal year (see
+    :mod:`rootcauses.tracker.money`). Rows of different ``scope`` measure different things and
+    are never added together."""
+    with tracker.session() as session:
+        promises = [
+            p for c in service.list_commitments(session) if (p := money.aid_promise(c)) is not None
+        ]
+    con = query.connect(request.app.state.settings)
+    try:
+        frame = money.read_money(con, promises, since=since)
+    finally:
+        con.close()
+    if country:
+        frame = frame[frame["country"] == country].reset_index(drop=True)
+    if format == "csv":
+        return frame_response(frame, "csv", "money", page)
+    rows = [MoneyRow.model_validate(r) for r in frame.to_dict(orient="records")]
+    return page_of(rows, page, response)
 
 
 # --------------------------------------------------------------------------- writing

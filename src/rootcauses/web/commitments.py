@@ -92,6 +92,15 @@ ACTOR_TYPE_LABELS: dict[str, str] = {
 assert set(ACTOR_TYPE_LABELS) == set(ActorType.__args__)  # type: ignore[attr-defined]
 BOOKKEEPING = frozenset({"version", "updated_at", "created_at"})  # not shown as changes
 FILTER_KEYS = ("status", "pillar", "actor_type", "country", "q", "as_of")
+# The money chart reads this API answer (every row in one page) and draws it by country.
+MONEY_SINCE = 2012
+MONEY_API = f"/api/tracker/money?since={MONEY_SINCE}&limit={MAX_LIMIT}"
+MONEY_COUNTRIES = {
+    "NT": "Guatemala, Honduras and El Salvador",
+    "GTM": "Guatemala",
+    "HND": "Honduras",
+    "SLV": "El Salvador",
+}
 
 
 # --------------------------------------------------------------------------- pure parts
@@ -264,13 +273,16 @@ def history_rows(entries: Sequence[AuditPublic]) -> list[dict[str, Any]]:
 
 
 def progress_charts(specs: Sequence[Any], commitment_id: str) -> list[dict[str, Any]]:
-    """One chart per target with a numeric value and numeric readings: the readings, the target
+    """One chart per target with a numeric value and numeric readings: the reported readings,
+    the derived ones (from a bound store series, with what they were derived by), the target
     and the straight (or declared) path from baseline to target by the deadline."""
     charts = []
     for position, spec in enumerate(specs, start=1):
         if spec.target is None or not spec.readings:
             continue
         readings = sorted(spec.readings, key=lambda r: r.date)
+        reported = [r for r in readings if r.origin != "derived"]
+        derived = [r for r in readings if r.origin == "derived"]
         start = spec.start or readings[0].date
         path = []
         if spec.deadline is not None:
@@ -284,7 +296,9 @@ def progress_charts(specs: Sequence[Any], commitment_id: str) -> list[dict[str, 
                 "title": f"Target {position}: {spec.target:,.10g} {spec.unit or ''}".strip(),
                 "unit": spec.unit or "",
                 "target": spec.target,
-                "readings": [{"date": r.date.isoformat(), "value": r.value} for r in readings],
+                "readings": [{"date": r.date.isoformat(), "value": r.value} for r in reported],
+                "derived": [{"date": r.date.isoformat(), "value": r.value} for r in derived],
+                "derived_label": derived[0].source if derived else None,
                 "path": path,
                 "commitment": commitment_id,
             }
@@ -379,6 +393,8 @@ def board(request: Request) -> HTMLResponse:
         timeline=timeline_points(shown),
         undated=[r for r in shown if not r["deadline"]],
         csv_url=f"/api/tracker/commitments?{filters.api_query()}&format=csv",
+        money_api=MONEY_API,
+        money_countries=MONEY_COUNTRIES,
         **_context(),
     )
 
@@ -395,11 +411,10 @@ def commitment_page(request: Request, commitment_id: str) -> HTMLResponse:
             return _render(request, page, title, locked=True, **_context())
         with tracker.session() as session:
             c = service.get_commitment(session, commitment_id)
-            public = service.to_public(
-                service.evaluate(c, as_of, tracker.thresholds, tracker.series)
-            )
+            evaluated = service.evaluate(c, as_of, tracker.thresholds, tracker.series)
+            public = service.to_public(evaluated)
             progress = [service.progress_public(p) for p in service.live_progress(c)]
-            charts = progress_charts(service.target_specs(c), c.id)
+            charts = progress_charts(service.target_specs(c, evaluated.derived), c.id)
             entries = history_rows(service.history(session, c.id))
             pillar_names = {
                 p.id: p.line_of_effort or p.pillar

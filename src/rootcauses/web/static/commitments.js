@@ -64,17 +64,29 @@ function drawProgress() {
   const data = readData("progress-data");
   if (!data) return;
   for (const chart of data.charts) {
-    const traces = [{
-      type: "scatter", mode: "lines+markers", name: "reported",
-      x: chart.readings.map(r => r.date), y: chart.readings.map(r => r.value),
-      line: {color: OKABE_ITO[0], width: 2}, marker: {size: 8},
-    }];
+    const traces = [];
+    if (chart.readings.length) {
+      traces.push({
+        type: "scatter", mode: "lines+markers", name: "reported",
+        x: chart.readings.map(r => r.date), y: chart.readings.map(r => r.value),
+        line: {color: OKABE_ITO[0], width: 2}, marker: {size: 8},
+      });
+    }
+    if (chart.derived.length) {
+      traces.push({
+        type: "scatter", mode: "lines+markers", name: "derived (official series)",
+        x: chart.derived.map(r => r.date), y: chart.derived.map(r => r.value),
+        text: chart.derived.map(() => chart.derived_label),
+        hovertemplate: "%{y:,.0f} on %{x}<br>derived: %{text}<extra></extra>",
+        line: {color: OKABE_ITO[5], width: 2, dash: "dashdot"}, marker: {size: 9, symbol: "diamond"},
+      });
+    }
     if (chart.path.length) {
       traces.push({type: "scatter", mode: "lines", name: "trajectory to the target",
                    x: chart.path.map(p => p.date), y: chart.path.map(p => p.value),
                    line: {color: OKABE_ITO[1], width: 2, dash: "dash"}});
     }
-    const dates = [...chart.readings.map(r => r.date), ...chart.path.map(p => p.date)].sort();
+    const dates = [...chart.readings, ...chart.derived, ...chart.path].map(p => p.date).sort();
     traces.push({type: "scatter", mode: "lines", name: "target",
                  x: [dates[0], dates[dates.length - 1]], y: [chart.target, chart.target],
                  line: {color: OKABE_ITO[2], width: 1.5, dash: "dot"}});
@@ -86,6 +98,75 @@ function drawProgress() {
   }
 }
 
+// Money over time: the API's rows by fiscal year and stage, for one country or the three together.
+const MONEY_STAGES = ["requested", "appropriated", "obligated", "disbursed"];
+const MONEY_LABELS = {promised: "promised", requested: "requested", appropriated: "appropriated and planned",
+                      obligated: "obligated", disbursed: "disbursed"};
+
+function moneyTraces(rows, country) {
+  // Bilateral country rows: one bar per fiscal year and stage; for the three countries together,
+  // the sum of the years all three report (never a partial sum).
+  const bilateral = rows.filter(r => r.scope.startsWith("bilateral") && (country === "NT" || r.country === country));
+  const traces = [];
+  MONEY_STAGES.forEach((stage, i) => {
+    const byYear = new Map();
+    for (const r of bilateral.filter(r => r.stage === stage)) {
+      const entry = byYear.get(r.fiscal_year) || {sum: 0, countries: new Set()};
+      entry.sum += r.amount_usd;
+      entry.countries.add(r.country);
+      byYear.set(r.fiscal_year, entry);
+    }
+    const years = [...byYear.keys()].filter(y => country !== "NT" || byYear.get(y).countries.size === 3).sort();
+    if (!years.length) return;
+    traces.push({type: "bar", name: `${MONEY_LABELS[stage]} (bilateral)`, x: years, y: years.map(y => byYear.get(y).sum),
+                 marker: {color: OKABE_ITO[i + 1]}, hovertemplate: `${MONEY_LABELS[stage]} FY%{x}: $%{y:,.0f}<extra></extra>`});
+  });
+  if (country === "NT") {
+    const promised = rows.filter(r => r.stage === "promised");
+    if (promised.length) {
+      traces.unshift({type: "bar", name: "promised (spread evenly)", x: promised.map(r => r.fiscal_year),
+                      y: promised.map(r => r.amount_usd), text: promised.map(r => r.note),
+                      marker: {color: "#FFFFFF", line: {color: OKABE_ITO[0], width: 2}, pattern: {shape: "/", fgcolor: OKABE_ITO[0]}},
+                      hovertemplate: "promised FY%{x}: $%{y:,.0f}<br>%{text}<extra></extra>"});
+    }
+    const headlines = rows.filter(r => r.scope.startsWith("headline"));
+    for (const stage of ["requested", "appropriated"]) {
+      const mine = headlines.filter(r => r.stage === stage);
+      if (!mine.length) continue;
+      traces.push({type: "scatter", mode: "markers", name: `${MONEY_LABELS[stage]} (regional headline)`,
+                   x: mine.map(r => r.fiscal_year), y: mine.map(r => r.amount_usd), text: mine.map(r => r.scope),
+                   marker: {symbol: "diamond", size: 12, color: stage === "requested" ? OKABE_ITO[1] : OKABE_ITO[2],
+                            line: {color: "#000000", width: 1}},
+                   hovertemplate: `${MONEY_LABELS[stage]} FY%{x}: $%{y:,.0f}<br>%{text}<extra></extra>`});
+    }
+  }
+  return traces;
+}
+
+async function drawMoney() {
+  const element = document.getElementById("money-chart");
+  const select = document.getElementById("money-country");
+  if (!element || !select) return;
+  let rows;
+  try {
+    rows = (await getJSON(element.dataset.api)).data;
+  } catch (error) {
+    showError("money-error", `The money data could not be read: ${error.message}`);
+    return;
+  }
+  const draw = () => {
+    const traces = moneyTraces(rows, select.value);
+    const layout = {margin: {t: 10, r: 10}, barmode: "group", legend: {orientation: "h", y: -0.18},
+                    xaxis: {title: {text: "US fiscal year"}, dtick: 1},
+                    yaxis: {title: {text: "US$ (current)"}, rangemode: "tozero"}};
+    Plotly.react(element, traces, layout, {...PLOT_CONFIG, toImageButtonOptions: {format: "png", filename: "rootcauses-money"}});
+    element.dataset.country = select.value;
+  };
+  select.addEventListener("change", draw);
+  draw();
+}
+
 setupFilters();
 drawTimeline();
 drawProgress();
+drawMoney();
