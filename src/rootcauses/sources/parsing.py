@@ -218,7 +218,7 @@ def read_excel_sheet(
         book = open_workbook(book_or_bytes, name)
     if sheet not in book.sheet_names:
         raise SchemaDriftError(f"{name}: no sheet {sheet!r}; sheets present: {book.sheet_names}")
-    return book.parse(sheet, **kwargs)
+    return pd.read_excel(book, sheet_name=sheet, **kwargs)
 
 
 def numeric_block(
