@@ -39,6 +39,8 @@ from rootcauses.api.caching import StoreCacheMiddleware
 from rootcauses.api.errors import ERROR_RESPONSES, install_error_handlers
 from rootcauses.config import Settings, get_settings
 from rootcauses.web import commitments, pages, policylab
+from rootcauses.web import drivers as drivers_page
+from rootcauses.web import forecasts as forecasts_page
 from rootcauses.web import scorecard as scorecard_page
 from rootcauses.web.assets import StaticAssets
 from rootcauses.web.security import (
@@ -60,7 +62,13 @@ API_ROUTERS: list[APIRouter] = [
     scorecard_api.router,
     departments.router,
 ]
-PAGE_ROUTERS: list[APIRouter] = [pages.router, commitments.router, policylab.router]
+PAGE_ROUTERS: list[APIRouter] = [
+    pages.router,
+    drivers_page.router,
+    forecasts_page.router,
+    commitments.router,
+    policylab.router,
+]
 # Modules whose ``TEMPLATES`` render pages; their inline scripts get the CSP nonce.
 TEMPLATE_MODULES = (pages, commitments, policylab)
 # /embed/NAME: one chart of a page, which other sites may frame (see security.py); the page's own
@@ -68,9 +76,10 @@ TEMPLATE_MODULES = (pages, commitments, policylab)
 EMBEDS: dict[str, tuple[str, Callable[[Request], HTMLResponse], str]] = {
     "encounters": ("/", pages.overview, "chart"),
     "nt-share": ("/", pages.overview, "share"),
-    "indicator": ("/drivers", pages.drivers, "chart"),
-    "indicator-map": ("/drivers", pages.drivers, "map"),
-    "forecast": ("/forecasts", pages.forecasts, "chart"),
+    "indicator": ("/drivers", drivers_page.drivers, "chart"),
+    "indicator-map": ("/drivers", drivers_page.drivers, "map"),
+    "department-map": ("/drivers", drivers_page.drivers, "departments"),
+    "forecast": ("/forecasts", forecasts_page.forecasts, "chart"),
 }
 DOCS_TEMPLATES = Jinja2Templates(directory=str(files("rootcauses.web") / "templates"))
 ASSETS = StaticAssets()
