@@ -91,9 +91,9 @@ def test_drivers_map_and_table_render(page) -> None:
     assert _traces(page, "chart") == 4
     page.click("#tab-map")
     _wait_chart(page, "map")
-    markers = page.evaluate("document.getElementById('map').data[1].x.length")
-    assert markers == 4
-    assert page.locator("#map .scatterlayer .point").count() >= 4
+    shaded = page.evaluate("document.getElementById('map').data[1].locations.length")
+    assert shaded == 4  # a choropleth of the four countries' outlines (world-atlas, offline)
+    assert page.locator("#map .choroplethlayer path").count() >= 7
     screenshot(page, "drivers-map")
     page.click("#tab-table")
     page.wait_for_selector("#values tbody tr")

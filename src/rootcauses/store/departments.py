@@ -75,6 +75,14 @@ def shapes(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     }
 
 
+def attribution(con: duckdb.DuckDBPyConnection) -> str:
+    """The credit line the department outlines' licence requires (empty without them)."""
+    if SHAPES_TABLE not in _tables(con):
+        return ""
+    row = con.execute(f"SELECT any_value(attribution) FROM {SHAPES_TABLE}").fetchone()
+    return str(row[0]) if row and row[0] else ""
+
+
 def _values(con: duckdb.DuckDBPyConnection) -> str:
     _require(con, "department_emigration", "subnational_indicators", "subnational_departments")
     return f"SELECT v.*, d.name FROM ({VALUES_SQL}) v JOIN subnational_departments d USING (code)"
@@ -130,4 +138,4 @@ def values(
     return frame[[*columns, "unit", "measure", "source"]]
 
 
-__all__ = ["catalogue", "shapes", "values"]
+__all__ = ["attribution", "catalogue", "shapes", "values"]

@@ -1,4 +1,6 @@
-"""Dashboard pages: server-side templates; the charts fetch their data from the API."""
+"""Dashboard pages: server-side templates; the charts fetch their data from the API. The
+Drivers and Forecasts pages live in :mod:`rootcauses.web.drivers` and
+:mod:`rootcauses.web.forecasts`."""
 
 from __future__ import annotations
 
@@ -13,12 +15,12 @@ from fastapi.templating import Jinja2Templates
 
 from rootcauses import __version__
 from rootcauses.api.errors import new_error_id, public_message
-from rootcauses.countries import COMPARATORS, HEADLINE_CITIZENSHIPS, NORTHERN_TRIANGLE, country_name
+from rootcauses.countries import HEADLINE_CITIZENSHIPS, country_name
 from rootcauses.errors import RootCausesError
 from rootcauses.findings import data_through_for, findings_for
 from rootcauses.findings.compute import format_value
 from rootcauses.store import query
-from rootcauses.store.results import has_table, read_results
+from rootcauses.store.results import has_table
 
 TEMPLATES = Jinja2Templates(directory=str(files("rootcauses.web") / "templates"))
 NAV = [
@@ -29,19 +31,6 @@ NAV = [
     ("/policy-lab", "Policy lab"),
     ("/sources", "Sources"),
 ]
-MAP_COUNTRIES = (*NORTHERN_TRIANGLE, *COMPARATORS)
-# National capitals (lat, lon): the map draws markers here, so it needs no remote topojson.
-CAPITALS = {
-    "GTM": (14.634, -90.507),
-    "HND": (14.072, -87.192),
-    "SLV": (13.692, -89.218),
-    "MEX": (19.433, -99.133),
-    "NIC": (12.114, -86.236),
-    "CRI": (9.928, -84.091),
-    "PAN": (8.983, -79.517),
-}
-DEFAULT_INDICATOR = "homicide_rate"
-
 router = APIRouter(include_in_schema=False)
 
 
@@ -114,55 +103,6 @@ def overview(request: Request) -> HTMLResponse:
         chart_value=format_value,
         names=_names(HEADLINE_CITIZENSHIPS),
         sources=query.BASIS_SOURCE,
-    )
-
-
-@router.get("/drivers", response_class=HTMLResponse)
-def drivers(request: Request) -> HTMLResponse:
-    title = "Drivers of migration"
-    try:
-        with query.connect(request.app.state.settings) as con:
-            catalogue = con.execute(
-                "SELECT indicator, any_value(unit) AS unit FROM indicators "
-                "WHERE country IN ('GTM', 'HND', 'SLV') GROUP BY indicator ORDER BY indicator"
-            ).df()
-            models = read_results(con, "driver_models")
-    except RootCausesError as exc:
-        return _render(request, "drivers.html", title, error=unreadable(request, exc))
-    names = list(catalogue["indicator"])
-    return _render(
-        request,
-        "drivers.html",
-        title,
-        catalogue=catalogue.to_dict(orient="records"),
-        default=DEFAULT_INDICATOR if DEFAULT_INDICATOR in names else (names[0] if names else ""),
-        countries=[(c, country_name(c)) for c in MAP_COUNTRIES],
-        default_countries=NORTHERN_TRIANGLE,
-        names=_names(MAP_COUNTRIES),
-        capitals=CAPITALS,
-        models=models.to_dict(orient="records"),
-    )
-
-
-@router.get("/forecasts", response_class=HTMLResponse)
-def forecasts(request: Request) -> HTMLResponse:
-    title = "Forecasts of encounters"
-    try:
-        with query.connect(request.app.state.settings) as con:
-            frame = read_results(con, "forecasts")
-    except RootCausesError as exc:
-        return _render(request, "forecasts.html", title, error=unreadable(request, exc))
-    if frame.empty:
-        return _render(request, "forecasts.html", title, has_forecasts=False)
-    present = [c for c in HEADLINE_CITIZENSHIPS if c in set(frame["series"])]
-    return _render(
-        request,
-        "forecasts.html",
-        title,
-        has_forecasts=True,
-        series=[(c, country_name(c)) for c in present],
-        basis=str(frame["basis"].iloc[0]),
-        until=str(frame["until"].iloc[0])[:7],
     )
 
 

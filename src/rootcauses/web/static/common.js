@@ -238,7 +238,8 @@ function showError(id, message) {
 // Charts that have an /embed/ route: page path -> {element id: embed name}.
 // Kept in step with EMBEDS in rootcauses/web/app.py.
 const EMBEDS = {"/": {chart: ["encounters"], share: ["nt-share"]},
-                "/drivers": {chart: ["indicator", {view: "chart"}], map: ["indicator-map", {view: "map"}]},
+                "/drivers": {chart: ["indicator", {view: "chart"}], map: ["indicator-map", {view: "map"}],
+                             departments: ["department-map"]},
                 "/forecasts": {chart: ["forecast"]}};
 
 // Tables that stack on phones label each cell with its column heading.

@@ -1,0 +1,244 @@
+"""The Drivers page: indicators by theme with plain names and descriptions, a chart (log and
+relative scales), maps of countries and of departments with a timeline, a driver against
+encounters, and the stored driver models in plain words with the "association, not cause"
+caveat. The charts fetch their data from the API; the page's own lists come from the store."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pandas as pd
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from rootcauses.countries import COMPARATORS, NORTHERN_TRIANGLE, country_name
+from rootcauses.errors import RootCausesError
+from rootcauses.report.labels import label
+from rootcauses.sources.catalogue import THEMES, describe
+from rootcauses.store import departments, query
+from rootcauses.store.results import read_results
+from rootcauses.web.pages import _names, _render, unreadable
+
+router = APIRouter(include_in_schema=False)
+MAP_COUNTRIES = (*NORTHERN_TRIANGLE, *COMPARATORS)
+DEFAULT_INDICATOR = "homicide_rate"
+DEFAULT_DEPARTMENT_INDICATOR = "emigrants_per_1000_population"
+CAVEAT = (
+    "Association, not cause: these models show how encounters moved together with each "
+    "driver in three countries over two decades, other drivers held fixed. They cannot "
+    "separate a driver from everything else that changed at the same time, so no sentence "
+    "here says that a driver causes migration."
+)
+CLEAR_P = 0.05
+
+
+@dataclass
+class Choice:
+    """One indicator in the picker."""
+
+    code: str
+    name: str
+    unit: str
+    description: str
+    frequency: str
+    first: str
+    last: str
+    sources: str
+
+
+@dataclass
+class Theme:
+    name: str
+    choices: list[Choice] = field(default_factory=list)
+
+
+def indicator_themes(con: duckdb.DuckDBPyConnection) -> list[Theme]:
+    """The Northern Triangle's indicators by theme, plain names, error series left out."""
+    frame = con.execute(
+        "SELECT i.indicator, any_value(i.unit) AS unit, "
+        "string_agg(DISTINCT i.frequency, ', ' ORDER BY i.frequency) AS frequency, "
+        "strftime(min(i.period), '%Y') AS first, strftime(max(i.period), '%Y') AS last, "
+        "list(DISTINCT s.dataset) AS datasets, "
+        "string_agg(DISTINCT s.title, '; ') AS titles FROM indicators i "
+        "JOIN sources s ON s.id = i.source WHERE i.country IN ('GTM', 'HND', 'SLV') "
+        "GROUP BY i.indicator"
+    ).df()
+    themes = {name: Theme(name) for name in (*THEMES, "Other")}
+    for row in frame.itertuples():
+        info = describe(str(row.indicator), list(row.datasets))
+        if info.hidden:
+            continue
+        themes[info.theme].choices.append(
+            Choice(
+                str(row.indicator),
+                info.name,
+                str(row.unit),
+                info.description,
+                str(row.frequency),
+                str(row.first),
+                str(row.last),
+                str(row.titles),
+            )
+        )
+    for theme in themes.values():
+        theme.choices.sort(key=lambda c: c.name.lower())
+    return [t for t in themes.values() if t.choices]
+
+
+# --- driver models in plain words -----------------------------------------------------------
+
+
+def _finite(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _percent(coef: float, log_driver: bool) -> float:
+    """The change in encounters per 100,000 (%) that goes with one more unit of the driver, or
+    with a 10% higher driver when the model takes its logarithm (the outcome is logged)."""
+    step = math.log(1.1) if log_driver else 1.0
+    return (math.exp(coef * step) - 1) * 100
+
+
+def _name_and_unit(code: str) -> tuple[str, str, bool]:
+    """A driver's plain name, its unit and whether the model takes its logarithm, from the
+    one place drivers are labelled (``"log GDP per capita, PPP …"`` → name, unit, True)."""
+    text = label("driver", code)
+    name, _, unit = text.partition(", ")
+    logged = code.startswith("log_") or name.startswith("log ")
+    return name.removeprefix("log ").strip(), unit.strip(), logged
+
+
+def _size(percent: float) -> str:
+    return f"{abs(percent):.1f}%" if abs(percent) < 1 else f"{abs(percent):.0f}%"
+
+
+def driver_sentence(row: Mapping[str, Any]) -> str:
+    """One driver's coefficient in words: direction, size and whether the interval excludes
+    zero; never a cause."""
+    code = str(row.get("driver", ""))
+    name, unit, log_driver = _name_and_unit(code)
+    coef, lo, hi = (_finite(row.get(k)) for k in ("coef", "lo95", "hi95"))
+    if coef is None:
+        return f"{name}: not estimated (too few rows with a value)."
+    if log_driver:
+        step = f"was 10% higher{f' ({unit})' if unit else ''}"
+    else:
+        step = f"was higher by one unit{f' ({unit})' if unit else ''}"
+    size = _percent(coef, log_driver)
+    more = "more" if size >= 0 else "fewer"
+    text = (
+        f"Where {name} {step}, encounters per 100,000 were about {_size(size)} {more}, "
+        "other drivers held fixed"
+    )
+    if lo is not None and hi is not None:
+        low, high = _percent(lo, log_driver), _percent(hi, log_driver)
+        text += f" (95% interval {low:+.0f}% to {high:+.0f}%)"
+        if lo <= 0 <= hi:
+            text += "; the interval includes zero, so the data cannot tell the direction"
+    return text + "."
+
+
+LEVELS = {"country-year": "country-years", "monthly": "country-months"}
+
+
+def theory_sentence(rows: pd.DataFrame) -> dict[str, Any]:
+    """A theory's summary: name, what it was fitted on, and the out-of-sample verdict against
+    the trend when the stored table has it (older results do not: said so, nothing invented)."""
+    first = rows.iloc[0]
+    theory = str(first.get("theory", ""))
+    level = first.get("level")
+    level_text = (
+        f", fitted on {LEVELS.get(level, level)}" if isinstance(level, str) and level else ""
+    )
+    fit = f"{int(first['rows'])} rows, {first['years']}{level_text}" if "rows" in rows else ""
+    verdict = first.get("verdict") if "verdict" in rows.columns else None
+    skill = _finite(first.get("skill_vs_trend"))
+    p_value = _finite(first.get("dm_p_value"))
+    if isinstance(verdict, str) and verdict:
+        detail = []
+        if skill is not None:
+            verb = "removes" if skill > 0 else "adds"
+            detail.append(f"{verb} {abs(skill) * 100:.0f}% of the trend baseline's error")
+        if p_value is not None:
+            detail.append(f"test of equal error p = {p_value:.2f}")
+        record = f"It {verdict}" + (f" ({'; '.join(detail)})" if detail else "") + "."
+    else:
+        record = (
+            "No comparison with a trend baseline is stored for these results; without it a good "
+            "fit may only stand in for time."
+        )
+    return {
+        "theory": theory,
+        "name": label("theory", theory),
+        "fit": fit,
+        "record": record,
+        "beats_trend": isinstance(verdict, str) and verdict.startswith("beats"),
+        "drivers": [driver_sentence(r) for r in rows.to_dict(orient="records")],
+    }
+
+
+def models_in_words(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The stored driver-model table as one plain summary per theory (the table's order)."""
+    if frame.empty or "theory" not in frame.columns:
+        return []
+    if "section" in frame.columns:  # other checks (a replication) have another outcome
+        frame = frame[frame["section"] == "theory"]
+    return [theory_sentence(rows) for _, rows in frame.groupby("theory", sort=False)]
+
+
+VERDICT_COLUMNS = ("verdict", "skill_vs_trend", "dm_p_value")
+
+
+@router.get("/drivers", response_class=HTMLResponse)
+def drivers(request: Request) -> HTMLResponse:
+    title = "Drivers of migration"
+    try:
+        with query.connect(request.app.state.settings) as con:
+            themes = indicator_themes(con)
+            models = read_results(con, "driver_models")
+            try:
+                department_indicators = departments.catalogue(con)
+            except RootCausesError:  # a store built before the departments were added
+                department_indicators = pd.DataFrame()
+            attribution = departments.attribution(con)
+    except RootCausesError as exc:
+        return _render(request, "drivers.html", title, error=unreadable(request, exc))
+    codes = {c.code for t in themes for c in t.choices}
+    first = next((c.code for t in themes for c in t.choices), "")
+    department_choices = []
+    if not department_indicators.empty:
+        grouped = department_indicators.groupby("indicator", sort=False)
+        for code, rows in grouped:
+            countries = ", ".join(country_name(c) for c in rows["country"])
+            department_choices.append(
+                {
+                    "code": code,
+                    "name": f"{rows['name'].iloc[0]} ({countries})",
+                    "countries": list(rows["country"]),
+                }
+            )
+        department_choices.sort(key=lambda c: c["name"].lower())
+    return _render(
+        request,
+        "drivers.html",
+        title,
+        themes=themes,
+        default=DEFAULT_INDICATOR if DEFAULT_INDICATOR in codes else first,
+        countries=[(c, country_name(c)) for c in MAP_COUNTRIES],
+        default_countries=NORTHERN_TRIANGLE,
+        names=_names(MAP_COUNTRIES),
+        department_choices=department_choices,
+        department_default=DEFAULT_DEPARTMENT_INDICATOR,
+        attribution=attribution,
+        models=models_in_words(models),
+        has_verdicts=all(c in models.columns for c in VERDICT_COLUMNS),
+        caveat=CAVEAT,
+    )
