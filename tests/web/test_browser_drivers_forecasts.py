@@ -98,6 +98,14 @@ def test_drivers_page_renders_with_maps_drawn_offline(open_page, width: int) -> 
     page.wait_for_function(
         "() => document.querySelectorAll('#departments .choroplethlayer path').length >= 54"
     )
+    widest = page.evaluate(
+        """() => {
+          const paths = [...document.querySelectorAll('#departments .choroplethlayer path')];
+          const plot = document.querySelector('#departments .main-svg').getBoundingClientRect();
+          return Math.max(...paths.map(p => p.getBoundingClientRect().width)) / plot.width;
+        }"""
+    )
+    assert 0 < widest < 0.6  # departments, not a globe-sized ring drawn inside out
     attribution = page.locator("#dept-attribution")
     assert attribution.is_visible() and ATTRIBUTION in attribution.inner_text()
     on_map = page.locator("#departments .annotation-text").text_content() or ""

@@ -118,10 +118,10 @@ def score(stored: pd.DataFrame, actuals: pd.DataFrame) -> pd.DataFrame:
     frame["origin"] = frame["origin"].dt.strftime("%Y-%m")
     frame["month"] = frame["month"].dt.strftime("%Y-%m")
     frame["h"] = frame["h"].astype("int64")
-    order = ["made_at", "run_id", "series", "model", "month"]
-    return frame.sort_values(order, ascending=[False, True, True, True, True])[COLUMNS].reset_index(
-        drop=True
-    )
+    # newest first; runs made in the same second: the later origin first
+    order = ["made_at", "origin", "run_id", "series", "model", "month"]
+    frame = frame.sort_values(order, ascending=[False, False, True, True, True, True])
+    return frame[COLUMNS].reset_index(drop=True)
 
 
 def track_record(
@@ -184,6 +184,8 @@ def summary(record: pd.DataFrame) -> pd.DataFrame:
                 else None,
             }
         )
+    order = {code: i for i, code in enumerate(fc.SERIES)}  # GTM, HND, SLV, MEX, OTHER
+    rows.sort(key=lambda r: (order.get(str(r["series"]), len(order)), str(r["model"])))
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 

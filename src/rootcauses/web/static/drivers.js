@@ -84,6 +84,11 @@ function yearly(rows) {
 }
 
 const shortUnit = unit => unit.length <= 34 ? unit : "";
+const LEGEND = {orientation: "h", x: 0, y: 1, yanchor: "bottom"};
+// On phones the colour bar goes under the map, so the map keeps the width.
+const colourBar = title => window.innerWidth < 640
+  ? {title: {text: title, side: "top"}, orientation: "h", thickness: 10, len: 0.9, x: 0.5, xanchor: "center", y: 0, yanchor: "top"}
+  : {title: {text: title}, thickness: 12, len: 0.8};
 const fmtValue = v => Number(v).toLocaleString(undefined, {maximumSignificantDigits: 4});
 
 // ------------------------------------------------------------------ views
@@ -100,7 +105,7 @@ function drawChart(s, rows, c) {
             hovertemplate: `%{x|%Y-%m}: %{y:,.4~g}${s.relative ? " (first year = 100)" : " " + c.unit}<extra>${NAMES[code] || code}</extra>`};
   });
   const title = s.relative ? "first year shown = 100" : shortUnit(c.unit);
-  Plotly.react("chart", traces, {margin: {t: 10, r: 10, l: 10}, legend: {orientation: "h"},
+  Plotly.react("chart", traces, {margin: {t: 30, r: 10, l: 10}, legend: LEGEND,
     yaxis: {title: {text: title}, type: s.log ? "log" : "linear", automargin: true}, xaxis: {automargin: true}}, PLOT_CONFIG);
 }
 
@@ -136,7 +141,7 @@ function drawMap(s, rows, c) {
                 text: codes.map(code => `${NAMES[code]}: no value up to ${year}`), hoverinfo: "text", name: "no data", meta: {csv: false}};
   const data = {type: "choropleth", locationmode: "ISO-3", locations: have, z: have.map(code => values[code][when[code]]),
                 colorscale: "Viridis", reversescale: true, marker: {line: {color: "#ffffff", width: 0.8}}, name: c.name,
-                colorbar: {title: {text: shortUnit(c.unit)}, thickness: 12, len: 0.8},
+                colorbar: colourBar(shortUnit(c.unit)),
                 text: have.map(code => `${NAMES[code]}: ${fmtValue(values[code][when[code]])} ${c.unit} (${when[code]})`), hoverinfo: "text"};
   describeChart("map", {title: c.name, subtitle: `Latest value up to ${year}, by country`});
   Plotly.react("map", [base, data], {margin: {t: 0, r: 0, b: 0, l: 0}, showlegend: false,
@@ -176,8 +181,8 @@ async function drawVersus(s, rows, c) {
             hovertemplate: `%{text}: %{x:,.4~g} ${c.unit}; %{y:,.0f} encounters per 100,000<extra>${NAMES[code] || code}</extra>`};
   });
   describeChart("versus", {title: `${c.name} and encounters per 100,000`, subtitle: `${s.country.map(k => NAMES[k] || k).join(", ")}, one point per year`});
-  Plotly.react("versus", traces, {margin: {t: 10, r: 10}, legend: {orientation: "h"},
-    xaxis: {title: {text: shortUnit(c.unit) || c.name}, type: s.log ? "log" : "linear", automargin: true},
+  Plotly.react("versus", traces, {margin: {t: 30, r: 10}, legend: LEGEND,
+    xaxis: {title: {text: shortUnit(c.unit) ? `${c.name} (${c.unit})` : c.name}, type: s.log ? "log" : "linear", automargin: true},
     yaxis: {title: {text: "encounters per 100,000"}, automargin: true, rangemode: "tozero"}}, PLOT_CONFIG);
 }
 
@@ -264,7 +269,7 @@ async function drawDepartments() {
     const data = {type: "choropleth", geojson: geo, featureidkey: "id", locations: have, z: have.map(id => latest[id].value),
                   colorscale: "Viridis", reversescale: true, marker: {line: {color: "#ffffff", width: 0.6}},
                   name: deptSelect.selectedOptions[0].textContent,
-                  colorbar: {title: {text: shortUnit(unit)}, thickness: 12, len: 0.8},
+                  colorbar: colourBar(shortUnit(unit)),
                   text: have.map(id => `${names[id]}: ${fmtValue(latest[id].value)} ${latest[id].unit} (${latest[id].period}, ${latest[id].measure})`),
                   hoverinfo: "text"};
     const credit = geo.attribution.replace("; ", "<br>");
