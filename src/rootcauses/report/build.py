@@ -27,6 +27,7 @@ from rootcauses.report.errors import ReportError
 from rootcauses.report.labels import count, label, places
 from rootcauses.store import query
 from rootcauses.store.results import read_results
+from rootcauses.tracker import money
 
 CHOICES = {"GTM": ("GTM",), "HND": ("HND",), "SLV": ("SLV",), "NT": NORTHERN_TRIANGLE}
 # Driver series shown as small multiples: (indicator, label); absent ones are listed as absent.
@@ -108,6 +109,16 @@ class CommitmentSection:
 
 
 @dataclass(frozen=True)
+class MoneySection:
+    """US aid by fiscal year and stage for the brief's countries (bilateral, current US$), the
+    promise beside it for the region, and the regional headline figures kept apart."""
+
+    table: pd.DataFrame  # fiscal year × stage (promised … disbursed), US$
+    headlines: pd.DataFrame  # fiscal_year, stage, amount_usd, scope (regional, not comparable)
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ScenarioSection:
     run_id: str
     monthly: pd.DataFrame  # month, citizenship, metric, value, lo, hi, scenario, baseline
@@ -143,6 +154,7 @@ class Report:
     data_through: str | None = None  # YYYY-MM, last month of the encounter data
     whatif: dict[str, Any] | None = None  # the stored counterfactual histories (sim whatif)
     scorecard: dict[str, Any] | None = None  # the outcome scorecard's rows for these countries
+    money: MoneySection | None = None  # money over time (rootcauses.tracker.money)
 
     @property
     def label(self) -> str:
@@ -315,6 +327,43 @@ def scorecard_section(card: Scorecard, codes: Sequence[str]) -> dict[str, Any] |
         return None
     flagged = [r for r in rows if r["verdict"] in ("better", "worse")]
     return {"rows": rows, "flagged": flagged, "method": card.method, "design": card.design}
+
+
+def money_section(frame: pd.DataFrame, codes: Sequence[str]) -> MoneySection | None:
+    """Fiscal year × stage for ``codes``: the bilateral rows summed over the countries, only in
+    the years all of them report; for the whole region the promise (spread evenly) too."""
+    bilateral = frame[(frame["scope"] == money.BILATERAL) & frame["country"].isin(codes)]
+    if bilateral.empty:
+        return None
+    reported = bilateral.groupby(["fiscal_year", "stage"])["country"].nunique()
+    sums = bilateral.groupby(["fiscal_year", "stage"])["amount_usd"].sum()[reported >= len(codes)]
+    region = set(codes) == set(NORTHERN_TRIANGLE)
+    promised = frame[frame["stage"] == "promised"]
+    if region and not promised.empty:
+        sums = pd.concat([sums, promised.groupby(["fiscal_year", "stage"])["amount_usd"].sum()])
+    table = sums.unstack("stage")
+    table = table.reindex(columns=[s for s in money.STAGES if s in table.columns]).sort_index()
+    notes = [
+        "Aid figures are ForeignAssistance.gov's per-country totals: bilateral aid only; "
+        "regional programmes are not in them, and recent years are revised upward as reporting "
+        "catches up."
+    ]
+    if region and not promised.empty:
+        notes += sorted({f"Promised: {note}." for note in promised["note"]})
+    elif not promised.empty:
+        notes.append("The promise covers the three countries together, so it is not shown here.")
+    headlines = frame[frame["source"] == money.HEADLINES_SOURCE]
+    if region and not headlines.empty:
+        notes.append(
+            "The strategy's own budget figures for the region (including regional programmes), "
+            "not comparable with the country totals: "
+            + "; ".join(
+                f"FY{r.fiscal_year} {r.stage} US${r.amount_usd:,.0f}"
+                for r in headlines.itertuples(index=False)
+            )
+            + "."
+        )
+    return MoneySection(table, headlines.reset_index(drop=True), tuple(notes))
 
 
 def whatif_section(frame: pd.DataFrame, codes: Sequence[str]) -> dict[str, Any] | None:
@@ -608,6 +657,9 @@ def build_report(
         forecast = _forecast(con, codes, say)
         snapshot = read_results(con, "tracker_commitments")
         commitments = None if snapshot.empty else commitment_section(snapshot, codes)
+        say("reading money over time")
+        promises = money.promises_from_snapshot(snapshot)
+        money_part = money_section(money.read_money(con, promises, since=first.year - 5), codes)
         scenario_frame = read_results(con, "scenario_results")
         scenarios = None if scenario_frame.empty else scenario_section(scenario_frame, codes)
         whatif = whatif_section(read_results(con, "sim_whatif"), codes)
@@ -664,6 +716,7 @@ def build_report(
         scenarios=scenarios,
         whatif=whatif,
         scorecard=scorecard,
+        money=money_part,
         statements=statements(
             place_label=places(codes),
             period_end_year=last.year,
