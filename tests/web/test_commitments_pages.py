@@ -439,3 +439,15 @@ def test_the_board_has_the_money_chart_and_its_data_links(client: TestClient) ->
     # no store here: the API says so with a 503 (the chart shows the message)
     answer = client.get(pages.MONEY_API)
     assert answer.status_code == 503
+
+
+def test_the_units_and_series_the_tracker_knows_are_served(client: TestClient) -> None:
+    from rootcauses.tracker import units
+    from rootcauses.tracker.bindings import SERIES
+
+    served = client.get("/api/tracker/units").json()
+    assert [u["unit"] for u in served["data"]] == [u.name for u in units.UNITS]
+    usd = next(u for u in served["data"] if u["unit"] == "USD obligated")
+    assert usd["counts_toward"] == ["USD obligated", "USD"]
+    series = client.get("/api/tracker/series").json()
+    assert {s["id"] for s in series["data"]} == set(SERIES)

@@ -460,6 +460,8 @@ def show(
     console.print(_facts_panel(detail))
     if detail.targets:
         console.print(_targets_table(detail))
+    if detail.derived:
+        console.print(_derived_table(detail))
     console.print(_progress_table(detail))
     console.print(_audit_table(detail))
 
@@ -498,7 +500,11 @@ def _targets_table(detail: CommitmentDetail) -> Table:
         table.add_column(column, overflow="fold")
     for t in detail.targets:
         goal = format_target(t.value, True) if t.relative else _number(t.value)
-        latest = "–" if t.latest_value is None else f"{_number(t.latest_value)} ({t.latest_date})"
+        latest = (
+            "–"
+            if t.latest_value is None
+            else f"{_number(t.latest_value)} ({t.latest_date}, {t.latest_origin})"
+        )
         table.add_row(
             str(t.position),
             f"{goal} {t.unit or ''}",
@@ -507,6 +513,23 @@ def _targets_table(detail: CommitmentDetail) -> Table:
             latest,
             _styled(t.status),
             t.reason,
+        )
+    return table
+
+
+def _derived_table(detail: CommitmentDetail) -> Table:
+    """Each binding's derived readings: what it measures, by which rule, from which source."""
+    table = Table(title="derived from store series (never reported)", header_style="bold")
+    for column in ("measures", "series and rule", "readings", "source"):
+        table.add_column(column, overflow="fold")
+    for d in detail.derived:
+        readings = "\n".join(f"{r.periods}: {_number(r.value)} {d.unit}" for r in d.readings)
+        source = f"{d.source_title} ({d.source_id}, build {d.build_id})" if d.source_id else "–"
+        table.add_row(
+            f"target {d.target}" if d.target else "context",
+            d.label,
+            readings or f"none: {d.problem}",
+            "\n".join([source, *d.caveats]),
         )
     return table
 
