@@ -294,3 +294,31 @@ def test_bindings_survive_export_and_import(
         (None, "us_aid_disbursements_fy", ["GTM", "HND", "SLV"], "cumulative",
          dt.date(2021, 10, 1)),
     ]  # fmt: skip
+
+
+def test_the_api_schema_checks_bindings_too() -> None:
+    from pydantic import ValidationError
+
+    from rootcauses.tracker.schemas import CommitmentCreate
+
+    base = {
+        "actor": "USAID",
+        "actor_type": "us_gov",
+        "country": "regional",
+        "pillar_ids": ["P1"],
+        "commitment": "Provide $1B",
+        "targets": [{"unit": "USD", "value": 1e9, "deadline": "2025-09-30"}],
+    }
+    good = CommitmentCreate.model_validate(
+        base | {"bindings": [{"target": 1, "series": OBLIGATIONS, "rule": "cumulative"}]}
+    )
+    assert good.bindings is not None
+    assert good.bindings[0].spec(good.country).countries == ("GTM", "HND", "SLV")
+    with pytest.raises(ValidationError) as unknown:
+        CommitmentCreate.model_validate(base | {"bindings": [{"series": "internet_users"}]})
+    assert unknown.value.errors()[0]["loc"] == ("bindings", 0, "series")
+    with pytest.raises(ValidationError) as mismatch:
+        CommitmentCreate.model_validate(
+            base | {"bindings": [{"target": 1, "series": "homicide_rate", "countries": ["GTM"]}]}
+        )
+    assert "bindings.0.series" in str(mismatch.value) and "unit mismatch" in str(mismatch.value)
