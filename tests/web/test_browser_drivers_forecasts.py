@@ -5,6 +5,8 @@ indicator search hides error series, and the forecasts' track record shows the A
 
 from __future__ import annotations
 
+import csv
+import io
 import socket
 import threading
 import time
@@ -106,6 +108,11 @@ def test_drivers_page_renders_with_maps_drawn_offline(open_page, width: int) -> 
         }"""
     )
     assert 0 < widest < 0.6  # departments, not a globe-sized ring drawn inside out
+    shown = list(
+        csv.reader(io.StringIO(page.evaluate("chartCSV(document.getElementById('departments'))")))
+    )
+    assert len(shown) == 1 + 36  # GT 22 and SV 14 departments coloured; the grey base left out
+    assert all(row[1][:3] in ("GT-", "SV-") and float(row[2]) > 0 for row in shown[1:])
     attribution = page.locator("#dept-attribution")
     assert attribution.is_visible() and ATTRIBUTION in attribution.inner_text()
     on_map = page.locator("#departments .annotation-text").text_content() or ""

@@ -87,7 +87,8 @@ function downloadChart(gd, format) {
   return Plotly.downloadImage(publishedFigure(gd), {format, filename: chartFilename(gd), width: 1200, height: 675});
 }
 
-// The numbers the chart shows, one row per point: series, x, y (bands as lower/upper bounds).
+// The numbers the chart shows, one row per point: series, x, y (bands as lower/upper bounds; on a
+// map, x is the place's code and y its value).
 function chartCSV(gd) {
   const rows = [["series", "x", "y"]];
   const data = (gd.data || []).filter(t => !(t.meta && t.meta.csv === false));
@@ -96,7 +97,9 @@ function chartCSV(gd) {
     const next = data[i + 1];
     if (trace.fill === "tonexty") name = `${trace.name} (lower bound)`;
     else if (next && next.fill === "tonexty" && !trace.name) name = `${next.name} (upper bound)`;
-    (trace.x || []).forEach((x, j) => rows.push([name || `series ${i + 1}`, x, (trace.y || [])[j]]));
+    const xs = trace.x || trace.locations || [];  // a map: the place and its value
+    const ys = trace.y || trace.z || [];
+    xs.forEach((x, j) => rows.push([name || `series ${i + 1}`, x, ys[j]]));
   });
   return rows.map(r => r.map(csvCell).join(",")).join("\r\n") + "\r\n";
 }
