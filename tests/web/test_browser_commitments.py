@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from rootcauses.config import Settings
-from tests.web.conftest import screenshot
+from tests.web.conftest import ARTIFACTS, screenshot
 from tests.web.test_commitments_pages import seed_tracker
 
 pytestmark = pytest.mark.browser
@@ -196,8 +196,9 @@ def test_the_money_chart_draws_the_values_the_api_serves(board, base_url: str) -
     assert promised and {r["source"] for r in promised} == {"C001"}
     assert sum(r["amount_usd"] for r in promised) == pytest.approx(4e9)
     assert board.problems == []
-    board.locator("#money").scroll_into_view_if_needed()
-    screenshot(board, "commitments-money")
+    board.select_option("#money-country", "NT")
+    _until(board, "document.getElementById('money-chart').dataset.country === 'NT'")
+    board.locator("#money").screenshot(path=str(ARTIFACTS / "commitments-money.png"))
 
 
 def test_a_commitment_page_draws_derived_and_reported_progress(page, served_tracker) -> None:

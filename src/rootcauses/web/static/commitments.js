@@ -125,7 +125,7 @@ function moneyTraces(rows, country) {
     const promised = rows.filter(r => r.stage === "promised");
     if (promised.length) {
       traces.unshift({type: "bar", name: "promised (spread evenly)", x: promised.map(r => r.fiscal_year),
-                      y: promised.map(r => r.amount_usd), text: promised.map(r => r.note),
+                      y: promised.map(r => r.amount_usd), text: promised.map(r => r.note), textposition: "none",
                       marker: {color: "#FFFFFF", line: {color: OKABE_ITO[0], width: 2}, pattern: {shape: "/", fgcolor: OKABE_ITO[0]}},
                       hovertemplate: "promised FY%{x}: $%{y:,.0f}<br>%{text}<extra></extra>"});
     }
