@@ -189,9 +189,13 @@ def test_regimes_start_and_end_with_their_events() -> None:
     assert spans.loc["title_42", "start"] == pd.Timestamp("2020-03-20")
     assert spans.loc["title_42", "end"] == pd.Timestamp("2023-05-11")
     assert spans.loc["securing_the_border", "end"] == pd.Timestamp("2025-01-19")
+    # with no end date and no ending event a regime is still in force: open, not an error
     open_ended = events[~events["event"].str.contains("suspends entry")]
-    with pytest.raises(panel.PanelError, match=r"securing_the_border.*no end date"):
-        panel.regime_spans(open_ended)
+    spans = panel.regime_spans(open_ended).set_index("regime")
+    assert pd.isna(spans.loc["securing_the_border", "end"])
+    months = pd.date_range("2024-05-01", "2026-01-01", freq="MS")
+    share = panel.regime_share(spans.loc["securing_the_border", "start"].date(), None, months)
+    assert share.iloc[0] == 0 and share.iloc[-1] == 1
 
 
 def test_policy_regimes_in_the_store_follow_the_events(store) -> None:

@@ -289,8 +289,9 @@ def regime_share(start: dt.date, end: dt.date | None, months: pd.DatetimeIndex) 
 def regime_spans(events: pd.DataFrame) -> pd.DataFrame:
     """Start and end (inclusive) of every regime of :data:`REGIMES` from policy events
     (``date, end_date, event``): the end is the start event's end date or the day before the
-    first later event matching ``ended_by``, whichever is earlier. A regime with neither is an
-    error naming it; so is a regime none of whose events is in the table."""
+    first later event matching ``ended_by``, whichever is earlier; with neither, NaT: still in
+    force (a policy of today, or one dated after the data). A regime none of whose events is in
+    the table is an error naming it."""
     rows = []
     for regime in REGIMES:
         starts = events[events["event"].str.contains(regime.start, case=False, regex=True)]
@@ -308,16 +309,9 @@ def regime_spans(events: pd.DataFrame) -> pd.DataFrame:
             later = later[later > start]
             if len(later):
                 ends.append(later.min() - pd.Timedelta(days=1))
-            if not ends:
-                raise PanelError(
-                    f"policy regime {regime.column!r}: the event of {start:%Y-%m-%d} "
-                    f"({str(row.event)[:60]}…) has no end date and no later event ends it; "
-                    "give it an end_date in strategy/events.csv or an ending event in "
-                    "panel.REGIMES"
-                )
-            rows.append(
-                {"regime": regime.column, "start": start, "end": min(ends), "why": regime.why}
-            )
+            # neither: still in force (a policy of today, or an event added after the data)
+            end = min(ends) if ends else pd.NaT
+            rows.append({"regime": regime.column, "start": start, "end": end, "why": regime.why})
     return pd.DataFrame(rows)
 
 
@@ -328,7 +322,8 @@ def policy_regimes(con: duckdb.DuckDBPyConnection, months: pd.DatetimeIndex) -> 
     for regime in REGIMES:
         share = pd.Series(0.0, index=months)
         for row in spans[spans["regime"] == regime.column].itertuples():
-            share = np.maximum(share, regime_share(row.start.date(), row.end.date(), months))
+            end = None if pd.isna(row.end) else row.end.date()
+            share = np.maximum(share, regime_share(row.start.date(), end, months))
         out[regime.column] = share
     return out
 
