@@ -46,3 +46,12 @@ def test_families_read_in_words() -> None:
     assert describe("us_aid_disbursements_fy", ["strategy"]).name == "US aid disbursed"
     unknown = describe("brand_new_series", ["governance"])
     assert unknown.name == "Brand new series" and not unknown.documented
+
+
+def test_each_source_keeps_the_entries_of_what_it_writes() -> None:
+    from rootcauses.sources import get_source
+
+    governance = get_source("governance").indicators
+    assert any(pattern.startswith("wgi_") for pattern, _ in governance)
+    assert describe("wgi_rule_of_law", ["governance"]).name == "Governance: rule of law"
+    assert describe("homicide_rate", ["subnational"]).description.endswith("(Honduras, SEPOL)")

@@ -23,6 +23,7 @@ from typing import Literal
 import pandas as pd
 
 from rootcauses.errors import SourceError
+from rootcauses.sources.catalogue import IndicatorInfo
 
 Kind = Literal["outcome", "driver", "strategy", "journey"]
 Status = Literal["official", "derived", "transcribed"]
@@ -146,6 +147,9 @@ class SourceSpec:
     extra_tables: tuple[str, ...] = field(default=())
     # part id (``indicators.source``) → when its values are published (drivers only)
     publication: Mapping[str, Publication] = field(default_factory=dict)
+    # plain names, themes and descriptions of the indicators it writes (patterns, in order;
+    # see rootcauses.sources.catalogue)
+    indicators: tuple[tuple[str, IndicatorInfo], ...] = ()
 
 
 def sha256_bytes(data: bytes) -> str:

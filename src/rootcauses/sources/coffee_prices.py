@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from rootcauses.errors import CheckError
 from rootcauses.sources.base import Part, Publication, RawFile, SourceSpec
+from rootcauses.sources.catalogue import ECONOMY, IndicatorInfo, named
 from rootcauses.sources.fred import FredSeries, check_ranges, fred_parts
 
 SERIES = (
@@ -75,6 +76,30 @@ def check(parts: list[Part]) -> None:
         )
 
 
+# Plain names, themes and descriptions of the indicators this source writes
+# (patterns; see rootcauses.sources.catalogue).
+INDICATORS: tuple[tuple[str, IndicatorInfo], ...] = (
+    (
+        r"coffee_price_other_milds",
+        named(
+            "Coffee price (other milds)",
+            ECONOMY,
+            "International price of Central American washed arabica ('other milds'), ICO",
+        ),
+    ),
+    (
+        r"coffee_price_robustas",
+        named("Coffee price (robustas)", ECONOMY, "International price of robusta coffee, ICO"),
+    ),
+    (
+        r"us_retail_price_ground_coffee",
+        named(
+            "US retail price of ground coffee", ECONOMY, "Average US retail price of ground coffee"
+        ),
+    ),
+)
+
+
 SOURCE = SourceSpec(
     id="coffee_prices",
     title="Coffee prices: IMF Other Mild Arabica and Robusta, BLS US retail ground coffee",
@@ -112,4 +137,5 @@ SOURCE = SourceSpec(
             "BLS average prices (CPI release) for month m appear in mid m+1",
         ),
     },
+    indicators=INDICATORS,
 )

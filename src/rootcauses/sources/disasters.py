@@ -23,6 +23,7 @@ import pandas as pd
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import CheckError
 from rootcauses.sources.base import FileSpec, Part, Publication, RawFile, SourceSpec, one
+from rootcauses.sources.catalogue import DISASTERS, IndicatorInfo, named
 from rootcauses.sources.frames import events_frame, indicators_frame
 from rootcauses.sources.parsing import (
     read_csv,
@@ -322,6 +323,29 @@ def check(parts: list[Part]) -> None:
             raise CheckError(f"{EVENTS_ID}: every transcribed event needs the page it came from")
 
 
+# What each EM-DAT measure counts, for the indicator names below.
+DISASTER_MEASURES = {
+    "affected": ("people affected", "People injured, affected or left homeless"),
+    "damage_usd": ("damage (US$)", "Reported economic damage, US$ at the time"),
+    "deaths": ("deaths", "Deaths and missing presumed dead"),
+    "events": ("events", "Number of recorded disasters"),
+    "homeless": ("people left homeless", "People left homeless"),
+}
+# Plain names, themes and descriptions of the indicators this source writes
+# (patterns; see rootcauses.sources.catalogue).
+INDICATORS: tuple[tuple[str, IndicatorInfo], ...] = tuple(
+    (
+        rf"disaster_{measure}_(?P<kind>[a-z_]+)",
+        named(
+            f"Disasters ({{kind}}): {label}",
+            DISASTERS,
+            f"{text} in the year's {{kind}} disasters (EM-DAT)",
+        ),
+    )
+    for measure, (label, text) in DISASTER_MEASURES.items()
+)
+
+
 SOURCE = SourceSpec(
     id="disasters",
     title="EM-DAT international disaster database (country-year aggregates) and major events",
@@ -368,4 +392,5 @@ SOURCE = SourceSpec(
             ),
         ),
     },
+    indicators=INDICATORS,
 )

@@ -31,6 +31,7 @@ import pandas as pd
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import CheckError, ParseError, SchemaDriftError, SourceError
 from rootcauses.sources.base import FileSpec, Part, Publication, RawFile, SourceSpec, by_role
+from rootcauses.sources.catalogue import CLIMATE, IndicatorInfo, named
 from rootcauses.sources.frames import indicators_frame
 from rootcauses.sources.parsing import read_csv, to_float, to_int, to_iso3_series
 
@@ -401,6 +402,73 @@ def _cckp_spec(iso3: str) -> FileSpec:
     )
 
 
+# Plain names, themes and descriptions of the indicators this source writes
+# (patterns; see rootcauses.sources.catalogue).
+INDICATORS: tuple[tuple[str, IndicatorInfo], ...] = (
+    (
+        r"precip",
+        named("Rainfall (monthly)", CLIMATE, "Monthly rainfall over the country (CRU)"),
+    ),
+    (
+        r"precip_z",
+        named(
+            "Rainfall anomaly (monthly, z-score)",
+            CLIMATE,
+            "Monthly rainfall in standard deviations from the 1991-2020 mean of that month",
+        ),
+    ),
+    (
+        r"precip_pct_of_normal",
+        named(
+            "Rainfall (monthly, % of normal)",
+            CLIMATE,
+            "Monthly rainfall as a share of the 1991-2020 mean of that month",
+        ),
+    ),
+    (
+        r"precip_annual_era5",
+        named(
+            "Rainfall, calendar year (ERA5)",
+            CLIMATE,
+            "Yearly rainfall over the country from the ERA5 reanalysis",
+        ),
+    ),
+    (
+        r"precip_(?P<s>[a-z_]+?)_pct_of_normal",
+        named(
+            "Rainfall, {s} (% of normal)",
+            CLIMATE,
+            "Rainfall in the {s} as a share of the 1991-2020 mean",
+        ),
+    ),
+    (
+        r"precip_(?P<s>[a-z_]+?)_z",
+        named(
+            "Rainfall anomaly, {s} (z-score)",
+            CLIMATE,
+            "Rainfall in the {s} in standard deviations from the "
+            "1991-2020 mean; below -1 is a marked drought",
+        ),
+    ),
+    (
+        r"precip_(?P<s>[a-z_]+)",
+        named("Rainfall, {s}", CLIMATE, "Total rainfall in the {s} (CRU)"),
+    ),
+    (
+        r"temp_era5",
+        named("Temperature (monthly)", CLIMATE, "Monthly mean surface air temperature (ERA5)"),
+    ),
+    (
+        r"temp_anomaly_era5",
+        named(
+            "Temperature anomaly (monthly)",
+            CLIMATE,
+            "Difference from the 1991-2020 mean of the calendar month (ERA5)",
+        ),
+    ),
+)
+
+
 SOURCE = SourceSpec(
     id="drought",
     title="Country precipitation and rainfall anomalies (CRU TS via CCKP), ERA5 cross-checks",
@@ -483,4 +551,5 @@ SOURCE = SourceSpec(
             "annual ERA5 totals are complete in the days after December: from January of Y+1",
         ),
     },
+    indicators=INDICATORS,
 )

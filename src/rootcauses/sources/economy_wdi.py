@@ -33,6 +33,15 @@ import pandas as pd
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import CheckError, SchemaDriftError
 from rootcauses.sources.base import FileSpec, Part, Publication, RawFile, SourceSpec, one
+from rootcauses.sources.catalogue import (
+    DISPLACEMENT,
+    ECONOMY,
+    POPULATION,
+    POVERTY,
+    REMITTANCES,
+    IndicatorInfo,
+    named,
+)
 from rootcauses.sources.frames import indicators_frame, year_start
 from rootcauses.sources.owid import OWID_GRAPHER, read_owid_grapher
 from rootcauses.sources.parsing import (
@@ -367,6 +376,123 @@ def check(parts: list[Part]) -> None:
                 raise CheckError(f"{part.source_id}: no {indicator} values for {absent}")
 
 
+# Plain names, themes and descriptions of the indicators this source writes
+# (patterns; see rootcauses.sources.catalogue).
+INDICATORS: tuple[tuple[str, IndicatorInfo], ...] = (
+    (
+        r"gdp_growth",
+        named("Economic growth", ECONOMY, "Real GDP growth over the previous year"),
+    ),
+    (
+        r"gdp_pc_ppp_const",
+        named(
+            "Income per person (constant prices)",
+            ECONOMY,
+            "GDP per person at purchasing-power parity, constant international dollars",
+        ),
+    ),
+    (
+        r"gdp_pc_ppp_current",
+        named(
+            "Income per person (current prices)",
+            ECONOMY,
+            "GDP per person at purchasing-power parity, current international dollars",
+        ),
+    ),
+    (
+        r"gdp_pc_usd",
+        named("GDP per person (US$)", ECONOMY, "GDP per person in current US dollars"),
+    ),
+    (r"gdp_usd", named("GDP (US$)", ECONOMY, "Gross domestic product in current US dollars")),
+    (
+        r"unemployment_rate",
+        named("Unemployment rate", ECONOMY, "Unemployed people as a share of the labour force"),
+    ),
+    (
+        r"unemployment_rate_(?P<sex>female|male)",
+        named(
+            "Unemployment rate, {sex}",
+            ECONOMY,
+            "Unemployed {sex} workers as a share of the {sex} labour force",
+        ),
+    ),
+    (
+        r"labour_force_participation_15_24",
+        named(
+            "Youth labour force participation",
+            ECONOMY,
+            "People aged 15-24 working or looking for work, share of the age group",
+        ),
+    ),
+    (
+        r"agriculture_employment_share",
+        named("Jobs in agriculture (%)", ECONOMY, "Share of employment in agriculture"),
+    ),
+    (
+        r"remittances_pct_gdp",
+        named(
+            "Remittances received (% of GDP)",
+            REMITTANCES,
+            "Personal remittances received as a share of GDP",
+        ),
+    ),
+    (
+        r"gini",
+        named(
+            "Income inequality (Gini)",
+            POVERTY,
+            "Gini index of income or consumption, 0 (equal) to 100",
+        ),
+    ),
+    (
+        r"poverty_headcount_national",
+        named(
+            "Poverty (national lines)",
+            POVERTY,
+            "Share of people below the country's own poverty lines",
+        ),
+    ),
+    (
+        r"poverty_headcount_(?P<a>\d)_(?P<b>\d\d)",
+        named(
+            "Poverty at ${a}.{b} a day",
+            POVERTY,
+            "Share of people living on less than ${a}.{b} a day (2011 prices, PPP)",
+        ),
+    ),
+    (
+        r"slum_population_share",
+        named(
+            "Urban population in slums (%)",
+            POVERTY,
+            "Share of the urban population living in slums",
+        ),
+    ),
+    (
+        r"refugees_by_origin",
+        named(
+            "Refugees from the country (World Bank)",
+            DISPLACEMENT,
+            "Refugees abroad by country of origin, as the World Bank republishes UNHCR's figures",
+        ),
+    ),
+    (
+        r"urban_population_share",
+        named("Urban population (%)", POPULATION, "Share of people living in urban areas"),
+    ),
+    (
+        r"urban_population",
+        named("Urban population", POPULATION, "People living in urban areas"),
+    ),
+    (
+        r"population",
+        named(
+            "Population", POPULATION, "People living in the country (UN World Population Prospects)"
+        ),
+    ),
+)
+
+
 SOURCE = SourceSpec(
     id=SOURCE_ID,
     title="Economy and social indicators (World Bank WDI, PIP, IMF WEO; several vintages)",
@@ -448,4 +574,5 @@ SOURCE = SourceSpec(
             "the April World Economic Outlook gives first estimates for Y in April of Y+1",
         ),
     },
+    indicators=INDICATORS,
 )

@@ -27,6 +27,13 @@ import pandas as pd
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import CheckError, ParseError
 from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, one
+from rootcauses.sources.catalogue import (
+    EMIGRATION,
+    ENFORCEMENT,
+    REMITTANCES,
+    IndicatorInfo,
+    named,
+)
 from rootcauses.sources.checks import part_frame
 from rootcauses.sources.parsing import read_csv, to_float
 
@@ -140,6 +147,97 @@ def check(parts: list[Part]) -> None:
         )
 
 
+# Plain names, themes and descriptions of the indicators this source writes
+# (patterns; see rootcauses.sources.catalogue).
+INDICATORS: tuple[tuple[str, IndicatorInfo], ...] = (
+    (
+        r"households_with_emigrants_pct",
+        named(
+            "Households with a member abroad (%)",
+            EMIGRATION,
+            "Share of households reporting a member who emigrated "
+            "and has not returned (census or survey)",
+        ),
+    ),
+    (
+        r"households_with_emigrants",
+        named(
+            "Households with a member abroad",
+            EMIGRATION,
+            "Households reporting a member who emigrated and has not returned",
+        ),
+    ),
+    (
+        r"emigrants_per_1000_population",
+        named(
+            "Emigrants per 1,000 residents",
+            EMIGRATION,
+            "Emigrants reported by the households of the department per 1,000 residents",
+        ),
+    ),
+    (
+        r"emigrants_reported_by_households",
+        named(
+            "Emigrants reported by households",
+            EMIGRATION,
+            "Members who emigrated, as reported by the households left behind",
+        ),
+    ),
+    (
+        r"emigrants_by_year_of_departure(?P<p>_survey)?",
+        named(
+            "Emigrants by year of departure",
+            EMIGRATION,
+            "Emigrants still abroad, by the year they left",
+        ),
+    ),
+    (
+        r"emigrants_estimate_survey",
+        named(
+            "Emigrants (survey estimate)",
+            EMIGRATION,
+            "Weighted survey estimate of emigrants from the department's households",
+        ),
+    ),
+    (
+        r"emigrants_by_cause_(?P<c>[a-z_]+)",
+        named(
+            "Emigrants who left for {c}",
+            EMIGRATION,
+            "Emigrants by the main reason the household gave for leaving",
+        ),
+    ),
+    (
+        r"households_receiving_remittances_pct",
+        named(
+            "Households receiving remittances (%)",
+            REMITTANCES,
+            "Share of households receiving money or help from abroad",
+        ),
+    ),
+    (
+        r"households_receiving_remittances(?P<p>_estimate)?",
+        named(
+            "Households receiving remittances",
+            REMITTANCES,
+            "Households receiving money or help from abroad",
+        ),
+    ),
+    (
+        r"households_total(?P<p>_estimate)?",
+        named("Households", EMIGRATION, "Households in the department"),
+    ),
+    (
+        r"family_unit_deportation_events_attended_sosep",
+        named(
+            "Family deportations received (SOSEP)",
+            ENFORCEMENT,
+            "Deportation events of family units received by Guatemala's SOSEP, by department",
+        ),
+    ),
+)
+
+
 SOURCE = SourceSpec(
     id=SOURCE_ID,
     title="Emigration by department of origin, GT/HN/SV (censuses 2018/2024, HN survey 2023)",
@@ -167,4 +265,5 @@ SOURCE = SourceSpec(
         "the last 10 years (2024 partial). No department-level returnee series was found."
     ),
     extra_tables=(TABLE,),
+    indicators=INDICATORS,
 )

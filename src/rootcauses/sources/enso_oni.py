@@ -21,6 +21,7 @@ import pandas as pd
 
 from rootcauses.errors import CheckError, ParseError, SchemaDriftError
 from rootcauses.sources.base import FileSpec, Part, Publication, RawFile, SourceSpec, one
+from rootcauses.sources.catalogue import CLIMATE, IndicatorInfo, named
 from rootcauses.sources.frames import indicators_frame
 from rootcauses.sources.parsing import to_choice, to_float, to_int
 
@@ -229,6 +230,70 @@ def _in_range(frame: pd.DataFrame, low: float, high: float, where: str, column: 
         )
 
 
+# Plain names, themes and descriptions of the indicators this source writes
+# (patterns; see rootcauses.sources.catalogue).
+INDICATORS: tuple[tuple[str, IndicatorInfo], ...] = (
+    (
+        r"oni",
+        named(
+            "El Niño index (ONI)",
+            CLIMATE,
+            "NOAA's Oceanic Niño Index: +0.5 °C or more is El Niño, -0.5 or less La Niña",
+        ),
+    ),
+    (
+        r"oni_(?P<s>mean|max|min)",
+        named("El Niño index, yearly {s}", CLIMATE, "The Oceanic Niño Index over the year ({s})"),
+    ),
+    (
+        r"oni_mean_mjj_aso",
+        named(
+            "El Niño index, May-October mean",
+            CLIMATE,
+            "The Oceanic Niño Index over the rainy season",
+        ),
+    ),
+    (
+        r"nino34_sst",
+        named(
+            "Niño 3.4 sea temperature", CLIMATE, "Sea surface temperature in the Niño 3.4 region"
+        ),
+    ),
+    (
+        r"el_nino_seasons",
+        named(
+            "El Niño seasons in the year",
+            CLIMATE,
+            "Three-month seasons of the year in El Niño conditions",
+        ),
+    ),
+    (
+        r"la_nina_seasons",
+        named(
+            "La Niña seasons in the year",
+            CLIMATE,
+            "Three-month seasons of the year in La Niña conditions",
+        ),
+    ),
+    (
+        r"enso_episode",
+        named(
+            "El Niño / La Niña episode",
+            CLIMATE,
+            "Whether an El Niño (+1) or La Niña (-1) episode was under way",
+        ),
+    ),
+    (
+        r"enso_phase_mjj_aso",
+        named(
+            "El Niño / La Niña in the rainy season",
+            CLIMATE,
+            "The phase over May-October (+1 El Niño, -1 La Niña)",
+        ),
+    ),
+)
+
+
 SOURCE = SourceSpec(
     id=SOURCE_ID,
     title="Oceanic Niño Index (ONI)",
@@ -264,4 +329,5 @@ SOURCE = SourceSpec(
             ),
         ),
     },
+    indicators=INDICATORS,
 )

@@ -25,6 +25,7 @@ import pandas as pd
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import CheckError, ParseError
 from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, one
+from rootcauses.sources.catalogue import VIOLENCE, IndicatorInfo, named
 from rootcauses.sources.frames import indicators_frame
 from rootcauses.sources.parsing import (
     HEADER_ROWS,
@@ -248,6 +249,52 @@ def check_group_totals(groups: pd.DataFrame, countries: pd.DataFrame) -> None:
             )
 
 
+# Plain names, themes and descriptions of the indicators this source writes
+# (patterns; see rootcauses.sources.catalogue).
+INDICATORS: tuple[tuple[str, IndicatorInfo], ...] = (
+    (
+        r"firearms_submitted_for_tracing",
+        named(
+            "Firearms submitted for tracing",
+            VIOLENCE,
+            "Crime guns recovered in the country and submitted to the US ATF for tracing",
+        ),
+    ),
+    (
+        r"firearms_traced_us_sourced_share",
+        named(
+            "Traced firearms from the US (%)",
+            VIOLENCE,
+            "Share of traced firearms first sold or made in the United States",
+        ),
+    ),
+    (
+        r"firearms_traced_us_sourced",
+        named(
+            "Traced firearms from the US",
+            VIOLENCE,
+            "Traced firearms first sold or made in the United States",
+        ),
+    ),
+    (
+        r"firearms_traced_non_us_sourced_share",
+        named(
+            "Traced firearms from outside the US (%)",
+            VIOLENCE,
+            "Share of traced firearms with a non-US origin",
+        ),
+    ),
+    (
+        r"firearms_traced_us_retail_share",
+        named(
+            "Traced firearms sold at US retail (%)",
+            VIOLENCE,
+            "Share of traced firearms last sold by a US retailer",
+        ),
+    ),
+)
+
+
 SOURCE = SourceSpec(
     id=SOURCE_ID,
     title="Firearms trace data, Mexico and Central America (ATF, GAO; transcribed)",
@@ -275,4 +322,5 @@ SOURCE = SourceSpec(
         "https://www.gao.gov/products/gao-21-322"
     ),
     extra_tables=(GROUPS_TABLE,),
+    indicators=INDICATORS,
 )

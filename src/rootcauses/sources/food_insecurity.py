@@ -26,6 +26,7 @@ import pandas as pd
 from rootcauses.countries import NORTHERN_TRIANGLE, to_iso3
 from rootcauses.errors import CheckError, ParseError
 from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, one
+from rootcauses.sources.catalogue import FOOD, IndicatorInfo, named
 from rootcauses.sources.checks import part_frame
 from rootcauses.sources.frames import indicators_frame, year_start
 from rootcauses.sources.owid import OWID_GRAPHER, read_owid_grapher
@@ -275,6 +276,48 @@ def check(parts: list[Part]) -> None:
         )
 
 
+# Plain names, themes and descriptions of the indicators this source writes
+# (patterns; see rootcauses.sources.catalogue).
+INDICATORS: tuple[tuple[str, IndicatorInfo], ...] = (
+    (
+        r"undernourishment_prevalence",
+        named(
+            "Undernourishment (%)",
+            FOOD,
+            "Share of people not eating enough to meet their energy needs (FAO)",
+        ),
+    ),
+    (
+        r"ipc_phase3plus_share(?P<p>_projected)?",
+        named(
+            "Acute food insecurity (% in crisis or worse){p}",
+            FOOD,
+            "Share of the population analysed in IPC phase 3 (crisis) or worse",
+        ),
+    ),
+    (
+        r"ipc_phase3plus_people(?P<p>_projected)?",
+        named("People in food crisis or worse{p}", FOOD, "People in IPC phase 3 (crisis) or worse"),
+    ),
+    (
+        r"ipc_phase3_people(?P<p>_projected)?",
+        named("People in food crisis (IPC 3){p}", FOOD, "People in IPC phase 3 (crisis)"),
+    ),
+    (
+        r"ipc_phase4_people(?P<p>_projected)?",
+        named("People in food emergency (IPC 4){p}", FOOD, "People in IPC phase 4 (emergency)"),
+    ),
+    (
+        r"ipc_analysed_population(?P<p>_projected)?",
+        named(
+            "Population covered by the IPC analysis{p}",
+            FOOD,
+            "People in the areas the IPC analysis covered",
+        ),
+    ),
+)
+
+
 SOURCE = SourceSpec(
     id=SOURCE_ID,
     title="Undernourishment (FAO via OWID) and IPC acute food insecurity (GT, HN, SV)",
@@ -314,4 +357,5 @@ SOURCE = SourceSpec(
         "no El Salvador national analysis after 2022, no Honduras figures for 2024. FIES "
         "(SDG 2.1.2) not available."
     ),
+    indicators=INDICATORS,
 )

@@ -27,6 +27,7 @@ import pandas as pd
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import CheckError, SchemaDriftError
 from rootcauses.sources.base import FileSpec, Part, Publication, RawFile, SourceSpec, by_role, one
+from rootcauses.sources.catalogue import GOVERNANCE, IndicatorInfo, named
 from rootcauses.sources.frames import indicators_frame, year_start
 from rootcauses.sources.parsing import (
     MISSING_NUMBER,
@@ -407,6 +408,72 @@ def check(parts: list[Part]) -> None:
             )
 
 
+# Plain names, themes and descriptions of the indicators this source writes
+# (patterns; see rootcauses.sources.catalogue).
+INDICATORS: tuple[tuple[str, IndicatorInfo], ...] = (
+    (
+        r"cpi_score",
+        named(
+            "Corruption Perceptions Index",
+            GOVERNANCE,
+            "Transparency International's score, 0 (highly corrupt) to 100 (very clean)",
+        ),
+    ),
+    (
+        r"cpi_score_pre2012",
+        named(
+            "Corruption Perceptions Index (before 2012)",
+            GOVERNANCE,
+            "The old 0-10 scale; not comparable with the 2012+ scores",
+        ),
+    ),
+    (
+        r"cpi_rank",
+        named(
+            "Corruption Perceptions rank",
+            GOVERNANCE,
+            "Rank among the countries scored (1 = least corrupt)",
+        ),
+    ),
+    (
+        r"cpi_std_err",
+        named(
+            "Corruption Perceptions Index: standard error",
+            GOVERNANCE,
+            "Uncertainty of the score",
+            hidden=True,
+        ),
+    ),
+    (
+        r"wgi_(?P<d>[a-z_]+?)_std_err",
+        named(
+            "Governance ({d}): standard error",
+            GOVERNANCE,
+            "Uncertainty of the World Bank estimate",
+            hidden=True,
+        ),
+    ),
+    (
+        r"wgi_(?P<d>[a-z_]+?)_pctrank",
+        named(
+            "Governance: {d} (percentile rank)",
+            GOVERNANCE,
+            "World Bank Worldwide Governance Indicators: percentile "
+            "among all countries (0 lowest, 100 highest)",
+        ),
+    ),
+    (
+        r"wgi_(?P<d>[a-z_]+)",
+        named(
+            "Governance: {d}",
+            GOVERNANCE,
+            "World Bank Worldwide Governance Indicators estimate, "
+            "about -2.5 (weak) to +2.5 (strong)",
+        ),
+    ),
+)
+
+
 SOURCE = SourceSpec(
     id="governance",
     title="Worldwide Governance Indicators and Corruption Perceptions Index",
@@ -464,4 +531,5 @@ SOURCE = SourceSpec(
             ),
         ),
     },
+    indicators=INDICATORS,
 )

@@ -20,6 +20,7 @@ import pandas as pd
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import CheckError
 from rootcauses.sources.base import FileSpec, Part, Publication, RawFile, SourceSpec, by_role, one
+from rootcauses.sources.catalogue import VIOLENCE, IndicatorInfo, named
 from rootcauses.sources.frames import indicators_frame, year_start
 from rootcauses.sources.owid import read_owid_grapher
 from rootcauses.sources.parsing import read_csv, to_choice, to_float, to_int, to_iso3_series
@@ -122,6 +123,24 @@ def check(parts: list[Part]) -> None:
             raise CheckError(f"{where}: no homicide rates for {missing} (Northern Triangle)")
 
 
+# Plain names, themes and descriptions of the indicators this source writes
+# (patterns; see rootcauses.sources.catalogue).
+INDICATORS: tuple[tuple[str, IndicatorInfo], ...] = (
+    (
+        r"homicide_rate",
+        named("Homicide rate", VIOLENCE, "Intentional homicides per 100,000 people (UNODC)"),
+    ),
+    (
+        r"homicide_rate_wdi",
+        named(
+            "Homicide rate (World Bank)",
+            VIOLENCE,
+            "Intentional homicides per 100,000 people as the World Bank publishes them",
+        ),
+    ),
+)
+
+
 SOURCE = SourceSpec(
     id=SOURCE_ID,
     title="Intentional homicide rate (UNODC via Our World in Data; WDI cross-check)",
@@ -174,4 +193,5 @@ SOURCE = SourceSpec(
             ),
         ),
     },
+    indicators=INDICATORS,
 )

@@ -17,6 +17,7 @@ import pandas as pd
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import CheckError, ParseError
 from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, one
+from rootcauses.sources.catalogue import VIOLENCE, IndicatorInfo, named
 from rootcauses.sources.frames import indicators_frame, year_start
 from rootcauses.sources.parsing import HEADER_ROWS, read_csv, to_float, to_int, to_iso3_series
 
@@ -144,6 +145,41 @@ def check(parts: list[Part]) -> None:
             raise CheckError(f"{where}: no homicide rate for any of {list(NORTHERN_TRIANGLE)}")
 
 
+# Plain names, themes and descriptions of the indicators this source writes
+# (patterns; see rootcauses.sources.catalogue).
+INDICATORS: tuple[tuple[str, IndicatorInfo], ...] = (
+    (
+        r"homicide_rate_insightcrime",
+        named(
+            "Homicide rate (InSight Crime)",
+            VIOLENCE,
+            "Homicides per 100,000 people from InSight Crime's yearly "
+            "round-up (police and forensic figures)",
+        ),
+    ),
+    (
+        r"homicides_insightcrime",
+        named(
+            "Homicides (InSight Crime)",
+            VIOLENCE,
+            "Homicide victims in the year, InSight Crime's round-up",
+        ),
+    ),
+    (
+        r"homicide_rate_inegi",
+        named(
+            "Homicide rate, Mexico (INEGI)",
+            VIOLENCE,
+            "Homicides per 100,000 people from Mexico's death registrations",
+        ),
+    ),
+    (
+        r"homicides_inegi",
+        named("Homicides, Mexico (INEGI)", VIOLENCE, "Homicide victims registered in Mexico"),
+    ),
+)
+
+
 SOURCE = SourceSpec(
     id=SOURCE_ID,
     title="Homicide rates 2023-2024 (InSight Crime Homicide Round-Up; INEGI Mexico 2024)",
@@ -167,4 +203,5 @@ SOURCE = SourceSpec(
         "(homicide_rate): national counts and InSight Crime's own population denominators. "
         "Nicaragua, Panama and the US are not covered. El Salvador's 1.9 (2024) is contested."
     ),
+    indicators=INDICATORS,
 )

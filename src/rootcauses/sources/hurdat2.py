@@ -39,6 +39,7 @@ from rootcauses.sources.base import (
     Status,
     by_role,
 )
+from rootcauses.sources.catalogue import DISASTERS, IndicatorInfo, named
 from rootcauses.sources.frames import events_frame, indicators_frame
 from rootcauses.sources.parsing import read_csv, to_float
 
@@ -611,6 +612,56 @@ def check(parts: list[Part]) -> None:
         raise CheckError(f"{EVENTS_ID}: an event ends before it starts")
 
 
+# Plain names, themes and descriptions of the indicators this source writes
+# (patterns; see rootcauses.sources.catalogue).
+INDICATORS: tuple[tuple[str, IndicatorInfo], ...] = (
+    (
+        r"storms_in_box",
+        named(
+            "Tropical storms over the country",
+            DISASTERS,
+            "Storm systems with a track point over the country (NOAA HURDAT2)",
+        ),
+    ),
+    (
+        r"storms_within_1deg",
+        named(
+            "Tropical storms near the country",
+            DISASTERS,
+            "Storm systems passing within about 110 km of the country",
+        ),
+    ),
+    (
+        r"hurricanes_in_box",
+        named(
+            "Hurricanes over the country",
+            DISASTERS,
+            "Systems at hurricane strength over the country",
+        ),
+    ),
+    (
+        r"storm_landfalls_in_box",
+        named("Storm landfalls", DISASTERS, "Storm systems making landfall on the country"),
+    ),
+    (
+        r"storm_max_wind_in_box",
+        named(
+            "Strongest storm wind over the country",
+            DISASTERS,
+            "Highest sustained wind of the storms over the country (knots)",
+        ),
+    ),
+    (
+        r"storm_max_wind_within_1deg",
+        named(
+            "Strongest storm wind near the country",
+            DISASTERS,
+            "Highest sustained wind of the storms within about 110 km (knots)",
+        ),
+    ),
+)
+
+
 SOURCE = SourceSpec(
     id=SOURCE_ID,
     title="HURDAT2 Atlantic hurricane database (best tracks), with Central America exposure",
@@ -656,4 +707,5 @@ SOURCE = SourceSpec(
             ),
         ),
     },
+    indicators=INDICATORS,
 )

@@ -29,6 +29,7 @@ import pandas as pd
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import CheckError, ParseError
 from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, one
+from rootcauses.sources.catalogue import ENFORCEMENT, IndicatorInfo, named
 from rootcauses.sources.frames import indicators_frame
 from rootcauses.sources.parsing import read_csv, to_int, to_iso3_series
 
@@ -227,6 +228,28 @@ def check(parts: list[Part]) -> None:
             )
 
 
+# Plain names, themes and descriptions of the indicators this source writes
+# (patterns; see rootcauses.sources.catalogue).
+INDICATORS: tuple[tuple[str, IndicatorInfo], ...] = (
+    (
+        r"ice_removals_fy",
+        named(
+            "Removals from the US (ICE)",
+            ENFORCEMENT,
+            "Removals by US Immigration and Customs Enforcement to the country, fiscal year",
+        ),
+    ),
+    (
+        r"ice_removals_total_fy",
+        named(
+            "Removals from the US, all countries (ICE)",
+            ENFORCEMENT,
+            "All ICE removals in the fiscal year",
+        ),
+    ),
+)
+
+
 SOURCE = SourceSpec(
     id="ice_removals",
     title="ICE removals by country of citizenship, FY2014-FY2024 (Americas)",
@@ -259,4 +282,5 @@ SOURCE = SourceSpec(
         "FY2024 annual report. Removals are events: a person removed twice counts twice. "
         "ice_removals_total_fy (country USA) is the printed total over all citizenships."
     ),
+    indicators=INDICATORS,
 )

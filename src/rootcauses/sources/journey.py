@@ -38,6 +38,7 @@ import pandas as pd
 from rootcauses.errors import CheckError, ParseError
 from rootcauses.periods import MONTH_ABBR
 from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, Status, one
+from rootcauses.sources.catalogue import ENFORCEMENT, IndicatorInfo, named
 from rootcauses.sources.frames import indicators_frame
 from rootcauses.sources.parsing import (
     read_csv,
@@ -648,6 +649,100 @@ def _spec(pattern: str, role: str, url: str, status: Status = "transcribed") -> 
     return FileSpec(pattern=pattern, url=url, role=role, status=status, fetchable=False)
 
 
+# Plain names, themes and descriptions of the indicators this source writes
+# (patterns; see rootcauses.sources.catalogue).
+INDICATORS: tuple[tuple[str, IndicatorInfo], ...] = (
+    (
+        r"missing_migrants_dead_missing_(?P<r>[a-z_]+)",
+        named(
+            "Migrants dead or missing, {r}",
+            ENFORCEMENT,
+            "Deaths and disappearances of migrants recorded by IOM's Missing Migrants Project",
+        ),
+    ),
+    (
+        r"mx_apprehensions_nt",
+        named(
+            "Apprehensions in Mexico",
+            ENFORCEMENT,
+            "People from the three countries apprehended by Mexican authorities",
+        ),
+    ),
+    (
+        r"mx_deportations_of_nt_iom",
+        named(
+            "Deportations from Mexico (IOM)",
+            ENFORCEMENT,
+            "Returns from Mexico to the three countries, IOM figures",
+        ),
+    ),
+    (
+        r"mx_deported_to_gt",
+        named(
+            "Deportations from Mexico to Guatemala",
+            ENFORCEMENT,
+            "People returned by Mexico to Guatemala (Guatemalan migration authority)",
+        ),
+    ),
+    (
+        r"mx_land_deportations_via_gt_border",
+        named(
+            "Deportations from Mexico by land",
+            ENFORCEMENT,
+            "Returns by land through the Guatemalan border (approximate)",
+        ),
+    ),
+    (
+        r"mx_presented(?P<p>_[a-z_]+)?",
+        named(
+            "Migrants presented to Mexican authorities{p}",
+            ENFORCEMENT,
+            "Events of migrants brought before Mexico's migration authority (INM)",
+        ),
+    ),
+    (
+        r"mx_irregular_detected_jan_may",
+        named(
+            "Irregular migrants detected in Mexico (Jan-May)",
+            ENFORCEMENT,
+            "Detections reported by Mexico's INM for January-May",
+        ),
+    ),
+    (
+        r"mx_returned",
+        named("Returns from Mexico", ENFORCEMENT, "Events of migrants returned by Mexico"),
+    ),
+    (
+        r"mx_returns_jan_aug",
+        named("Returns from Mexico (Jan-Aug)", ENFORCEMENT, "Returns reported for January-August"),
+    ),
+    (
+        r"nt_deportations_us_plus_mx",
+        named(
+            "Deportations from the US and Mexico",
+            ENFORCEMENT,
+            "Returns to the three countries from both",
+        ),
+    ),
+    (
+        r"share_of_nt_deportations_from_mexico",
+        named(
+            "Share of deportations from Mexico",
+            ENFORCEMENT,
+            "Returns from Mexico as a share of all returns from the US and Mexico",
+        ),
+    ),
+    (
+        r"us_plus_mx_apprehensions",
+        named(
+            "Apprehensions in the US and Mexico",
+            ENFORCEMENT,
+            "Apprehensions of people from the three countries by both",
+        ),
+    ),
+)
+
+
 SOURCE = SourceSpec(
     id=DATASET,
     title="Journey from GT/HN/SV to the US southwest border: route network and parameters",
@@ -689,4 +784,5 @@ SOURCE = SourceSpec(
         "estimates; MMP's Central America includes Mexico. Sector shares are all nationalities."
     ),
     extra_tables=(LOCATIONS_ID, ROUTES_ID, CROSSINGS_ID, PARAMETERS_ID, SHARES_ID),
+    indicators=INDICATORS,
 )

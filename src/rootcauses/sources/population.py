@@ -38,6 +38,7 @@ import pycountry
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import CheckError, ParseError, SchemaDriftError
 from rootcauses.sources.base import FileSpec, Part, Publication, RawFile, SourceSpec, one
+from rootcauses.sources.catalogue import POPULATION, IndicatorInfo, named
 from rootcauses.sources.frames import indicators_frame, year_start
 from rootcauses.sources.parsing import (
     numeric_block,
@@ -471,6 +472,47 @@ def check(parts: list[Part]) -> None:
                 raise CheckError(f"{source_id}: household size outside 1-15: {sizes.max()}")
 
 
+# Plain names, themes and descriptions of the indicators this source writes
+# (patterns; see rootcauses.sources.catalogue).
+INDICATORS: tuple[tuple[str, IndicatorInfo], ...] = (
+    (
+        r"population",
+        named(
+            "Population", POPULATION, "People living in the country (UN World Population Prospects)"
+        ),
+    ),
+    (
+        r"population_male_15_34",
+        named("Men aged 15-34", POPULATION, "Young men, the group most likely to migrate"),
+    ),
+    (
+        r"population_(?P<a>\d+)_plus",
+        named("Population aged {a} and over", POPULATION, "People aged {a} and over"),
+    ),
+    (
+        r"population_(?P<a>\d+)_(?P<b>\d+)",
+        named("Population aged {a}-{b}", POPULATION, "People aged {a} to {b}"),
+    ),
+    (
+        r"household_size_avg",
+        named(
+            "Household size",
+            POPULATION,
+            "Average number of people per household (surveys and censuses)",
+        ),
+    ),
+    (
+        r"household_size_avg_(?P<a>rural|urban)",
+        named("Household size, {a}", POPULATION, "Average number of people per {a} household"),
+    ),
+    (r"households", named("Households", POPULATION, "Number of households (censuses)")),
+    (
+        r"household_population",
+        named("Population in households", POPULATION, "People living in households (censuses)"),
+    ),
+)
+
+
 SOURCE = SourceSpec(
     id=SOURCE_ID,
     title="Population (UN WPP 2024) and household size (UN DESA 2022, national sources)",
@@ -539,4 +581,5 @@ SOURCE = SourceSpec(
             ),
         ),
     },
+    indicators=INDICATORS,
 )

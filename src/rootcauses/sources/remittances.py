@@ -16,6 +16,7 @@ import pandas as pd
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import CheckError
 from rootcauses.sources.base import FileSpec, Part, Publication, RawFile, SourceSpec, one
+from rootcauses.sources.catalogue import ECONOMY, REMITTANCES, IndicatorInfo, named
 from rootcauses.sources.frames import indicators_frame, year_start
 from rootcauses.sources.parsing import read_csv, to_float, to_int, to_iso3_series
 
@@ -105,6 +106,29 @@ def one_part(parts: list[Part]) -> Part:
     return matching[0]
 
 
+# Plain names, themes and descriptions of the indicators this source writes
+# (patterns; see rootcauses.sources.catalogue).
+INDICATORS: tuple[tuple[str, IndicatorInfo], ...] = (
+    (
+        r"remittances_received_usd",
+        named(
+            "Remittances received (US$)",
+            REMITTANCES,
+            "Personal remittances received from abroad, current US dollars",
+        ),
+    ),
+    (
+        r"remittances_paid_usd",
+        named(
+            "Remittances sent abroad (US$)",
+            REMITTANCES,
+            "Personal remittances paid to other countries, current US dollars",
+        ),
+    ),
+    (r"gdp_usd", named("GDP (US$)", ECONOMY, "Gross domestic product in current US dollars")),
+)
+
+
 SOURCE = SourceSpec(
     id=SOURCE_ID,
     title="Personal remittances in current US$ (World Bank WDI)",
@@ -139,4 +163,5 @@ SOURCE = SourceSpec(
             ),
         ),
     },
+    indicators=INDICATORS,
 )

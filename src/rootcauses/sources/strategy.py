@@ -36,6 +36,7 @@ from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import CheckError, ParseError, SourceError
 from rootcauses.periods import PARTIAL_DATE, PRECISION, period_end, period_start
 from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, Status, by_role, one
+from rootcauses.sources.catalogue import US_AID, IndicatorInfo, named
 from rootcauses.sources.frames import events_frame, indicators_frame
 from rootcauses.sources.parsing import (
     read_csv,
@@ -560,6 +561,28 @@ def check(parts: list[Part]) -> None:
             raise CheckError(f"{AID_ID}: {key}: current and constant USD differ in sign")
 
 
+# Plain names, themes and descriptions of the indicators this source writes
+# (patterns; see rootcauses.sources.catalogue).
+INDICATORS: tuple[tuple[str, IndicatorInfo], ...] = (
+    (
+        r"us_aid_(?P<s>[a-z_]+?)_constant_fy",
+        named(
+            "US aid {s} (constant US$)",
+            US_AID,
+            "US foreign assistance {s}, fiscal year, constant dollars (ForeignAssistance.gov)",
+        ),
+    ),
+    (
+        r"us_aid_(?P<s>[a-z_]+?)_fy",
+        named(
+            "US aid {s}",
+            US_AID,
+            "US foreign assistance {s}, fiscal year, current dollars (ForeignAssistance.gov)",
+        ),
+    ),
+)
+
+
 SOURCE = SourceSpec(
     id=DATASET,
     title="U.S. Root Causes strategy: pillars, commitments, progress, events and aid figures",
@@ -631,4 +654,5 @@ SOURCE = SourceSpec(
         "figures for the latest fiscal years are incomplete until reporting catches up."
     ),
     extra_tables=(DETAILS_ID, PILLARS_ID, COMMITMENTS_ID, PROGRESS_ID, HEADLINES_ID),
+    indicators=INDICATORS,
 )

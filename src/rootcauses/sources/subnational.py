@@ -28,6 +28,7 @@ import pandas as pd
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import CheckError, ParseError, SchemaDriftError
 from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, one
+from rootcauses.sources.catalogue import POPULATION, POVERTY, VIOLENCE, IndicatorInfo, named
 from rootcauses.sources.checks import part_frame
 from rootcauses.sources.frames import indicators_frame, year_start
 from rootcauses.sources.parsing import (
@@ -403,6 +404,38 @@ def check(parts: list[Part]) -> None:
         )
 
 
+# Plain names, themes and descriptions of the indicators this source writes
+# (patterns; see rootcauses.sources.catalogue).
+INDICATORS: tuple[tuple[str, IndicatorInfo], ...] = (
+    (
+        r"shdi",
+        named(
+            "Human Development Index (GDL)",
+            POVERTY,
+            "Global Data Lab's Human Development Index, 0-1 (health, education, income)",
+        ),
+    ),
+    (
+        r"population",
+        named(
+            "Population", POPULATION, "People living in the department (censuses and projections)"
+        ),
+    ),
+    (
+        r"homicides",
+        named("Homicides", VIOLENCE, "Homicide victims in the department (Honduras, SEPOL)"),
+    ),
+    (
+        r"homicide_rate",
+        named(
+            "Homicide rate",
+            VIOLENCE,
+            "Homicides per 100,000 people in the department (Honduras, SEPOL)",
+        ),
+    ),
+)
+
+
 SOURCE = SourceSpec(
     id=SOURCE_ID,
     title="Departments of GT/HN/SV: codes, capitals, population, homicides (HN), subnational HDI",
@@ -460,4 +493,5 @@ SOURCE = SourceSpec(
         "the region→department lists are ours (SV unverified). No department homicide data for "
         "GT/SV, no department poverty rates."
     ),
+    indicators=INDICATORS,
 )

@@ -41,6 +41,7 @@ import pandas as pd
 from rootcauses.errors import CheckError, ParseError
 from rootcauses.periods import fiscal_year
 from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, Status, by_role, one
+from rootcauses.sources.catalogue import ENFORCEMENT, IndicatorInfo, named
 from rootcauses.sources.frames import encounters_frame, indicators_frame
 from rootcauses.sources.parsing import (
     read_csv,
@@ -721,6 +722,21 @@ def check(parts: list[Part]) -> None:
     check_partial(found)
 
 
+# Plain names, themes and descriptions of the indicators this source writes
+# (patterns; see rootcauses.sources.catalogue).
+INDICATORS: tuple[tuple[str, IndicatorInfo], ...] = (
+    (
+        r"orr_uac_referral_share_fy",
+        named(
+            "Share of unaccompanied children referred to shelters",
+            ENFORCEMENT,
+            "Share of the unaccompanied children placed with the Office of "
+            "Refugee Resettlement who came from the country",
+        ),
+    ),
+)
+
+
 SOURCE = SourceSpec(
     id=DATASET,
     title=(
@@ -788,4 +804,5 @@ SOURCE = SourceSpec(
         "FY2020+ CBP-wide files (cbp_state, cbp_sw) continue the series (USBP+OFO)."
     ),
     extra_tables=(PARTIAL_TABLE,),
+    indicators=INDICATORS,
 )

@@ -47,6 +47,7 @@ import pyreadr
 from rootcauses.countries import NORTHERN_TRIANGLE, to_iso3
 from rootcauses.errors import CheckError, ParseError, SchemaDriftError
 from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, one
+from rootcauses.sources.catalogue import DISPLACEMENT, IndicatorInfo, named
 from rootcauses.sources.frames import indicators_frame, year_start
 
 RAW_BASE = "https://raw.githubusercontent.com/PopulationStatistics/refugees/main/data/"
@@ -422,6 +423,49 @@ def _check_returns_agree(population: pd.DataFrame, solutions: pd.DataFrame) -> N
         )
 
 
+# Plain names, themes and descriptions of the indicators this source writes
+# (patterns; see rootcauses.sources.catalogue).
+INDICATORS: tuple[tuple[str, IndicatorInfo], ...] = (
+    (
+        r"refugees_abroad",
+        named(
+            "Refugees abroad",
+            DISPLACEMENT,
+            "Refugees from the country living in other countries, end of year (UNHCR)",
+        ),
+    ),
+    (
+        r"asylum_seekers_abroad",
+        named(
+            "Asylum seekers abroad",
+            DISPLACEMENT,
+            "People from the country with an asylum claim pending abroad, end of year",
+        ),
+    ),
+    (
+        r"refugees_and_asylum_seekers_abroad",
+        named("Refugees and asylum seekers abroad", DISPLACEMENT, "Both together, end of year"),
+    ),
+    (
+        r"asylum_applications_new",
+        named(
+            "New asylum applications abroad",
+            DISPLACEMENT,
+            "Asylum claims lodged by people from the country during the year",
+        ),
+    ),
+    (
+        r"other_in_need_of_protection_abroad",
+        named(
+            "Others in need of protection abroad",
+            DISPLACEMENT,
+            "People from the country in need of international protection "
+            "outside the refugee and asylum categories",
+        ),
+    ),
+)
+
+
 SOURCE = SourceSpec(
     id="unhcr",
     title="UNHCR Refugee Population Statistics (R package refugees): population, asylum, solutions",
@@ -442,4 +486,5 @@ SOURCE = SourceSpec(
         "adds both, as UNHCR's totals do. UNHCR code UNK is stored as XXX; XXA (stateless) and "
         "TIB (Tibetan) are kept in the tables but left out of the indicators."
     ),
+    indicators=INDICATORS,
 )

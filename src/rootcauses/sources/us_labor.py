@@ -14,6 +14,7 @@ import pandas as pd
 
 from rootcauses.errors import CheckError
 from rootcauses.sources.base import Part, Publication, RawFile, SourceSpec
+from rootcauses.sources.catalogue import US_LABOUR, IndicatorInfo, named
 from rootcauses.sources.fred import FredSeries, check_ranges, fred_parts
 
 SERIES = (
@@ -77,6 +78,32 @@ def check(parts: list[Part]) -> None:
         )
 
 
+# Plain names, themes and descriptions of the indicators this source writes
+# (patterns; see rootcauses.sources.catalogue).
+INDICATORS: tuple[tuple[str, IndicatorInfo], ...] = (
+    (
+        r"us_unemployment_rate",
+        named(
+            "US unemployment rate",
+            US_LABOUR,
+            "Unemployed people as a share of the US labour force (BLS)",
+        ),
+    ),
+    (
+        r"us_payrolls",
+        named("US jobs (payrolls)", US_LABOUR, "Non-farm payroll employment in the US (BLS)"),
+    ),
+    (
+        r"us_construction_employment",
+        named(
+            "US construction jobs",
+            US_LABOUR,
+            "Employment in US construction, an industry many migrants work in (BLS)",
+        ),
+    ),
+)
+
+
 SOURCE = SourceSpec(
     id="us_labor",
     title="US labour market: nonfarm payrolls, unemployment rate, construction employment",
@@ -119,4 +146,5 @@ SOURCE = SourceSpec(
             ),
         ),
     },
+    indicators=INDICATORS,
 )
