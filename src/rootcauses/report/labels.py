@@ -111,12 +111,16 @@ def plain(code: str) -> str:
 
 
 def label(kind: str, code: object) -> str:
-    """The plain name of ``code`` of one kind (actor_type, status, theory, driver, model,
-    scenario, metric, basis)."""
+    """The plain name of ``code`` of one kind (actor_type, status, theory, driver, indicator,
+    model, scenario, metric, basis)."""
     text = "" if code is None else str(code)
+    if kind == "indicator":  # store indicators: named by the source that writes them
+        from rootcauses.sources.catalogue import describe
+
+        return describe(text).name
     table = _drivers() if kind == "driver" else KINDS.get(kind)
     if table is None:
-        raise KeyError(f"no labels for {kind!r}; known: driver, {', '.join(KINDS)}")
+        raise KeyError(f"no labels for {kind!r}; known: driver, indicator, {', '.join(KINDS)}")
     return table.get(text, plain(text))
 
 
