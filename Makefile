@@ -14,7 +14,7 @@ export ROOTCAUSES_DATA
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install build test lint format bench lock clean
+.PHONY: run install build test lint format bench lock clean i18n
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -62,6 +62,11 @@ format: install
 bench: install
 	$(UV_SYNC) --extra dev --extra bench
 	$(BIN)/python bench/run.py
+
+# translations: extract the marked strings, merge them into each language's .po, compile the .mo
+# (committed, so a fresh clone needs no build step); translate what is new before committing
+i18n: install
+	PYBABEL=$(BIN)/pybabel scripts/i18n.sh
 
 # upgrade the pinned versions on purpose, then run `make test` and commit uv.lock
 lock: $(UV)

@@ -20,18 +20,19 @@ from functools import cache
 import pycountry
 
 from rootcauses.errors import CheckError
+from rootcauses.i18n import N_
 
 NORTHERN_TRIANGLE = ("GTM", "HND", "SLV")
 COMPARATORS = ("MEX", "NIC", "CRI", "PAN")
 HEADLINE_CITIZENSHIPS = ("GTM", "HND", "SLV", "MEX", "OTHER")
 
-SPECIAL = {
-    "OTHER": "Other countries",
-    "XXX": "Unknown",
-    "XKX": "Kosovo",
-    "SCG": "Serbia and Montenegro (former)",
-    "WLD": "World",
-    "XNT": "Northern Triangle (GT+HN+SV)",
+SPECIAL = {  # N_: in the translation catalogues (rootcauses.i18n.country reads them)
+    "OTHER": N_("Other countries"),
+    "XXX": N_("Unknown"),
+    "XKX": N_("Kosovo"),
+    "SCG": N_("Serbia and Montenegro (former)"),
+    "WLD": N_("World"),
+    "XNT": N_("Northern Triangle (GT+HN+SV)"),
 }
 
 # Superseded or publisher-specific 3-letter codes still printed in official files (the World
