@@ -15,21 +15,24 @@ from fastapi.templating import Jinja2Templates
 
 from rootcauses import __version__
 from rootcauses.api.errors import new_error_id, public_message
-from rootcauses.countries import HEADLINE_CITIZENSHIPS, country_name
+from rootcauses.countries import HEADLINE_CITIZENSHIPS
 from rootcauses.errors import RootCausesError
 from rootcauses.findings import data_through_for, findings_for
 from rootcauses.findings.compute import format_value
+from rootcauses.i18n import N_, country, gettext
 from rootcauses.store import query
 from rootcauses.store.results import has_table
+from rootcauses.web import i18n as web_i18n
 
 TEMPLATES = Jinja2Templates(directory=str(files("rootcauses.web") / "templates"))
-NAV = [
-    ("/", "Overview"),
-    ("/drivers", "Drivers"),
-    ("/forecasts", "Forecasts"),
-    ("/commitments", "Commitments"),
-    ("/policy-lab", "Policy lab"),
-    ("/sources", "Sources"),
+web_i18n.install(TEMPLATES)  # {% trans %}, _(), number/percent/month filters, the language
+NAV = [  # labels translated where base.html shows them
+    ("/", N_("Overview")),
+    ("/drivers", N_("Drivers")),
+    ("/forecasts", N_("Forecasts")),
+    ("/commitments", N_("Commitments")),
+    ("/policy-lab", N_("Policy lab")),
+    ("/sources", N_("Sources")),
 ]
 router = APIRouter(include_in_schema=False)
 
@@ -65,7 +68,7 @@ def _render(request: Request, template: str, title: str, **context: Any) -> HTML
         request,
         template,
         {
-            "page_title": title,
+            "page_title": gettext(title),
             "nav": NAV,
             "active": request.url.path,
             "version": __version__,
@@ -78,14 +81,15 @@ def _render(request: Request, template: str, title: str, **context: Any) -> HTML
 
 
 def _names(codes) -> dict[str, str]:
-    return {c: country_name(c) for c in codes}
+    """Country names in the page's language."""
+    return {c: country(c) for c in codes}
 
 
 @router.get("/", response_class=HTMLResponse)
 def overview(request: Request) -> HTMLResponse:
     """Findings first (statement, chart, source, caveat), then what the models can and cannot
     say, then the monthly encounters chart."""
-    title = "Migration from Guatemala, Honduras and El Salvador: what the data show"
+    title = N_("Migration from Guatemala, Honduras and El Salvador: what the data show")
     settings = request.app.state.settings
     try:
         found = findings_for(settings)
@@ -108,7 +112,7 @@ def overview(request: Request) -> HTMLResponse:
 
 @router.get("/sources", response_class=HTMLResponse)
 def sources(request: Request) -> HTMLResponse:
-    title = "Sources"
+    title = N_("Sources")
     try:
         with query.connect(request.app.state.settings) as con:
             rows = (

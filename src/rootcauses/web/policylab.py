@@ -15,13 +15,14 @@ from fastapi.responses import HTMLResponse
 from rootcauses.api.sim import limits_public, parameter_rows
 from rootcauses.countries import country_name
 from rootcauses.errors import RootCausesError
+from rootcauses.i18n import N_
 from rootcauses.jobs.sim import SimWebSettings
 from rootcauses.sim.scenarios import SCENARIO_NAMES, load_parameter_specs, load_scenario
 from rootcauses.web.pages import _render, unreadable
 from rootcauses.web.whatif import validation_context, whatif_context
 
 router = APIRouter(include_in_schema=False)
-TITLE = "Policy lab"
+TITLE = N_("Policy lab")
 DEFAULTS = {"households": 20_000, "months": 24, "members": 4, "seed": 0, "start": "2019-01"}
 
 

@@ -1,0 +1,142 @@
+"""The dashboard in English and Spanish without a browser: ``?lang=`` chooses and is kept in a
+cookie and in links, then the cookie, then ``Accept-Language``, then English; ``<html lang>``
+follows; the API answers the same in English whatever the page language."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from rootcauses.config import Settings
+from rootcauses.web.app import create_app
+from rootcauses.web.i18n import lang_url
+
+PAGES = ["/", "/sources", "/policy-lab", "/docs"]
+# the page's own words, per language (one heading or label each page always shows)
+WORDS = {
+    "/": ("What the models can and cannot say", "Lo que los modelos pueden y no pueden decir"),
+    "/sources": ("Download this table (CSV)", "Descargar esta tabla (CSV)"),
+    "/policy-lab": ("Totals over the run", "Totales de la corrida"),
+    "/docs": ("OpenAPI document", "Documento OpenAPI"),
+}
+
+
+@pytest.fixture
+def client(built_store: Settings) -> TestClient:
+    return TestClient(create_app(built_store))
+
+
+def _lang(page: str) -> str:
+    found = re.search(r'<html lang="([a-z]+)">', page)
+    assert found is not None
+    return found.group(1)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_each_page_in_english_by_default_and_in_spanish_on_request(
+    client: TestClient, path: str
+) -> None:
+    english = client.get(path)
+    assert english.status_code == 200 and _lang(english.text) == "en"
+    assert WORDS[path][0] in english.text and WORDS[path][1] not in english.text
+    assert english.headers["content-language"] == "en"
+    spanish = client.get(f"{path}?lang=es")
+    assert spanish.status_code == 200 and _lang(spanish.text) == "es"
+    assert WORDS[path][1] in spanish.text and WORDS[path][0] not in spanish.text
+    assert spanish.headers["content-language"] == "es"
+    assert "Cookie" in spanish.headers["vary"] and "Accept-Language" in spanish.headers["vary"]
+
+
+def test_the_choice_is_kept_in_a_cookie_and_in_links(client: TestClient) -> None:
+    chosen = client.get("/sources?lang=es")
+    assert "lang=es" in chosen.headers["set-cookie"]
+    assert "Max-Age=31536000" in chosen.headers["set-cookie"]
+    again = client.get("/")  # the client sends the cookie back; no parameter
+    assert _lang(again.text) == "es" and "set-cookie" not in again.headers
+    # the navigation carries the language, so a link shared without the cookie stays Spanish
+    assert 'href="/drivers?lang=es"' in again.text and 'href="/sources?lang=es"' in again.text
+    # the switch offers English for the same page and sets it
+    assert 'href="/?lang=en" hreflang="en"' in again.text
+    back = client.get("/?lang=en")
+    assert _lang(back.text) == "en" and "lang=en" in back.headers["set-cookie"]
+    assert _lang(client.get("/").text) == "en"
+    assert 'href="/drivers"' in client.get("/").text  # English links carry no parameter
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [("es-GT,es;q=0.9,en;q=0.5", "es"), ("es-HN", "es"), ("en-US,en", "en"), ("de-DE", "en")],
+)
+def test_without_a_choice_the_browser_language_decides(
+    client: TestClient, header: str, expected: str
+) -> None:
+    page = client.get("/sources", headers={"Accept-Language": header})
+    assert _lang(page.text) == expected
+
+
+def test_a_cookie_outranks_the_browser_and_a_parameter_outranks_both(
+    client: TestClient,
+) -> None:
+    spanish_browser = {"Accept-Language": "es-SV,es"}
+    client.cookies.set("lang", "en")
+    assert _lang(client.get("/sources", headers=spanish_browser).text) == "en"
+    client.cookies.set("lang", "es")
+    assert _lang(client.get("/sources?lang=en", headers=spanish_browser).text) == "en"
+
+
+def test_an_unknown_language_falls_back_without_a_cookie(client: TestClient) -> None:
+    page = client.get("/sources?lang=fr", headers={"Accept-Language": "fr"})
+    assert page.status_code == 200 and _lang(page.text) == "en"
+    assert "set-cookie" not in page.headers
+    client.cookies.set("lang", "xx")
+    assert _lang(client.get("/sources").text) == "en"
+
+
+def test_the_api_stays_english(client: TestClient) -> None:
+    english = client.get("/api/findings")
+    client.cookies.set("lang", "es")
+    spanish = client.get("/api/findings?lang=es", headers={"Accept-Language": "es"})
+    assert spanish.json() == english.json()
+    assert "content-language" not in spanish.headers and "set-cookie" not in spanish.headers
+    missing = client.get("/api/nothing-here?lang=es")
+    assert missing.status_code == 404 and "Not Found" in missing.text
+
+
+def test_spanish_pages_format_numbers_and_names_with_the_locale(client: TestClient) -> None:
+    page = client.get("/?lang=es").text
+    names = re.search(r"const NAMES = (\{.*?\});", page)
+    assert names is not None
+    assert json.loads(names.group(1)) | {"MEX": "México", "OTHER": "Otros países"} == json.loads(
+        names.group(1)
+    )
+    sources = client.get("/sources?lang=es").text
+    caption = re.search(r'<caption class="note">(\d+) conjuntos de datos</caption>', sources)
+    assert caption is not None and int(caption.group(1)) > 10
+    # Central American grouping (1,234), not Spain's (1.234)
+    rows = re.findall(r'data-label="Filas">([\d.,]+)</td>', sources)
+    assert rows and any("," in r for r in rows) and not any("." in r for r in rows)
+
+
+def test_the_chart_toolbar_strings_come_translated(client: TestClient) -> None:
+    english = client.get("/")
+    assert re.search(r'<script[^>]*id="i18n">\{\}</script>', english.text)
+    spanish = client.get("/?lang=es").text
+    messages = re.search(r'<script[^>]*id="i18n">(\{.*?\})</script>', spanish)
+    assert messages is not None
+    assert json.loads(messages.group(1))["Image (PNG)"] == "Imagen (PNG)"
+
+
+@pytest.mark.parametrize(
+    ("url", "language", "expected"),
+    [
+        ("/drivers", None, "/drivers"),
+        ("/drivers?indicator=homicide_rate", "es", "/drivers?indicator=homicide_rate&lang=es"),
+        ("/?lang=es&basis=usbp", "en", "/?basis=usbp&lang=en"),
+        ("/drivers#models", "es", "/drivers?lang=es#models"),
+    ],
+)
+def test_links_keep_or_switch_the_language(url: str, language: str | None, expected: str) -> None:
+    assert lang_url(url, language) == expected
