@@ -38,11 +38,14 @@ from rootcauses.api import scorecard as scorecard_api
 from rootcauses.api.caching import StoreCacheMiddleware
 from rootcauses.api.errors import ERROR_RESPONSES, install_error_handlers
 from rootcauses.config import Settings, get_settings
+from rootcauses.i18n import gettext
 from rootcauses.web import commitments, pages, policylab
 from rootcauses.web import drivers as drivers_page
 from rootcauses.web import forecasts as forecasts_page
 from rootcauses.web import scorecard as scorecard_page
 from rootcauses.web.assets import StaticAssets
+from rootcauses.web.i18n import LanguageMiddleware
+from rootcauses.web.i18n import install as install_i18n
 from rootcauses.web.security import (
     DEFAULT_MAX_BODY_BYTES,
     BodySizeLimitMiddleware,
@@ -82,6 +85,7 @@ EMBEDS: dict[str, tuple[str, Callable[[Request], HTMLResponse], str]] = {
     "forecast": ("/forecasts", forecasts_page.forecasts, "chart"),
 }
 DOCS_TEMPLATES = Jinja2Templates(directory=str(files("rootcauses.web") / "templates"))
+install_i18n(DOCS_TEMPLATES)
 ASSETS = StaticAssets()
 
 
@@ -97,6 +101,7 @@ class PageGZipMiddleware(GZipMiddleware):
 
 def _add_safety(app: FastAPI, settings: Settings) -> None:
     """The middleware stack; ``add_middleware`` wraps, so the last added runs first."""
+    app.add_middleware(LanguageMiddleware)  # pages in English or Spanish; the API in English
     app.add_middleware(StoreCacheMiddleware, store_path=settings.store_path)
     app.add_middleware(findings.DataThroughMiddleware)  # X-Data-Through on /api answers
     max_bytes = getattr(settings, "max_request_bytes", DEFAULT_MAX_BODY_BYTES)
@@ -154,7 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             request,
             "docs.html",
             {
-                "title": f"{app.title} — documentation",
+                "title": gettext("{api} — documentation").format(api=app.title),
                 "openapi_url": app.openapi_url,
                 "openapi_version": app.openapi_version,
             },
