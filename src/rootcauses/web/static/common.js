@@ -4,6 +4,10 @@ const OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E
 const COLOURS = {GTM: "#0072B2", HND: "#E69F00", SLV: "#009E73", MEX: "#CC79A7", OTHER: "#999999",
                  NIC: "#56B4E9", CRI: "#D55E00", PAN: "#000000", XNT: "#D55E00"};
 const SITE = "rootcauses";
+// The page's language (<html lang>) and the translations base.html puts in <script id="i18n">.
+const LANG = document.documentElement.lang || "en";
+const MESSAGES = JSON.parse(document.getElementById("i18n")?.textContent || "{}");
+function t(text) { return MESSAGES[text] || text; }
 
 // ------------------------------------------------------------------ exports (PNG, SVG, CSV)
 // Each chart's title is its heading (aria-labelledby or the h2/h3 of its section), its source the
@@ -62,7 +66,7 @@ function chartFilename(gd) {
 
 function footerText(gd) {
   const through = dataThrough(gd);
-  return `Source: ${chartSource(gd)}${through ? ` · Data through ${through}` : ""} · ${SITE}`;
+  return `${t("Source")}: ${chartSource(gd)}${through ? ` · ${t("Data through")} ${through}` : ""} · ${SITE}`;
 }
 
 // The figure as published: title and subtitle above, source and date below.
@@ -126,7 +130,7 @@ function citation(gd) {
   const info = CHART_INFO[gd.id] || {};
   const url = info.permalink || window.location.href;
   return `${SITE}, “${chartTitle(gd)}”${info.subtitle ? ` (${info.subtitle})` : ""}. ` +
-    `Data: ${chartSource(gd)}${through ? `, through ${through}` : ""}. ${url} (accessed ${today}).`;
+    `${t("Data")}: ${chartSource(gd)}${through ? `, ${t("through")} ${through}` : ""}. ${url} (${t("accessed")} ${today}).`;
 }
 
 function embedCode(gd) {
@@ -160,14 +164,14 @@ function addExportTools(gd) {
   if (document.querySelector(`[data-export-for="${gd.id}"]`)) return;
   const tools = document.createElement("div");
   tools.dataset.exportFor = gd.id;
-  tools.innerHTML = `<div class="export" role="group" aria-label="Download this chart">
-      <button type="button" data-format="png">${icon("png")} Image (PNG)</button>
-      <button type="button" data-format="svg">${icon("svg")} Vector (SVG)</button>
-      <button type="button" data-format="csv">Data as shown (CSV)</button></div>
-    <details class="share"><summary>Embed or cite this chart</summary>
-      <p><label>Citation <textarea class="cite" rows="3" readonly></textarea></label></p>
-      <p><label>Embed code <textarea class="embed-code" rows="3" readonly></textarea></label>
-        <a class="embed-preview" href="#" target="_blank" rel="noopener">Preview the embedded chart</a></p>
+  tools.innerHTML = `<div class="export" role="group" aria-label="${t("Download this chart")}">
+      <button type="button" data-format="png">${icon("png")} ${t("Image (PNG)")}</button>
+      <button type="button" data-format="svg">${icon("svg")} ${t("Vector (SVG)")}</button>
+      <button type="button" data-format="csv">${t("Data as shown (CSV)")}</button></div>
+    <details class="share"><summary>${t("Embed or cite this chart")}</summary>
+      <p><label>${t("Citation")} <textarea class="cite" rows="3" readonly></textarea></label></p>
+      <p><label>${t("Embed code")} <textarea class="embed-code" rows="3" readonly></textarea></label>
+        <a class="embed-preview" href="#" target="_blank" rel="noopener">${t("Preview the embedded chart")}</a></p>
     </details>`;
   tools.addEventListener("click", event => {
     const button = event.target.closest("button[data-format]");
@@ -182,9 +186,9 @@ function addExportTools(gd) {
 }
 
 const MODEBAR_BUTTONS = [
-  {name: "downloadPNG", title: "Download as PNG image (with title and source)", icon: ICONS.png,
+  {name: "downloadPNG", title: t("Download as PNG image (with title and source)"), icon: ICONS.png,
    click: gd => downloadChart(gd, "png")},
-  {name: "downloadSVG", title: "Download as SVG vector image (with title and source)", icon: ICONS.svg,
+  {name: "downloadSVG", title: t("Download as SVG vector image (with title and source)"), icon: ICONS.svg,
    click: gd => downloadChart(gd, "svg")},
 ];
 const PLOT_CONFIG = {responsive: true, displaylogo: false, showSendToCloud: false, showEditInChartStudio: false,
@@ -219,6 +223,7 @@ function writeState(state) {
     if (Array.isArray(value)) value.forEach(v => params.append(key, v));
     else if (value !== null && value !== undefined && value !== "") params.set(key, value);
   }
+  if (LANG !== "en") params.set("lang", LANG);  // permalinks and embeds keep the language
   const url = `${window.location.pathname}?${params}`;
   if (!document.body.classList.contains("embed")) window.history.replaceState(null, "", url);
   const link = document.getElementById("permalink");
@@ -266,7 +271,8 @@ function keepOnly(target) {
   const main = document.querySelector("main");
   for (let node = target; node && node !== main; node = node.parentElement) {
     for (const sibling of node.parentElement.children) {
-      if (sibling !== node && !sibling.matches("h1, .source, script")) sibling.hidden = true;
+      // the source line and a licence's credit (the ODbL department outlines) stay with the chart
+      if (sibling !== node && !sibling.matches("h1, .source, .attribution, script")) sibling.hidden = true;
     }
   }
 }
