@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -14,12 +13,12 @@ import pytest
 from rootcauses.config import Settings
 from rootcauses.report import build_report, render_html
 from rootcauses.report.build import money_section
-from rootcauses.store import connect, import_build
+from rootcauses.store import connect
 from rootcauses.store.results import read_results
-from rootcauses.tracker import files, money, service
-from rootcauses.tracker.auth import Actor
+from rootcauses.tracker import money, service
 from rootcauses.tracker.db import open_tracker
 from rootcauses.tracker.snapshot import snapshot_frame, write_store_snapshot
+from tests.tracker.conftest import tracked_home
 
 NT = ("GTM", "HND", "SLV")
 
@@ -70,14 +69,9 @@ def test_money_section_sums_only_years_every_country_reports() -> None:
 def with_snapshot(built_store: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The built store with a tracker snapshot of the strategy files and the project's
     bindings, judged with progress derived from the store (``tracker export --to-store``)."""
-    home: Path = tmp_path_factory.mktemp("money-home")
-    import_build(Settings(home=home), built_store.store_path)
-    settings = Settings(home=home, data=built_store.data)
+    settings = tracked_home(built_store, tmp_path_factory.mktemp("money-home"))
     tracker = open_tracker(settings)
     try:
-        batch = files.read_batch([built_store.data / "strategy", files.PACKAGED_BINDINGS])
-        with tracker.session(write=True) as session:
-            service.import_batch(session, batch, Actor("seed", "admin"))
         with tracker.session() as session:
             evaluated = service.evaluate_all(
                 session, tracker.thresholds, dt.date(2026, 11, 23), series=tracker.series

@@ -19,9 +19,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from rootcauses.config import Settings
 from rootcauses.tracker import files, service
 from rootcauses.tracker.auth import Actor
-from rootcauses.tracker.db import Tracker
+from rootcauses.tracker.db import Tracker, open_tracker
 from tests.tracker import pgserver
 
 SEED_ACTOR = Actor(name="seed-import", role="admin")
@@ -189,3 +190,20 @@ def cli_env(tmp_path: Path, snapshot: Path) -> Callable[[Tracker], dict[str, str
         }
 
     return env
+
+
+def tracked_home(built_store: Settings, folder: Path) -> Settings:
+    """A copy of the built store in ``folder`` whose tracker holds the snapshot's strategy files
+    and the project's bindings (what ``rootcauses tracker import`` does by default)."""
+    from rootcauses.store import import_build
+
+    import_build(Settings(home=folder), built_store.store_path)
+    settings = Settings(home=folder, data=built_store.data)
+    tracker = open_tracker(settings)
+    try:
+        batch = files.read_batch([built_store.data / "strategy", files.PACKAGED_BINDINGS])
+        with tracker.session(write=True) as session:
+            service.import_batch(session, batch, SEED_ACTOR)
+    finally:
+        tracker.dispose()
+    return settings

@@ -5,38 +5,24 @@ data, as `rootcauses tracker status` prints it."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from rootcauses.cli import app
 from rootcauses.config import Settings
-from rootcauses.store import import_build
-from rootcauses.tracker import files, service
-from rootcauses.tracker.auth import Actor
+from rootcauses.tracker import service
 from rootcauses.tracker.db import open_tracker
 from rootcauses.tracker.rollup import evidence
 from rootcauses.tracker.status import Status
+from tests.tracker.conftest import tracked_home
 
 AS_OF = dt.date(2026, 11, 23)
 
 
 @pytest.fixture(scope="module")
 def home(built_store: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """A copy of the built store with the snapshot's commitments and the project's bindings
-    imported, as `rootcauses tracker import` does by default."""
-    folder: Path = tmp_path_factory.mktemp("evidence-home")
-    import_build(Settings(home=folder), built_store.store_path)
-    settings = Settings(home=folder, data=built_store.data)
-    tracker = open_tracker(settings)
-    try:
-        batch = files.read_batch([built_store.data / "strategy", files.PACKAGED_BINDINGS])
-        with tracker.session(write=True) as session:
-            service.import_batch(session, batch, Actor("seed", "admin"))
-    finally:
-        tracker.dispose()
-    return settings
+    return tracked_home(built_store, tmp_path_factory.mktemp("evidence-home"))
 
 
 def test_every_status_names_its_evidence_and_source_or_says_why_not(home: Settings) -> None:
