@@ -84,6 +84,14 @@ ANNUAL = frozenset(d.column for d in DRIVERS if d.frequency == "annual")
 
 Level = Literal["monthly", "country-year"]
 
+LIMITS = (
+    "Three countries share most shocks and the annual drivers move slowly with time and with "
+    "each other: coefficients are associations conditional on a trend, not causal effects, and "
+    "a theory that fits may stand in for another. No theory is said to explain migration unless "
+    "it beats the trend baseline out of sample; the values are the latest revisions, dated from "
+    "their first publication."
+)
+
 
 @dataclass
 class Forward:

@@ -8,8 +8,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from rootcauses.analysis import forecast as fc
@@ -138,19 +140,77 @@ def _backtest_fits(
     )
 
 
-def run_drivers(settings: Settings, *, basis: fc.Basis = "usbp") -> tuple[pd.DataFrame, str]:
-    """Fit every theory on the monthly panel and the homicide–UAC replication; store the
-    comparison table in ``driver_models``; return it with the replication's sentence."""
-    from rootcauses.analysis import drivers
+@dataclass
+class DriverRun:
+    """What ``drivers fit`` computed and stored (one ``driver_models`` run)."""
+
+    table: pd.DataFrame  # theory × driver coefficients with the out-of-sample comparison
+    verdicts: pd.DataFrame  # one row per theory against the trend baseline
+    did: pd.DataFrame  # difference-in-differences by regime
+    departments: pd.DataFrame  # department-level designs
+    replication: str  # the national homicide-UAC sentence
+    limits: dict[str, str]  # what each design cannot identify
+    stored: pd.DataFrame  # everything as written to the results store
+
+
+def run_drivers(settings: Settings, *, basis: fc.Basis = "usbp", seed: int = 0) -> DriverRun:
+    """Fit every theory on the panel (as published) against the trend baseline, the
+    difference-in-differences of the US policy regimes, the department-level designs and the
+    homicide-UAC replication; store them in ``driver_models`` (column ``section`` says which:
+    theory, baseline, did, departments, replication, limits)."""
+    from rootcauses.analysis import departments as dep
+    from rootcauses.analysis import did, drivers
+    from rootcauses.errors import RootCausesError
     from rootcauses.panel import RULES, annual_panel, monthly_panel
 
+    limits = {"theories": drivers.LIMITS, "did": did.LIMITS, "departments": dep.LIMITS}
     with query.connect(settings) as con:
         panel = monthly_panel(con, basis=basis)
         annual = annual_panel(con)
         build = current_build(con)
-    fits = drivers.compare_theories(panel)
+        did_result = did.fit_did(did.read(con, basis=basis), seed=seed)
+        try:
+            department_fits = dep.fit_departments(con, seed=seed)
+        except (RootCausesError, duckdb.Error) as exc:
+            department_fits = []
+            limits["departments"] = f"not run on this store ({exc}). " + dep.LIMITS
+    fits = drivers.compare_theories(panel, seed=seed)
     table = drivers.comparison_table(fits)
     replication = drivers.replicate_homicide_uac(annual)
+    baseline = pd.DataFrame(
+        [
+            {
+                "theory": "trend_baseline",
+                "driver": "trend",
+                "section": "baseline",
+                "level": level,
+                "trend_skill_vs_fe": record["skill_vs_fixed_effects"],
+                "forecast_years": record["years"],
+                "verdict": "the reference every theory must beat out of sample",
+            }
+            for level, record in drivers.trend_baseline(fits).items()
+        ]
+    )
+    did_rows = did_result.table.assign(
+        theory="did_" + did_result.table["regime"],
+        driver=did_result.table["regime"] + " (" + did_result.table["term"] + ")",
+        section="did",
+        level="monthly",
+        bandwidth=did_result.bandwidth,
+        resid_ac1=did_result.resid_ac1,
+        rows=did_result.months * len(did.GROUPS),
+        years=f"{panel['month'].min():%Y-%m} to {panel['month'].max():%Y-%m}",
+    ).drop(columns=["regime", "term"])
+    department_table = dep.departments_table(department_fits)
+    department_rows = (
+        department_table.assign(
+            theory="departments_" + department_table["country"],
+            section="departments",
+            level="department",
+        ).drop(columns=["country"])
+        if len(department_table)
+        else pd.DataFrame()
+    )
     extra = pd.DataFrame(
         [
             {
@@ -161,15 +221,31 @@ def run_drivers(settings: Settings, *, basis: fc.Basis = "usbp") -> tuple[pd.Dat
                 "hi95": replication.hi95,
                 "rows": replication.rows,
                 "years": f"FY{replication.years[0]}-FY{replication.years[1]}",
+                "section": "replication",
+                "level": "country-year",
+                "note": replication.text,
             }
         ]
     )
-    stored = pd.concat([table, extra], ignore_index=True).assign(
+    limit_rows = pd.DataFrame(
+        [{"theory": name, "section": "limits", "note": text} for name, text in limits.items()]
+    )
+    stored = pd.concat(
+        [table, baseline, did_rows, department_rows, extra, limit_rows], ignore_index=True
+    ).assign(
         build_id=build,
         basis=basis,
         model_version=fc.MODEL_VERSION,
-        params=fc.json.dumps({"rules": RULES.__dict__, "basis": basis}),
-        seed=0,
+        params=json.dumps({"rules": RULES.__dict__, "basis": basis, "seed": seed}),
+        seed=seed,
     )
     write_results(settings, "driver_models", stored, run_id=new_run_id())
-    return table, replication.text
+    return DriverRun(
+        table=table,
+        verdicts=drivers.verdicts(fits),
+        did=did_result.table,
+        departments=department_table,
+        replication=replication.text,
+        limits=limits,
+        stored=stored,
+    )
