@@ -451,3 +451,22 @@ def test_the_units_and_series_the_tracker_knows_are_served(client: TestClient) -
     assert usd["counts_toward"] == ["USD obligated", "USD"]
     series = client.get("/api/tracker/series").json()
     assert {s["id"] for s in series["data"]} == set(SERIES)
+
+
+def test_the_board_says_what_the_statuses_rest_on(client: TestClient) -> None:
+    from rootcauses.tracker.rollup import evidence
+
+    tracker = open_tracker(client.app.state.settings)
+    try:
+        with tracker.session() as session:
+            judged = service.evaluate_all(session, tracker.thresholds, dt.date(2026, 11, 23))
+    finally:
+        tracker.dispose()
+    found = evidence(service.rollup_items(judged))
+    page = client.get(f"/commitments?as_of={AS_OF}").text
+    text = " ".join(
+        re.search(r'<p class="note" id="evidence">(.*?)</p>', page, re.DOTALL)[1].split()
+    )
+    assert f"Of the {found.measurable} commitments with a numeric target, {found.judged} " in text
+    assert f"{found.on_reported} rest on a reported reading" in text
+    assert f"The other {len(found.no_recent_data)} say why" in text

@@ -39,7 +39,7 @@ from rootcauses.errors import (
 )
 from rootcauses.periods import parse_day
 from rootcauses.tracker import service
-from rootcauses.tracker.rollup import total
+from rootcauses.tracker.rollup import evidence, total
 from rootcauses.tracker.schemas import ActorType, AuditPublic, PillarPublic, RollupRow
 from rootcauses.tracker.status import Status
 from rootcauses.web.pages import _render
@@ -367,6 +367,7 @@ def board(request: Request) -> HTMLResponse:
             )
             rows = [board_row(e) for e in evaluated]
             headline = unmeasurable(evaluated)
+            grounds = evidence(service.rollup_items(evaluated))
     except TrackerInputError as exc:
         return _with_status(_render(request, page, BOARD_TITLE, error=str(exc)), 422)
     except RootCausesError as exc:
@@ -385,6 +386,7 @@ def board(request: Request) -> HTMLResponse:
         total=len(rows),
         counts=status_counts(faceted),
         headline=headline,
+        grounds=grounds,
         filters=filters,
         as_of=as_of.isoformat(),
         pillars=pillars,
