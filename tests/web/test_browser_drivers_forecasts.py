@@ -189,3 +189,14 @@ def test_the_track_record_shows_the_apis_values(open_page, url: str) -> None:
     )
     assert [c[2] for c in cells] == [f"{s['scored']:,}" for s in summary]
     assert page.problems == []
+
+
+def test_the_embedded_department_map_keeps_its_credit(open_page) -> None:
+    page = open_page(PHONE, "/embed/department-map?dind=households_with_emigrants_pct")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#departments .choroplethlayer path').length >= 54"
+    )
+    assert page.locator("#dept-attribution").is_visible()
+    assert not page.locator("#chart").is_visible()  # only the one chart
+    assert page.locator("h1").inner_text().startswith("Households with a member abroad (%)")
+    assert page.problems == [] and _overflow(page) == []

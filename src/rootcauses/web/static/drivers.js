@@ -314,7 +314,8 @@ if (deptSelect) {
     drawDepartments();
   });
 }
-selectTab(VIEWS.includes(initial.view) ? initial.view : "chart");
+// An embedded department map draws only itself (selectTab would show the hidden tab panels).
+if (document.body.dataset.embed !== "departments") selectTab(VIEWS.includes(initial.view) ? initial.view : "chart");
 // The department map is below the fold: draw it when it comes near the viewport.
 if (deptSelect) {
   const section = document.getElementById("departments-section");
