@@ -529,6 +529,19 @@ def statements(
             "month-of-year effects alone. They are associations, not effects, and not "
             "country-specific."
         )
+        if "verdict" in driver_models.columns:  # drivers fit against the trend baseline
+            verdicts = driver_models.dropna(subset=["verdict"]).groupby("theory")["verdict"].first()
+            beaten = [t for t, v in verdicts.items() if v == "beats the trend out of sample"]
+            out.append(
+                "Against a linear trend, each year predicted from the years before it, "
+                + (
+                    f"{len(beaten)} of {len(verdicts)} theories do better out of sample "
+                    f"({', '.join(label('theory', t).lower() for t in beaten)})."
+                    if beaten
+                    else f"none of the {len(verdicts)} theories does better out of sample: "
+                    "none is reported as explaining migration."
+                )
+            )
     if forecast is not None and not forecast.leaderboard.empty:
         cov = forecast.leaderboard["cov80"].mean()
         out.append(
@@ -654,6 +667,8 @@ def build_report(
 
         say("reading model results")
         models = read_results(con, "driver_models")
+        if "section" in models.columns:  # drivers fit also stores DiD, department, limit rows
+            models = models[models["section"].fillna("theory").isin(["theory", "replication"])]
         forecast = _forecast(con, codes, say)
         snapshot = read_results(con, "tracker_commitments")
         commitments = None if snapshot.empty else commitment_section(snapshot, codes)
