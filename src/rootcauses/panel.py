@@ -33,7 +33,9 @@ Both timings:
   event that ends it, whichever comes first (MPP ends with the June 2021 DHS memo, not at its
   formal conclusion in August 2022; the June 2019 US–Mexico agreement, which the events give no
   end, is superseded by Title 42 in March 2020). A regime with no end in the events and no ending
-  event is an error, never an open-ended step. The value for a month is the share of its days
+  event is still in force (a policy of today, or one dated after the data), so each regime of
+  :data:`REGIMES` that has ended names its end or the event that ended it (the tests check the
+  five against the events). The value for a month is the share of its days
   the regime was in force (Title 42 in March 2020 = 12/31). Policies are public when in force.
 * **Population** (UN WPP, 1 July) is interpolated linearly between years and gives the
   denominator for flows per 100,000 inhabitants (the outcome's scale, not a driver: it uses the
