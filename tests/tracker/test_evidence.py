@@ -65,3 +65,36 @@ def test_tracker_status_prints_the_evidence_and_the_reasons(home: Settings) -> N
     assert "Evidence: of" in text and "commitments with a numeric target" in text
     assert "have no recent data, because:" in text
     assert "C001 the deadline 2025-09-30 passed" in text
+
+
+def test_tracker_money_prints_the_money_rows(home: Settings) -> None:
+    import json
+
+    from rootcauses.store import connect
+    from rootcauses.tracker import money
+
+    env = {"ROOTCAUSES_HOME": str(home.home), "ROOTCAUSES_DATA": str(home.data)}
+    result = CliRunner().invoke(
+        app, ["tracker", "money", "--since", "2020", "--country", "GTM", "-f", "json"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.output)
+    assert printed and {r["country"] for r in printed} == {"GTM"}
+    assert {r["stage"] for r in printed} <= {"requested", "appropriated", "obligated", "disbursed"}
+    con = connect(home)
+    try:
+        stored = dict(
+            con.execute(
+                "SELECT year(period) + 1, value FROM indicators "
+                "WHERE indicator = 'us_aid_obligations_fy' AND country = 'GTM' "
+                "AND year(period) + 1 >= 2020"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    obligated = {r["fiscal_year"]: r["amount_usd"] for r in printed if r["stage"] == "obligated"}
+    assert obligated == pytest.approx(stored)
+    everything = CliRunner().invoke(app, ["tracker", "money", "-f", "json"], env=env)
+    promised = [r for r in json.loads(everything.output) if r["stage"] == "promised"]
+    assert {r["source"] for r in promised} == {"C001"}
+    assert money.STAGES[0] == "promised"

@@ -455,9 +455,7 @@ def get_money(
     :mod:`rootcauses.tracker.money`). Rows of different ``scope`` measure different things and
     are never added together."""
     with tracker.session() as session:
-        promises = [
-            p for c in service.list_commitments(session) if (p := money.aid_promise(c)) is not None
-        ]
+        promises = money.tracker_promises(session)
     con = query.connect(request.app.state.settings)
     try:
         frame = money.read_money(con, promises, since=since)

@@ -32,7 +32,7 @@ from rootcauses.cli.support import print_frame as _print_frame
 from rootcauses.config import get_settings
 from rootcauses.errors import PeriodError, TrackerInputError
 from rootcauses.periods import parse_day
-from rootcauses.tracker import files, service
+from rootcauses.tracker import files, money, service
 from rootcauses.tracker import units as unit_table
 from rootcauses.tracker.auth import local_actor
 from rootcauses.tracker.csvguard import guard_frame
@@ -580,6 +580,41 @@ def units(fmt: FormatOption = OutputFormat.table) -> None:
         for r in unit_table.table()
     ]
     print_frame(pd.DataFrame(rows), fmt, title="units: a reading counts toward targets in these")
+
+
+class MoneyCountry(StrEnum):
+    GTM = "GTM"
+    HND = "HND"
+    SLV = "SLV"
+    XNT = "XNT"
+
+
+@app.command("money")
+@handle_errors
+def money_over_time(
+    country: Annotated[
+        MoneyCountry | None,
+        typer.Option(help="One country, or XNT for the regional rows (default: all)."),
+    ] = None,
+    since: Annotated[int, typer.Option(help="First US fiscal year.")] = 2012,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Money over time: promised, requested, appropriated, obligated and disbursed by fiscal
+    year and country (the rows of GET /api/tracker/money)."""
+    from rootcauses.store import query
+
+    settings = get_settings()
+    tracker = _open()
+    try:
+        with tracker.session() as session:
+            promises = [p for c in service.list_commitments(session) if (p := money.aid_promise(c))]
+    finally:
+        tracker.dispose()
+    with query.connect(settings) as con:
+        frame = money.read_money(con, promises, since=since)
+    if country is not None:
+        frame = frame[frame["country"] == country.value].reset_index(drop=True)
+    print_frame(frame, fmt, title=f"money over time, FY{since} on")
 
 
 # --------------------------------------------------------------------------- editing

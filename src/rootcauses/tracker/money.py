@@ -227,6 +227,16 @@ def aid_promise(c: object) -> Promise | None:
     return None
 
 
+def tracker_promises(session: object) -> list[Promise]:
+    """The aid promises of the live commitments in a tracker session."""
+    from sqlalchemy.orm import Session
+
+    from rootcauses.tracker.service import list_commitments
+
+    assert isinstance(session, Session)
+    return [p for c in list_commitments(session) if (p := aid_promise(c)) is not None]
+
+
 def promises_from_snapshot(frame: pd.DataFrame) -> list[Promise]:
     """The promises the tracker snapshot (``tracker_commitments``) records."""
     needed = {"aid_promise_usd", "aid_promise_first_fy", "aid_promise_last_fy"}
