@@ -115,6 +115,16 @@ def test_drivers_page_renders_with_maps_drawn_offline(open_page, width: int) -> 
     assert all(row[1][:3] in ("GT-", "SV-") and float(row[2]) > 0 for row in shown[1:])
     attribution = page.locator("#dept-attribution")
     assert attribution.is_visible() and ATTRIBUTION in attribution.inner_text()
+    # percentiles within each country: 0 to 100 in Guatemala and in El Salvador
+    page.check("#dept-within")
+    page.wait_for_function("() => CHART_INFO.departments.subtitle.includes('percentile rank')")
+    ranks = page.evaluate(
+        "() => { const t = document.getElementById('departments').data[1];"
+        " return t.locations.map((code, i) => [code.slice(0, 2), t.z[i]]); }"
+    )
+    for country in ("GT", "SV"):
+        mine = [z for code, z in ranks if code == country]
+        assert min(mine) == 0 and max(mine) == 100
     on_map = page.locator("#departments .annotation-text").text_content() or ""
     assert "OpenStreetMap contributors (ODbL)" in on_map and "geoBoundaries" in on_map
     page.click("#tab-versus")

@@ -54,7 +54,8 @@ function state() {
   return {indicator: select.value, country: [...form.querySelectorAll("input[name=country]:checked")].map(i => i.value),
           start: form.start.value, end: form.end.value, view, log: form.log.checked ? "1" : "",
           relative: form.relative.checked ? "1" : "", year: document.getElementById("map-year").value,
-          dind: document.getElementById("dept-indicator")?.value || "", dyear: document.getElementById("dept-year")?.value || ""};
+          dind: document.getElementById("dept-indicator")?.value || "", dyear: document.getElementById("dept-year")?.value || "",
+          dwithin: document.getElementById("dept-within")?.checked ? "1" : ""};
 }
 
 async function indicatorRows(s) {
@@ -266,14 +267,25 @@ async function drawDepartments() {
     const base = {type: "choropleth", geojson: geo, featureidkey: "id", locations: all, z: all.map(() => 0), showscale: false,
                   colorscale: [[0, "#e3e3e3"], [1, "#e3e3e3"]], marker: {line: {color: "#ffffff", width: 0.6}},
                   text: all.map(id => `${names[id]}: no value up to ${year}`), hoverinfo: "text", meta: {csv: false}, name: "no data"};
-    const data = {type: "choropleth", geojson: geo, featureidkey: "id", locations: have, z: have.map(id => latest[id].value),
+    const within = document.getElementById("dept-within").checked;
+    const rank = {};  // percentile of each department among its country's (0 lowest, 100 highest)
+    for (const id of have) {
+      const peers = have.filter(other => other.slice(0, 2) === id.slice(0, 2)).map(other => latest[other].value);
+      const below = peers.filter(v => v < latest[id].value).length;
+      const same = peers.filter(v => v === latest[id].value).length;
+      rank[id] = peers.length > 1 ? (below + (same - 1) / 2) / (peers.length - 1) * 100 : 50;
+    }
+    const data = {type: "choropleth", geojson: geo, featureidkey: "id", locations: have,
+                  z: have.map(id => within ? rank[id] : latest[id].value),
                   colorscale: "Viridis", reversescale: true, marker: {line: {color: "#ffffff", width: 0.6}},
                   name: deptSelect.selectedOptions[0].textContent,
-                  colorbar: colourBar(shortUnit(unit)),
-                  text: have.map(id => `${names[id]}: ${fmtValue(latest[id].value)} ${latest[id].unit} (${latest[id].period}, ${latest[id].measure})`),
+                  colorbar: colourBar(within ? "rank in country" : shortUnit(unit)),
+                  text: have.map(id => `${names[id]}: ${fmtValue(latest[id].value)} ${latest[id].unit} (${latest[id].period}, ${latest[id].measure})` +
+                    (within ? `; rank ${Math.round(rank[id])} of 100 in its country` : "")),
                   hoverinfo: "text"};
     const credit = geo.attribution.replace("; ", "<br>");
-    describeChart("departments", {title: deptSelect.selectedOptions[0].textContent, subtitle: `Latest value up to ${year}, by department`,
+    describeChart("departments", {title: deptSelect.selectedOptions[0].textContent,
+                                  subtitle: `Latest value up to ${year}, by department${within ? ", percentile rank within each country" : ""}`,
                                   source: `${[...new Set(rows.map(r => r.source))].join(", ")}; boundaries ${geo.attribution}`});
     document.getElementById("dept-attribution").textContent = `Department boundaries: ${geo.attribution}.`;
     document.getElementById("dept-about").textContent = rows.length
@@ -290,7 +302,7 @@ async function drawDepartments() {
 
 // ------------------------------------------------------------------ start
 const initial = readState({indicator: select.value, country: [], start: "2000", end: "2024", view: "chart", log: "", relative: "",
-                           year: "", dind: deptSelect?.value || "", dyear: ""});
+                           year: "", dind: deptSelect?.value || "", dyear: "", dwithin: ""});
 if ([...select.options].some(o => o.value === initial.indicator)) select.value = initial.indicator;
 if (initial.country.length) form.querySelectorAll("input[name=country]").forEach(i => { i.checked = initial.country.includes(i.value); });
 form.start.value = initial.start; form.end.value = initial.end;
@@ -298,6 +310,7 @@ form.log.checked = initial.log === "1"; form.relative.checked = initial.relative
 if (initial.year) document.getElementById("map-year").value = initial.year;
 if (deptSelect && [...deptSelect.options].some(o => o.value === initial.dind)) deptSelect.value = initial.dind;
 if (deptSelect && initial.dyear) deptYear = initial.dyear;
+if (deptSelect) document.getElementById("dept-within").checked = initial.dwithin === "1";
 for (const tab of document.querySelectorAll("#controls ~ [role=tablist] [role=tab]")) tab.addEventListener("click", () => selectTab(tab.id.slice(4)));
 form.querySelector("#indicator-search").addEventListener("input", filterIndicators);
 form.addEventListener("change", event => { if (event.target.id !== "indicator-search") draw(); });
@@ -308,6 +321,7 @@ if (deptSelect) {
   const deptForm = document.getElementById("dept-controls");
   deptForm.addEventListener("submit", event => event.preventDefault());
   deptSelect.addEventListener("change", () => { deptYear = null; drawDepartments(); });
+  document.getElementById("dept-within").addEventListener("change", drawDepartments);
   document.getElementById("dept-year").addEventListener("input", event => {
     deptYear = event.target.value;
     document.getElementById("dept-year-out").textContent = event.target.value;
