@@ -316,3 +316,23 @@ def test_calibrating_on_everything_observed_has_no_validation_window(store_home)
     assert set(report["metrics"]) == {"training"}
     assert report["calibrated"]["provenance"]["train_start"] == "2022-10"
     assert "base_departure_rate" in report["calibrated"]["overrides"]
+
+
+def test_sim_drivers_are_the_lived_timing_not_the_published_one(store):
+    """Households decide on the violence and income they live with (the lived panel: annual
+    values interpolated and lagged a year), not on what statistics offices had published."""
+    from rootcauses import panel
+    from rootcauses.sim.network import read_network_store
+
+    inputs = engine.load_inputs(
+        store, read_network_store(store), start=dt.date(2016, 10, 1), months=24
+    )
+    lived = panel.monthly_panel(store, rules=panel.LIVED)
+    published = panel.monthly_panel(store)
+
+    def wide(frame):
+        table = frame.pivot(index="month", columns="country", values="homicide_rate")
+        return table.loc["2016-10-01":"2018-09-01", list(inputs.countries)].to_numpy()
+
+    np.testing.assert_allclose(inputs.homicide_rate, wide(lived))
+    assert not np.allclose(wide(lived), wide(published), equal_nan=True)

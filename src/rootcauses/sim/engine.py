@@ -935,14 +935,17 @@ def load_inputs(
     months: int,
     countries: Sequence[str] = NORTHERN_TRIANGLE,
 ) -> SimInputs:
-    """Drivers from the analysis panel (same lags and interpolation as the driver models; gaps
-    and months past the panel's end carry the last value), policy regimes, storms and COVID
-    closures over the whole range (events after the panel's end apply), households from
-    population and household size, USBP sector shares by fiscal year (the nearest year outside
-    the data)."""
+    """Drivers from the analysis panel as households lived them (:data:`panel.LIVED`: annual
+    values interpolated and lagged a year, monthly ones a month — not the publication timing a
+    forecaster faces; gaps and months past the panel's end carry the last value), policy regimes,
+    storms and COVID closures over the whole range (events after the panel's end apply),
+    households from population and household size, USBP sector shares by fiscal year (the
+    nearest year outside the data)."""
     from rootcauses import panel as panel_module
 
-    panel = panel_module.monthly_panel(con, basis="usbp", countries=countries)
+    panel = panel_module.monthly_panel(
+        con, basis="usbp", countries=countries, rules=panel_module.LIVED
+    )
     index = pd.date_range(pd.Timestamp(start), periods=months, freq="MS")
     columns = {}
     for name in ("homicide_rate", "log_gdp_pc", "precip_z", "us_unemployment"):
