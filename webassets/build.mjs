@@ -1,6 +1,6 @@
 // Builds the browser assets the package ships (no CDN at run time) into src/rootcauses/web/static:
-// a partial plotly.js bundle (plotly-entry.js) and Swagger UI 5 from swagger-ui-dist, each with
-// its licence. VENDOR.md there records the versions; update it with the pins in package.json.
+// partial plotly.js bundles (plotly-entry.js for every page, plotly-maps-entry.js for the maps),
+// world-atlas country outlines and Swagger UI 5 from swagger-ui-dist, each with its licence. VENDOR.md there records the versions; update it with the pins in package.json.
 import { byM49 } from "country-iso-search";
 import { build } from "esbuild";
 import { feature } from "topojson-client";
@@ -13,25 +13,29 @@ const out = join(here, "..", "src", "rootcauses", "web", "static");
 const pkg = (name) => join(here, "node_modules", name);
 const version = (name) => JSON.parse(readFileSync(join(pkg(name), "package.json"))).version;
 
-// The trace modules plotly-entry.js registers, named in the bundle's first line (a test reads it).
-const entry = readFileSync(join(here, "plotly-entry.js"), "utf8");
-const traces = ["scatter", ...[...entry.matchAll(/plotly\.js\/lib\/(\w+)'/g)].map((m) => m[1]).filter((t) => t !== "core")];
-
-await build({
-  entryPoints: [join(here, "plotly-entry.js")],
-  outfile: join(out, "plotly-custom.min.js"),
-  bundle: true,
-  minify: true,
-  format: "iife",
-  globalName: "Plotly",
-  target: "es2016",
-  define: { global: "window", "define.amd": "false" },
-  alias: { stream: "stream-browserify" },
-  loader: { ".css": "empty" }, // maplibre's CSS: only the (unused) map subplot needs it
-  legalComments: "none",
-  banner: { js: `/* plotly.js v${version("plotly.js")} partial bundle (${traces.join(", ")}); MIT licence: plotly.LICENSE.txt */` },
-  logLevel: "warning",
-});
+// Two bundles: every page's (plotly-entry.js) and the Drivers page's with the maps
+// (plotly-maps-entry.js). The trace modules an entry registers are named in its bundle's first
+// line (a test reads it).
+const BUNDLES = { "plotly-entry.js": "plotly-custom.min.js", "plotly-maps-entry.js": "plotly-maps.min.js" };
+for (const [source, bundle] of Object.entries(BUNDLES)) {
+  const entry = readFileSync(join(here, source), "utf8");
+  const traces = ["scatter", ...[...entry.matchAll(/plotly\.js\/lib\/(\w+)'/g)].map((m) => m[1]).filter((t) => t !== "core")];
+  await build({
+    entryPoints: [join(here, source)],
+    outfile: join(out, bundle),
+    bundle: true,
+    minify: true,
+    format: "iife",
+    globalName: "Plotly",
+    target: "es2016",
+    define: { global: "window", "define.amd": "false" },
+    alias: { stream: "stream-browserify" },
+    loader: { ".css": "empty" }, // maplibre's CSS: only the (unused) map subplot needs it
+    legalComments: "none",
+    banner: { js: `/* plotly.js v${version("plotly.js")} partial bundle (${traces.join(", ")}); MIT licence: plotly.LICENSE.txt */` },
+    logLevel: "warning",
+  });
+}
 copyFileSync(join(pkg("plotly.js"), "LICENSE"), join(out, "plotly.LICENSE.txt"));
 for (const file of ["swagger-ui-bundle.js", "swagger-ui.css"]) {
   copyFileSync(join(pkg("swagger-ui-dist"), file), join(out, file));

@@ -91,10 +91,14 @@ def test_vendored_files_carry_their_licence_and_origin() -> None:
     assert "plotly.js" in vendor and "swagger-ui-dist" in vendor and "5.35.0" in vendor
 
 
-def _trace_types_used() -> set[str]:
+# The Drivers page loads the bundle with the maps; every other page the smaller one.
+MAPS_PAGE = ("drivers.js", "drivers.html")
+
+
+def _trace_types_used(maps: bool = False) -> set[str]:
     templates = Path(str(files("rootcauses.web") / "templates"))
-    texts = [p.read_text(encoding="utf-8") for p in STATIC.glob("*.js") if "min" not in p.name]
-    texts += [p.read_text(encoding="utf-8") for p in templates.glob("*.html")]
+    paths = [p for p in STATIC.glob("*.js") if "min" not in p.name] + list(templates.glob("*.html"))
+    texts = [p.read_text(encoding="utf-8") for p in paths if (p.name in MAPS_PAGE) == maps]
     used = set()
     for text in texts:
         used |= set(re.findall(r"type:\s*[\"'](\w+)[\"']", text))
@@ -102,10 +106,24 @@ def _trace_types_used() -> set[str]:
     return used & {"scatter", "bar", "choropleth", "scattergeo", "pie", "heatmap", "box"}
 
 
-def test_the_plotly_bundle_has_every_trace_type_the_pages_draw() -> None:
-    bundle = (STATIC / "plotly-custom.min.js").read_text(encoding="utf-8")
-    header = bundle.splitlines()[0]
+def _bundle_traces(name: str) -> set[str]:
+    header = (STATIC / name).read_text(encoding="utf-8").splitlines()[0]
     assert "partial bundle" in header
-    included = set(re.search(r"\(([^)]*)\)", header).group(1).replace(" ", "").split(","))
-    assert _trace_types_used() <= included
-    assert len(bundle) < 2_000_000  # the full plotly.js is 4.8 MB
+    return set(re.search(r"\(([^)]*)\)", header).group(1).replace(" ", "").split(","))
+
+
+@pytest.mark.parametrize(
+    ("bundle", "maps"), [("plotly-custom.min.js", False), ("plotly-maps.min.js", True)]
+)
+def test_the_plotly_bundle_has_every_trace_type_the_pages_draw(bundle: str, maps: bool) -> None:
+    assert _trace_types_used(maps) <= _bundle_traces(bundle)
+    assert ("choropleth" in _bundle_traces(bundle)) == maps  # the geo code only where maps are
+    assert (STATIC / bundle).stat().st_size < 2_000_000  # the full plotly.js is 4.8 MB
+
+
+def test_only_the_drivers_page_loads_the_maps_bundle(client: TestClient) -> None:
+    for path in PAGES:
+        page = client.get(path).text
+        assert ("plotly-maps.min.js" in page) == (path == "/drivers"), path
+        if path == "/drivers":
+            assert "plotly-custom.min.js" not in page
