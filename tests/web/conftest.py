@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,8 +40,9 @@ def served_store(built_store: Settings, tmp_path_factory: pytest.TempPathFactory
     return settings
 
 
-@pytest.fixture(scope="session")
-def base_url(served_store: Settings) -> Iterator[str]:
+@contextmanager
+def served(settings: Settings) -> Iterator[str]:
+    """The app on ``settings``, served by uvicorn in a thread on 127.0.0.1 and a free port."""
     import uvicorn
 
     from rootcauses.web.app import create_app
@@ -49,7 +51,7 @@ def base_url(served_store: Settings) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = uvicorn.Server(
-        uvicorn.Config(create_app(served_store), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -58,9 +60,17 @@ def base_url(served_store: Settings) -> Iterator[str]:
         if time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start within 10 s")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=5)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def base_url(served_store: Settings) -> Iterator[str]:
+    with served(served_store) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

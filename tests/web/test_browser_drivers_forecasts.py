@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
@@ -19,7 +16,7 @@ import pytest
 from rootcauses.config import Settings
 from rootcauses.sources.geo_departments import ATTRIBUTION
 from rootcauses.store import import_build
-from tests.web.conftest import screenshot
+from tests.web.conftest import screenshot, served
 from tests.web.test_browser_layout import _overflow
 
 pytestmark = pytest.mark.browser
@@ -44,25 +41,8 @@ def home(built_store: Settings, tmp_path_factory: pytest.TempPathFactory) -> Set
 
 @pytest.fixture(scope="module")
 def url(home: Settings) -> Iterator[str]:
-    import uvicorn
-
-    from rootcauses.web.app import create_app
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(home), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start within 10 s"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=5)
+    with served(home) as address:
+        yield address
 
 
 @pytest.fixture
