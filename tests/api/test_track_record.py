@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from rootcauses.analysis import forecast as fc
 from rootcauses.analysis.runs import run_forecast
+from rootcauses.cli import app
 from rootcauses.config import Settings
 from rootcauses.store import import_build, query
 from rootcauses.web.app import create_app
@@ -45,3 +49,11 @@ def test_track_record_endpoints(built_store: Settings, tmp_path) -> None:
     assert len(csv.text.splitlines()) == 1 + 2 * 3 * 5  # five series
     assert client.get("/api/forecasts/track-record?model=oracle").status_code == 422
     assert client.get("/api/forecasts/track-record?series=XYZ").status_code == 422
+    # the command line prints the same record
+    env = {"ROOTCAUSES_HOME": str(settings.home), "ROOTCAUSES_DATA": str(settings.data)}
+    result = CliRunner().invoke(
+        app, ["forecast", "record", "--series", "HND", "--format", "csv"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    printed = pd.read_csv(io.StringIO(result.output))
+    assert printed["scored"].tolist() == [6] and abs(printed["mape"].iloc[0] - mape) < 1e-6

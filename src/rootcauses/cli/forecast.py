@@ -219,3 +219,37 @@ def forecast_run(
         f"wrote {output}: {frame['month'].min()} to {frame['month'].max()}; best: "
         + ", ".join(f"{s} {m}" for s, m in chosen.items())
     )
+
+
+@app.command("record")
+@handle_errors
+def forecast_record(
+    series: Annotated[
+        list[str] | None, typer.Option("--series", "-s", help="GTM, HND, SLV, MEX, OTHER.")
+    ] = None,
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", "-m", help="Default: best (the leaderboard's pick, as published)."),
+    ] = None,
+    detail: Annotated[
+        bool, typer.Option(help="Every scored forecast instead of the summary by series.")
+    ] = False,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """The track record: every stored forecast run scored against the observed months (mean
+    absolute % error, interval coverage, how often closer than the random walk), as on the
+    Forecasts page and at /api/forecasts/track-record."""
+    from rootcauses.analysis import track_record as tr
+    from rootcauses.store import query
+
+    with query.connect(get_settings()) as con:
+        record = tr.track_record(con, series=series, models=model or ["best"])
+    frame = record[record["scored"]] if detail else tr.summary(record)
+    if fmt is OutputFormat.table:  # readable on a terminal; csv and json keep every digit
+        frame = frame.round(
+            {"mape": 1, "coverage80": 2, "coverage95": 2, "beat_random_walk": 2}
+            | {c: 0 for c in ("mean", "lo80", "hi80", "lo95", "hi95", "error", "rw_abs_error")}
+            | {"abs_pct_error": 1}
+        )
+    title = "scored forecasts, newest first" if detail else "track record by series and model"
+    print_frame(frame, fmt, title)
