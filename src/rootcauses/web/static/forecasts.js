@@ -65,8 +65,9 @@ async function draw() {
       getJSON("/api/forecasts/leaderboard"), getJSON(`/api/forecasts/track-record?series=${series}`)]);
     const rows = fc.data;
     const current = rows.length ? rows[0].run_id : null;
-    const runs = [...new Set(record.data.map(r => r.run_id))].filter(id => id !== current).slice(0, PAST_RUNS);
-    const earlier = record.data.filter(r => runs.includes(r.run_id));
+    const sameBasis = record.data.filter(r => r.basis === DATA.basis);  // never mix CBP and Border Patrol
+    const runs = [...new Set(sameBasis.map(r => r.run_id))].filter(id => id !== current).slice(0, PAST_RUNS);
+    const earlier = sameBasis.filter(r => runs.includes(r.run_id));
     const months = [...rows.map(r => r.month), ...(past ? earlier.map(r => `${r.month}-01`) : [])].sort();
     const first = months.length ? months[0] : null;
     const start = first ? `${Number(first.slice(0, 4)) - 5}${first.slice(4, 7)}` : null;
