@@ -97,3 +97,25 @@ def test_a_small_run_completes_and_the_chart_shows_a_band(page, base_url: str) -
     assert downloaded == httpx.get(base_url + href).text
     assert page.problems == []
     screenshot(page, "policy-lab")
+
+
+@pytest.mark.browser
+def test_validation_chart_draws_observed_and_model(page, served_store: Settings) -> None:
+    from rootcauses.sim.history import validation_rows
+    from rootcauses.store.results import write_snapshot
+    from tests.web.test_whatif_page import _validation_report
+
+    report = _validation_report()
+    path = write_snapshot(served_store, "sim_validation", validation_rows(report))
+    try:
+        page.goto("/policy-lab")
+        page.wait_for_function(
+            "document.querySelector('#validation-chart')?.data?.length === 6", timeout=30_000
+        )
+        names = page.evaluate("document.querySelector('#validation-chart').data.map(t => t.name)")
+        rows = page.locator("#validation-scores tbody tr").count()
+    finally:
+        path.unlink()
+    assert "Guatemala, observed" in names and "Guatemala, model" in names
+    assert rows == 4
+    assert page.problems == []
