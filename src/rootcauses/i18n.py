@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import math
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -31,6 +32,7 @@ from babel import Locale, negotiate_locale
 from babel.dates import format_skeleton
 from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
+from jinja2 import Environment
 
 from rootcauses.errors import ConfigError
 
@@ -144,6 +146,22 @@ def country(code: str) -> str:
     return str(locale().territories.get(found.alpha_2, name)) if found is not None else name
 
 
+_CONTRACTIONS = {
+    "es": (
+        re.compile(r"\b([Dd]e|[Aa]) el\b"),
+        lambda m: f"{m.group(1)[0]}{'el' if m.group(1).lower() == 'de' else 'l'}",
+    )
+}
+
+
+def contract(text: str) -> str:
+    """The current language's contractions where a translation met a substituted name: in
+    Spanish "de el Triángulo Norte" → "del Triángulo Norte", "a el" → "al" (only a lowercase
+    article: "de El Salvador" keeps the country's own)."""
+    rule = _CONTRACTIONS.get(current())
+    return text if rule is None else rule[0].sub(rule[1], text)
+
+
 def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
@@ -177,15 +195,49 @@ def month(value: date | None, long: bool = False) -> str:
     return format_skeleton("yMMMM" if long else "yMMM", value, locale=locale())
 
 
+def install_jinja(env: Environment) -> None:
+    """Jinja's i18n extension bound to the catalogues and the current language
+    (``{% trans %}``, ``_()``, ``ngettext``; newstyle, block text trimmed as ``babel.cfg``
+    extracts it), ``lang()`` for ``<html lang>``, and the ``number``, ``percent`` and
+    ``month`` filters; for the dashboard's and the brief's template sets alike."""
+    env.add_extension("jinja2.ext.i18n")
+    env.policies["ext.i18n.trimmed"] = True  # {% trans %} text as one line in the catalogue
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext, ngettext, newstyle=True
+    )
+    env.globals.update(lang=current, languages=LANGUAGES)
+    # `value | translate`: a value from data or code (a label, a status) in the current language;
+    # _() is for text written in the template (newstyle: it also %-formats)
+    env.filters.update(number=number, percent=percent, month=_month_filter, translate=gettext)
+    if env.cache is not None:  # templates compiled before the extension was added
+        env.cache.clear()
+
+
+def _month_filter(value: object, long: bool = False) -> str:
+    """``month`` for templates: a date, a pandas Timestamp or ``YYYY-MM``/``YYYY-MM-DD``."""
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    if isinstance(value, str):
+        value = date.fromisoformat(value if len(value) > 7 else f"{value}-01")
+    as_date = getattr(value, "date", None)  # datetime and pandas Timestamp
+    if callable(as_date):
+        value = as_date()
+    if not isinstance(value, date):
+        raise TypeError(f"not a month: {value!r}")
+    return month(value, long=long)
+
+
 __all__ = [
     "DEFAULT",
     "LANGUAGES",
     "N_",
     "_",
     "check",
+    "contract",
     "country",
     "current",
     "gettext",
+    "install_jinja",
     "locale",
     "month",
     "negotiate",

@@ -14,12 +14,9 @@ number, percent and month formatting as filters (``number``, ``percent``, ``mont
 
 from __future__ import annotations
 
-from datetime import date
 from http.cookies import SimpleCookie
-from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import pandas as pd
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -134,35 +131,12 @@ def js_messages() -> dict[str, str]:
     return {m: t for m in JS_MESSAGES if (t := i18n.gettext(m)) != m}
 
 
-def _month(value: Any, long: bool = False) -> str:
-    if value is None or value == "":
-        return i18n.MISSING
-    if isinstance(value, str):
-        value = pd.Timestamp(value)
-    if isinstance(value, pd.Timestamp):
-        value = value.date()
-    assert isinstance(value, date)
-    return i18n.month(value, long=long)
-
-
 def install(templates: Jinja2Templates) -> None:
     """Jinja's i18n extension with the project's catalogues, and the language's globals and
     filters, on ``templates`` (idempotent)."""
     env = templates.env
-    env.add_extension("jinja2.ext.i18n")
-    env.policies["ext.i18n.trimmed"] = True  # {% trans %} text as one line in the catalogue
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        i18n.gettext, i18n.ngettext, newstyle=True
-    )
-    env.globals.update(
-        lang=i18n.current,
-        languages=i18n.LANGUAGES,
-        lang_url=lang_url,
-        js_messages=js_messages,
-    )
-    env.filters.update(number=i18n.number, percent=i18n.percent, month=_month)
-    if env.cache is not None:  # templates compiled before the extension was added
-        env.cache.clear()
+    i18n.install_jinja(env)
+    env.globals.update(lang_url=lang_url, js_messages=js_messages)
 
 
 __all__ = ["COOKIE", "LanguageMiddleware", "choose", "install", "lang_url"]
