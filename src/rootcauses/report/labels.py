@@ -6,6 +6,10 @@ read by people who never saw those codes, so everything it prints goes through :
 (or :func:`place` for countries). A code without a plain name is shown with its underscores
 turned into spaces rather than as the code itself; a test checks the rendered brief against the
 set of codes in the store.
+
+The names are marked for the translation catalogues (``N_``) and translated when they are read,
+in the language of the work in hand (:mod:`rootcauses.i18n`): the same call gives "at risk" in
+an English brief and "en riesgo" in a Spanish one.
 """
 
 from __future__ import annotations
@@ -14,78 +18,79 @@ from collections.abc import Iterable
 
 from rootcauses.countries import country_name
 from rootcauses.errors import CheckError
+from rootcauses.i18n import N_, country, gettext
 
 # Countries and groups: the region as a whole, the rest.
 PLACES = {
-    "XNT": "all three countries",
-    "OTHER": "other countries",
-    "NT": "Guatemala, Honduras and El Salvador",
+    "XNT": N_("all three countries"),
+    "OTHER": N_("other countries"),
+    "NT": N_("Guatemala, Honduras and El Salvador"),
 }
 ACTOR_TYPES = {
-    "us_gov": "US government",
-    "partner_gov": "Partner governments",
-    "private": "Private companies",
-    "ngo": "Non-profit organisations",
-    "multilateral": "Multilateral lenders",
-    "total": "All",
+    "us_gov": N_("US government"),
+    "partner_gov": N_("Partner governments"),
+    "private": N_("Private companies"),
+    "ngo": N_("Non-profit organisations"),
+    "multilateral": N_("Multilateral lenders"),
+    "total": N_("All"),
 }
 STATUSES = {
-    "achieved": "achieved",
-    "on_track": "on track",
-    "at_risk": "at risk",
-    "off_track": "off track",
-    "missed": "missed",
-    "no_recent_data": "no recent report",
-    "no_metric": "no measurable target",
-    "no_deadline": "no deadline",
+    "achieved": N_("achieved"),
+    "on_track": N_("on track"),
+    "at_risk": N_("at risk"),
+    "off_track": N_("off track"),
+    "missed": N_("missed"),
+    "no_recent_data": N_("no recent report"),
+    "no_metric": N_("no measurable target"),
+    "no_deadline": N_("no deadline"),
 }
 THEORIES = {
-    "economic": "Economy",
-    "governance": "Governance",
-    "violence": "Violence",
-    "climate": "Climate",
-    "us_demand": "US labour demand",
-    "deterrence": "US border policy",
-    "all": "All theories together",
+    "economic": N_("Economy"),
+    "governance": N_("Governance"),
+    "violence": N_("Violence"),
+    "climate": N_("Climate"),
+    "us_demand": N_("US labour demand"),
+    "deterrence": N_("US border policy"),
+    "all": N_("All theories together"),
 }
 POLICY_REGIMES = {
-    "mpp": "Remain in Mexico (MPP) in force",
-    "mexico_enforcement": "Mexican enforcement after the 2019 agreement",
-    "title_42": "Title 42 expulsions in force",
-    "cbp_one": "CBP One appointments in use",
-    "securing_the_border": "2024 asylum restrictions in force",
+    "mpp": N_("Remain in Mexico (MPP) in force"),
+    "mexico_enforcement": N_("Mexican enforcement after the 2019 agreement"),
+    "title_42": N_("Title 42 expulsions in force"),
+    "cbp_one": N_("CBP One appointments in use"),
+    "securing_the_border": N_("2024 asylum restrictions in force"),
 }
 MODELS = {
-    "best": "the model with the best backtest",
-    "random_walk": "random walk (last value carried forward)",
-    "seasonal_naive": "seasonal naive (same month last year)",
-    "seasonal_rw": "seasonal random walk",
-    "growth": "damped growth",
-    "auto_ets": "exponential smoothing (ETS)",
-    "auto_arima": "ARIMA",
-    "auto_theta": "theta method",
-    "sarimax_policy": "seasonal ARIMA with policy regimes",
-    "global_ridge": "pooled ridge regression",
-    "ensemble": "average of ETS, ARIMA, theta and seasonal ARIMA",
-    "combination": "average of random walk, seasonal random walk and theta",
+    "best": N_("the model with the best backtest"),
+    "random_walk": N_("random walk (last value carried forward)"),
+    "seasonal_naive": N_("seasonal naive (same month last year)"),
+    "seasonal_rw": N_("seasonal random walk"),
+    "growth": N_("damped growth"),
+    "auto_ets": N_("exponential smoothing (ETS)"),
+    "auto_arima": N_("ARIMA"),
+    "auto_theta": N_("theta method"),
+    "sarimax_policy": N_("seasonal ARIMA with policy regimes"),
+    "global_ridge": N_("pooled ridge regression"),
+    "ensemble": N_("average of ETS, ARIMA, theta and seasonal ARIMA"),
+    "combination": N_("average of random walk, seasonal random walk and theta"),
 }
 SCENARIOS = {
-    "status_quo": "status quo",
-    "deterrence": "deterrence",
-    "harris_strategy": "the 2021 root-causes strategy",
-    "anti_corruption": "anti-corruption",
-    "progressive": "progressive",
-    "climate_shock": "climate shock",
+    "status_quo": N_("status quo"),
+    "deterrence": N_("deterrence"),
+    "harris_strategy": N_("the 2021 root-causes strategy"),
+    "anti_corruption": N_("anti-corruption"),
+    "progressive": N_("progressive"),
+    "climate_shock": N_("climate shock"),
 }
 METRICS = {
-    "encounters_difference": "encounters, difference from the baseline",
-    "encounters": "encounters",
-    "arrivals": "arrivals at the border",
-    "departures": "departures",
+    "encounters_difference": N_("encounters, difference from the baseline"),
+    "encounters": N_("encounters"),
+    "arrivals": N_("arrivals at the border"),
+    "departures": N_("departures"),
 }
 BASES = {
-    "usbp": "U.S. Border Patrol (OHSS)",
-    "cbp": "all CBP (Border Patrol and ports of entry)",
+    "usbp": N_("U.S. Border Patrol (OHSS)"),
+    "cbp": N_("all CBP (Border Patrol and ports of entry)"),
 }
 KINDS = {
     "actor_type": ACTOR_TYPES,
@@ -121,18 +126,19 @@ def label(kind: str, code: object) -> str:
     table = _drivers() if kind == "driver" else KINDS.get(kind)
     if table is None:
         raise KeyError(f"no labels for {kind!r}; known: driver, indicator, {', '.join(KINDS)}")
-    return table.get(text, plain(text))
+    return gettext(table[text]) if text in table else plain(text)
 
 
 def place(code: object) -> str:
     """A country or group code as its name: ``HND`` → Honduras, ``XNT`` → all three countries."""
     text = "" if code is None else str(code)
     if text in PLACES:
-        return PLACES[text]
+        return gettext(PLACES[text])
     try:
-        return country_name(text)
+        country_name(text)  # a known code
     except CheckError:
         return plain(text)
+    return country(text)
 
 
 def places(codes: Iterable[object]) -> str:
@@ -140,12 +146,28 @@ def places(codes: Iterable[object]) -> str:
     named = [place(c) for c in codes]
     if not named:
         return ""
-    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    if len(named) == 1:
+        return named[0]
+    return gettext("{first} and {last}").format(first=", ".join(named[:-1]), last=named[-1])
+
+
+# The nouns that count() is given, singular: plural, both in the catalogues.
+NOUNS = {
+    N_("month"): N_("months"),
+    N_("year"): N_("years"),
+    N_("calendar year"): N_("calendar years"),
+    N_("country-year"): N_("country-years"),
+    N_("country"): N_("countries"),
+    N_("policy event"): N_("policy events"),
+    N_("commitment"): N_("commitments"),
+}
 
 
 def count(n: int, one: str, many: str | None = None) -> str:
-    """``1 year``, ``2 years``, ``0 years`` — the right number for the noun."""
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+    """``1 year``, ``2 years``, ``0 years`` — the right number for the noun, in the current
+    language (the nouns of :data:`NOUNS` are in the catalogues)."""
+    noun = one if n == 1 else (many or NOUNS.get(one) or one + "s")
+    return f"{n:,} {gettext(noun)}"
 
 
 __all__ = ["count", "label", "place", "places", "plain"]
