@@ -17,12 +17,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from rootcauses import periods
+from rootcauses import i18n, periods
 from rootcauses.analysis.scorecard import Scorecard, scorecard_from_store
 from rootcauses.config import Settings
-from rootcauses.countries import NORTHERN_TRIANGLE, country_name
+from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import PeriodError
 from rootcauses.findings.compute import Finding, compute_findings
+from rootcauses.i18n import N_, gettext, month
 from rootcauses.report.errors import ReportError
 from rootcauses.report.labels import count, label, places
 from rootcauses.store import query
@@ -32,12 +33,12 @@ from rootcauses.tracker import money
 CHOICES = {"GTM": ("GTM",), "HND": ("HND",), "SLV": ("SLV",), "NT": NORTHERN_TRIANGLE}
 # Driver series shown as small multiples: (indicator, label); absent ones are listed as absent.
 DRIVER_INDICATORS: tuple[tuple[str, str], ...] = (
-    ("homicide_rate", "Homicide rate"),
-    ("gdp_pc_ppp_const", "GDP per capita, PPP"),
-    ("remittances_pct_gdp", "Remittances, % of GDP"),
-    ("undernourishment_prevalence", "Undernourishment"),
-    ("gdp_growth", "Real GDP growth"),
-    ("wgi_rule_of_law", "Rule of law (WGI)"),
+    ("homicide_rate", N_("Homicide rate")),
+    ("gdp_pc_ppp_const", N_("GDP per capita, PPP")),
+    ("remittances_pct_gdp", N_("Remittances, share of GDP (%)")),
+    ("undernourishment_prevalence", N_("Undernourishment")),
+    ("gdp_growth", N_("Real GDP growth")),
+    ("wgi_rule_of_law", N_("Rule of law (WGI)")),
 )
 DRIVER_YEARS_BEFORE = 10  # small multiples start this many years before the period
 POLICY_CATEGORIES = ("policy",)
@@ -158,7 +159,9 @@ class Report:
 
     @property
     def label(self) -> str:
-        return "the Northern Triangle" if self.country == "NT" else country_name(self.country)
+        if self.country == "NT":
+            return gettext("the Northern Triangle")
+        return i18n.country(self.country)
 
     def source(self, source_id: str) -> SourceLine | None:
         return self.sources.get(source_id)
@@ -344,24 +347,30 @@ def money_section(frame: pd.DataFrame, codes: Sequence[str]) -> MoneySection | N
     table = sums.unstack("stage")
     table = table.reindex(columns=[s for s in money.STAGES if s in table.columns]).sort_index()
     notes = [
-        "Aid figures are ForeignAssistance.gov's per-country totals: bilateral aid only; "
-        "regional programmes are not in them, and recent years are revised upward as reporting "
-        "catches up."
+        gettext(
+            "Aid figures are ForeignAssistance.gov's per-country totals: bilateral aid only; "
+            "regional programmes are not in them, and recent years are revised upward as "
+            "reporting catches up."
+        )
     ]
     if region and not promised.empty:
         notes += sorted({f"Promised: {note}." for note in promised["note"]})
     elif not promised.empty:
-        notes.append("The promise covers the three countries together, so it is not shown here.")
+        notes.append(
+            gettext("The promise covers the three countries together, so it is not shown here.")
+        )
     headlines = frame[frame["source"] == money.HEADLINES_SOURCE]
     if region and not headlines.empty:
         notes.append(
-            "The strategy's own budget figures for the region (including regional programmes), "
-            "not comparable with the country totals: "
-            + "; ".join(
-                f"FY{r.fiscal_year} {r.stage} US${r.amount_usd:,.0f}"
-                for r in headlines.itertuples(index=False)
+            gettext(
+                "The strategy's own budget figures for the region (including regional "
+                "programmes), not comparable with the country totals: {figures}."
+            ).format(
+                figures="; ".join(
+                    f"{gettext('FY')}{r.fiscal_year} {gettext(r.stage)} US${r.amount_usd:,.0f}"
+                    for r in headlines.itertuples(index=False)
+                )
             )
-            + "."
         )
     return MoneySection(table, headlines.reset_index(drop=True), tuple(notes))
 
@@ -391,6 +400,19 @@ def scenario_section(frame: pd.DataFrame, codes: Sequence[str]) -> ScenarioSecti
     return ScenarioSection(str(part["run_id"].iloc[0]), part.sort_values("month"), totals)
 
 
+# words computed below, marked for the catalogues
+SIGNS = (N_("positive"), N_("negative"))
+STRENGTHS = (N_("weak"), N_("moderate"), N_("strong"))
+FISCAL_YEAR = N_("FY")  # "FY2024"; AF in Spanish (año fiscal)
+MONEY_STAGES = (  # money.STAGES as the brief names them
+    N_("promised"),
+    N_("requested"),
+    N_("appropriated"),
+    N_("obligated"),
+    N_("disbursed"),
+)
+
+
 def theory_summary(models: pd.DataFrame) -> pd.DataFrame:
     """One row per theory: fit, out-of-sample gain, rows, years and the drivers whose 95%
     interval excludes zero (with the sign of their coefficient)."""
@@ -407,7 +429,7 @@ def theory_summary(models: pd.DataFrame) -> pd.DataFrame:
                 "rows": int(part["rows"].iloc[0]),
                 "years": str(part["years"].iloc[0]),
                 "clear": "; ".join(
-                    f"{label('driver', d)} ({'positive' if c > 0 else 'negative'})"
+                    f"{label('driver', d)} ({gettext(SIGNS[0] if c > 0 else SIGNS[1])})"
                     for d, c in zip(marked["driver"], marked["coef"], strict=True)
                 ),
             }
@@ -429,14 +451,20 @@ def _signed(value: float) -> str:
 
 def _reading(r: float) -> str:
     """What a correlation coefficient says in words."""
-    strength = "weak" if abs(r) < 0.3 else "moderate" if abs(r) < 0.6 else "strong"
     if abs(r) < 0.1:
-        return "here there is next to no straight-line relation"
-    more = "fewer" if r < 0 else "more"
-    return (
-        f"here the relation is {strength}: years with more homicides tended to have {more} "
-        "encounters"
-    )
+        return gettext("here there is next to no straight-line relation")
+    strength = gettext(STRENGTHS[0 if abs(r) < 0.3 else 1 if abs(r) < 0.6 else 2])
+    if r < 0:
+        text = gettext(
+            "here the relation is {strength}: years with more homicides tended to have fewer "
+            "encounters"
+        )
+    else:
+        text = gettext(
+            "here the relation is {strength}: years with more homicides tended to have more "
+            "encounters"
+        )
+    return text.format(strength=strength)
 
 
 def statements(
@@ -453,38 +481,55 @@ def statements(
     forecast: ForecastSection | None,
     events: pd.DataFrame,
 ) -> list[str]:
-    """The "what the data can and cannot say" sentences: each one states a computed figure."""
+    """The "what the data can and cannot say" sentences: each one states a computed figure
+    (in the current language, :mod:`rootcauses.i18n`)."""
     out: list[str] = []
     if coverage:
+        asked = count(headline.months, "month")
         held = (
-            f"every one of the {count(headline.months, 'month')} asked for has data"
+            gettext("every one of the {months} asked for has data").format(months=asked)
             if headline.months_with_data == headline.months
-            else f"{headline.months_with_data} of the {count(headline.months, 'month')} asked "
-            "for have data"
+            else gettext("{n} of the {months} asked for have data").format(
+                n=headline.months_with_data, months=asked
+            )
         )
         out.append(
-            f"The encounter counts ({basis_title}) run from {coverage[0]:%B %Y} to "
-            f"{coverage[1]:%B %Y}; {held}."
+            gettext("The encounter counts ({basis}) run from {first} to {last}; {held}.").format(
+                basis=basis_title,
+                first=month(coverage[0], long=True),
+                last=month(coverage[1], long=True),
+                held=held,
+            )
         )
     if headline.previous is None:
         out.append(
-            f"The previous period ({headline.previous_start:%b %Y}–{headline.previous_end:%b %Y}) "
-            "is not fully covered by this basis, so no change is given."
+            gettext(
+                "The previous period ({first}–{last}) is not fully covered by this basis, so no "
+                "change is given."
+            ).format(first=month(headline.previous_start), last=month(headline.previous_end))
         )
     if drivers:
         years = {d.label: max(y for y, _ in d.latest.values()) for d in drivers if d.latest}
         if years:
             newest, oldest = max(years.values()), min(years, key=years.__getitem__)
             gap = period_end_year - newest
-            when = (
-                "the year the period ends"
-                if gap == 0
-                else f"{count(abs(gap), 'year')} {'before' if gap > 0 else 'after'} the period ends"
-            )
+            if gap == 0:
+                when = gettext("the year the period ends")
+            elif gap > 0:
+                when = gettext("{years} before the period ends").format(years=count(gap, "year"))
+            else:
+                when = gettext("{years} after the period ends").format(years=count(-gap, "year"))
             out.append(
-                f"The newest driver value is from {newest}, {when}; the oldest series, "
-                f"{oldest.lower()}, ends in {years[oldest]}. Driver values describe the years "
-                "before the encounters they are set beside."
+                gettext(
+                    "The newest driver value is from {newest}, {when}; the oldest series, "
+                    "{oldest}, ends in {year}. Driver values describe the years before the "
+                    "encounters they are set beside."
+                ).format(
+                    newest=newest,
+                    when=when,
+                    oldest=gettext(oldest).lower(),
+                    year=years[oldest],
+                )
             )
     if homicide is not None and not annual.empty:
         pairs = [
@@ -502,52 +547,80 @@ def statements(
             countries = len({c for c in annual.columns if c in homicide.values.columns})
             span = f"{min(pair_years)}–{max(pair_years)}"
             over = (
-                f"Over the {count(len(pairs), 'calendar year')} {span} with both figures"
+                gettext("Over the {years} {span} with both figures").format(
+                    years=count(len(pairs), "calendar year"), span=span
+                )
                 if countries == 1
-                else f"Across {count(len(pairs), 'country-year')} ({span}, "
-                f"{count(countries, 'country', 'countries')})"
+                else gettext("Across {years} ({span}, {countries})").format(
+                    years=count(len(pairs), "country-year"),
+                    span=span,
+                    countries=count(countries, "country", "countries"),
+                )
             )
             out.append(
-                f"{over}, annual encounters of citizens of {place_label} and the homicide rate "
-                f"have a correlation of r = {_signed(r)}. The correlation coefficient r runs "
-                "from −1 (the two always move in opposite directions) through 0 (no "
-                "straight-line relation) to +1 (they always move together); "
-                f"{_reading(r)}. That is an association across years, not an effect: both "
-                "series follow other things too, and "
-                f"{count(len(events), 'policy event')} in the store began within the period "
-                "alone."
+                gettext(
+                    "{over}, annual encounters of citizens of {place} and the homicide rate have "
+                    "a correlation of r = {r}. The correlation coefficient r runs from −1 (the two "
+                    "always move in opposite directions) through 0 (no straight-line relation) to "
+                    "+1 (they always move together); {reading}. That is an association across "
+                    "years, not an effect: both series follow other things too, and {events} in "
+                    "the store began within the period alone."
+                ).format(
+                    over=over,
+                    place=place_label,
+                    r=_signed(r),
+                    reading=_reading(r),
+                    events=count(len(events), "policy event"),
+                )
             )
     if driver_models is not None and not driver_models.empty:
         clear = int(((driver_models["lo95"] > 0) | (driver_models["hi95"] < 0)).sum())
         best = driver_models.loc[driver_models["oos_gain"].idxmax()]
         out.append(
-            f"The driver models pool Guatemala, Honduras and El Salvador ({int(best['rows'])} "
-            f"country-months, {best['years']}): {clear} of {len(driver_models)} coefficients have "
-            f"95% intervals that exclude zero; the best out-of-sample gain is "
-            f"{_signed(best['oos_gain'])} ({label('theory', best['theory']).lower()}): above 0, "
-            "the theory's drivers predict the left-out years better than country and "
-            "month-of-year effects alone. They are associations, not effects, and not "
-            "country-specific."
+            gettext(
+                "The driver models pool Guatemala, Honduras and El Salvador ({rows} "
+                "country-months, {years}): {clear} of {total} coefficients have {level} intervals "
+                "that exclude zero; the best out-of-sample gain is {gain} ({theory}): above 0, "
+                "the theory's drivers predict the left-out years better than country and "
+                "month-of-year effects alone. They are associations, not effects, and not "
+                "country-specific."
+            ).format(
+                rows=int(best["rows"]),
+                years=best["years"],
+                clear=clear,
+                total=len(driver_models),
+                level="95%",
+                gain=_signed(best["oos_gain"]),
+                theory=label("theory", best["theory"]).lower(),
+            )
         )
         if "verdict" in driver_models.columns:  # drivers fit against the trend baseline
             verdicts = driver_models.dropna(subset=["verdict"]).groupby("theory")["verdict"].first()
             beaten = [t for t, v in verdicts.items() if v == "beats the trend out of sample"]
             out.append(
-                "Against a linear trend, each year predicted from the years before it, "
-                + (
-                    f"{len(beaten)} of {len(verdicts)} theories do better out of sample "
-                    f"({', '.join(label('theory', t).lower() for t in beaten)})."
-                    if beaten
-                    else f"none of the {len(verdicts)} theories does better out of sample: "
-                    "none is reported as explaining migration."
+                gettext(
+                    "Against a linear trend, each year predicted from the years before it, "
+                    "{n} of {total} theories do better out of sample ({theories})."
+                ).format(
+                    n=len(beaten),
+                    total=len(verdicts),
+                    theories=", ".join(label("theory", t).lower() for t in beaten),
                 )
+                if beaten
+                else gettext(
+                    "Against a linear trend, each year predicted from the years before it, none "
+                    "of the {total} theories does better out of sample: none is reported as "
+                    "explaining migration."
+                ).format(total=len(verdicts))
             )
     if forecast is not None and not forecast.leaderboard.empty:
         cov = forecast.leaderboard["cov80"].mean()
         out.append(
-            f"In the rolling backtest the chosen models' 80% intervals held {cov:.0%} of the "
-            "outcomes (a well-calibrated interval holds about 80%); the forecast uses data to "
-            f"{forecast.until:%B %Y} and cannot foresee changes of policy."
+            gettext(
+                "In the rolling backtest the chosen models' {level} intervals held {share} of the "
+                "outcomes (a well-calibrated interval holds about {level}); the forecast uses data "
+                "to {until} and cannot foresee changes of policy."
+            ).format(level="80%", share=f"{cov:.0%}", until=month(forecast.until, long=True))
         )
     return out
 
