@@ -1,5 +1,10 @@
 """Turn a :class:`~rootcauses.report.build.Report` into one self-contained HTML file (inline
-CSS, inline SVG charts, no scripts, no external files) and that HTML into a PDF."""
+CSS, inline SVG charts, no scripts, no external files) and that HTML into a PDF.
+
+The brief is written in English or Spanish (``lang``): the template's text through Jinja's i18n
+extension, chart titles and labels through :mod:`rootcauses.i18n`, months in the language's
+locale. Numbers keep the English separators, which are also those of Guatemala, Honduras and El
+Salvador (``es_419``)."""
 
 from __future__ import annotations
 
@@ -10,8 +15,8 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from rootcauses import __version__
-from rootcauses.countries import country_name
+from rootcauses import __version__, i18n
+from rootcauses.i18n import country, gettext
 from rootcauses.report import svg
 from rootcauses.report.build import Report, theory_summary
 from rootcauses.report.errors import ReportError
@@ -29,6 +34,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    i18n.install_jinja(env)
     env.filters.update(number=number, percent=percent, signed_percent=signed_percent, fixed=fixed)
     env.globals.update(label=label, place=place, places=places, count=count)
     return env
@@ -64,7 +70,7 @@ def encounters_chart(report: Report) -> str:
     frame = report.monthly.sort_index()
     x = [svg.decimal_year(m) for m in frame.index]
     lines = [
-        svg.Line(country_name(c), x, list(frame[c].astype(float)), _color(i))
+        svg.Line(country(c), x, list(frame[c].astype(float)), _color(i))
         for i, c in enumerate(report.codes)
     ]
     markers = [
@@ -74,10 +80,14 @@ def encounters_chart(report: Report) -> str:
     end = svg.decimal_year(report.end) + 1 / 12
     return svg.line_chart(
         svg.Chart(
-            title=f"Southwest-border encounters per month, citizens of {report.label}",
+            title=gettext("Southwest-border encounters per month, citizens of {place}").format(
+                place=report.label
+            ),
             lines=lines,
             markers=markers,
-            spans=[svg.Span(svg.decimal_year(report.start), end, "the period of this brief")],
+            spans=[
+                svg.Span(svg.decimal_year(report.start), end, gettext("the period of this brief"))
+            ],
             width=680,
             height=260,
             css_class="chart encounters",
@@ -89,13 +99,13 @@ def driver_chart(panel, codes) -> str:
     frame = panel.values
     x = [float(y) for y in frame.index]
     lines = [
-        svg.Line(country_name(c), x, list(frame[c]), _color(codes.index(c)))
+        svg.Line(country(c), x, list(frame[c]), _color(codes.index(c)))
         for c in codes
         if c in frame.columns
     ]
     return svg.line_chart(
         svg.Chart(
-            title=panel.label,
+            title=gettext(panel.label),
             lines=lines,
             y_zero=bool(frame.min().min() >= 0) if not frame.empty else True,
             width=330,
@@ -116,11 +126,12 @@ def fan_chart(report: Report, series: str) -> str:
     color = _color(report.codes.index(series)) if series in report.codes else _color(0)
     return svg.line_chart(
         svg.Chart(
-            title=f"{country_name(series)}: forecast "
-            f"({label('model', fc.chosen.get(series, 'best'))}), 80% and 95% intervals",
+            title=gettext("{country}: forecast ({model}), intervals of 80% and 95%").format(
+                country=country(series), model=label("model", fc.chosen.get(series, "best"))
+            ),
             lines=[
-                svg.Line("observed", hx, list(hist["count"].astype(float)), svg.GREY),
-                svg.Line("forecast", fx, list(fan["mean"]), color, dashed=True),
+                svg.Line(gettext("observed"), hx, list(hist["count"].astype(float)), svg.GREY),
+                svg.Line(gettext("forecast"), fx, list(fan["mean"]), color, dashed=True),
             ],
             bands=[
                 svg.Band(fx, list(fan["lo95"]), list(fan["hi95"]), color, 0.15),
@@ -156,8 +167,16 @@ def scenario_chart(report: Report, citizenship: str, metric: str) -> str:
     )
 
 
-def render_html(report: Report) -> str:
-    """The brief as one HTML document: inline CSS and SVG, links only to the sources."""
+def render_html(report: Report, lang: str | None = None) -> str:
+    """The brief as one HTML document: inline CSS and SVG, links only to the sources; in
+    ``lang`` (``en`` or ``es``; by default the current language, :mod:`rootcauses.i18n`). The
+    sentences computed with the report (:func:`~rootcauses.report.build.build_report`) are in the
+    language it was built in."""
+    with i18n.use(lang or i18n.current()):
+        return i18n.contract(_render_html(report))
+
+
+def _render_html(report: Report) -> str:
     charts = {
         "encounters": Markup(encounters_chart(report)),
         "drivers": [Markup(driver_chart(p, list(report.codes))) for p in report.drivers],
@@ -179,17 +198,18 @@ def render_html(report: Report) -> str:
     return template.render(
         r=report,
         charts=charts,
-        names={c: country_name(c) for c in report.codes},
+        names={c: country(c) for c in report.codes},
         basis_source=BASIS_SOURCE[report.basis],
         basis_sources=BASIS_SOURCE,
         theory_summary=theory_summary,
-        basis_label=BASIS_LABEL[report.basis],
+        basis_label=label("basis", report.basis),
         version=__version__,
         today=report.generated_at.strftime("%Y-%m-%d"),
-        period=f"{report.start:%b %Y} – {report.end:%b %Y}",
-        previous=f"{report.headline.previous_start:%b %Y} – {report.headline.previous_end:%b %Y}",
+        period=f"{i18n.month(report.start)} – {i18n.month(report.end)}",
+        previous=f"{i18n.month(report.headline.previous_start)} – "
+        f"{i18n.month(report.headline.previous_end)}",
         date=lambda v: pd.Timestamp(v).strftime("%Y-%m-%d") if pd.notna(v) else "",
-        month=lambda v: pd.Timestamp(v).strftime("%b %Y") if pd.notna(v) else "",
+        month=lambda v: i18n.month(pd.Timestamp(v).date()) if pd.notna(v) else "",
     )
 
 
