@@ -20,13 +20,17 @@ def report(
     output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")],
     pdf: Annotated[Path | None, typer.Option(help="Also write the brief as PDF here.")] = None,
     basis: BasisOption = Basis.usbp,
+    lang: Annotated[
+        str, typer.Option("--lang", help="Language of the brief: en (English) or es (Spanish).")
+    ] = "en",
 ) -> None:
     """Write a self-contained HTML brief (and optionally a PDF) on a country and period: headline
     figures, encounters with policy events, drivers, models, forecast, commitments, sources."""
+    from rootcauses import i18n
     from rootcauses.report import build_report, render_html, render_pdf
     from rootcauses.report.errors import ReportError
 
-    with err.status("building the brief") as status:
+    with i18n.use(lang), err.status("building the brief") as status:
         brief = build_report(
             get_settings(),
             country,
