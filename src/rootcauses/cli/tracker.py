@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from rootcauses.cli.scorecard import scorecard as scorecard_command
 from rootcauses.cli.support import (
     FormatOption,
     OutputFormat,
@@ -743,5 +744,9 @@ def user_list(fmt: FormatOption = OutputFormat.table) -> None:
     )
     print_frame(frame, fmt, title="tracker users")
 
+
+# the interface: `rootcauses tracker scorecard` is the outcome scorecard (also at the top
+# level as `rootcauses scorecard`; one implementation in rootcauses.cli.scorecard)
+app.command("scorecard")(scorecard_command)
 
 __all__ = ["app"]
