@@ -95,6 +95,9 @@ def test_drivers_page_renders_with_maps_drawn_offline(open_page, width: int) -> 
     assert all(row[1][:3] in ("GT-", "SV-") and float(row[2]) > 0 for row in shown[1:])
     attribution = page.locator("#dept-attribution")
     assert attribution.is_visible() and ATTRIBUTION in attribution.inner_text()
+    assert (
+        page.locator("#dept-source").inner_text().startswith("Emigration by department of origin")
+    )
     # percentiles within each country: 0 to 100 in Guatemala and in El Salvador
     page.check("#dept-within")
     page.wait_for_function("() => CHART_INFO.departments.subtitle.includes('percentile rank')")
@@ -121,6 +124,8 @@ def test_drivers_indicator_search_and_scales(open_page) -> None:
     page = open_page(DESKTOP, "/drivers")
     page.wait_for_selector("#chart .main-svg")
     assert page.locator("#indicator option[value$='_std_err']").count() == 0  # error series hidden
+    source = page.locator("#source-line").inner_text()  # the publication's title, not a store id
+    assert "UNODC" in source and "homicide," not in source and source != "homicide"
     page.fill("#indicator-search", "rule of law")
     visible = page.eval_on_selector_all(
         "#indicator option", "os => os.filter(o => !o.hidden).map(o => o.textContent)"

@@ -209,6 +209,12 @@ def drivers(request: Request) -> HTMLResponse:
             except RootCausesError:  # a store built before the departments were added
                 department_indicators = pd.DataFrame()
             attribution = departments.attribution(con)
+            titles = dict(
+                con.execute(
+                    "SELECT id, title FROM sources WHERE table_name IN "
+                    "('indicators', 'subnational_indicators', 'department_emigration')"
+                ).fetchall()
+            )
     except RootCausesError as exc:
         return _render(request, "drivers.html", title, error=unreadable(request, exc))
     codes = {c.code for t in themes for c in t.choices}
@@ -238,6 +244,7 @@ def drivers(request: Request) -> HTMLResponse:
         department_choices=department_choices,
         department_default=DEFAULT_DEPARTMENT_INDICATOR,
         attribution=attribution,
+        source_titles=titles,
         models=models_in_words(models),
         has_verdicts=all(c in models.columns for c in VERDICT_COLUMNS),
         caveat=CAVEAT,

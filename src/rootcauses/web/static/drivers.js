@@ -3,6 +3,7 @@
 // lists (indicators by theme, department indicators) are rendered by the server.
 const DATA = JSON.parse(document.getElementById("drivers-data").textContent);
 const NAMES = DATA.names;
+const sourceTitle = id => DATA.sources[id] || id;  // a part id of the store as its publication's title
 const MAP_CONFIG = {...PLOT_CONFIG, topojsonURL: DATA.world.slice(0, DATA.world.lastIndexOf("/") + 1)};
 const form = document.getElementById("controls");
 const select = form.indicator;
@@ -172,9 +173,10 @@ async function encountersPer100k(countries) {
   return out;
 }
 
-async function drawVersus(s, rows, c) {
+async function drawVersus(s, rows, c, current) {
   const values = yearly(rows);
   const encounters = await encountersPer100k(s.country);
+  if (!current()) return;
   const traces = s.country.map((code, i) => {
     const years = Object.keys(values[code] || {}).filter(y => encounters[code]?.[y] !== undefined).sort();
     return {x: years.map(y => values[code][y]), y: years.map(y => encounters[code][y]), text: years, name: NAMES[code] || code,
@@ -192,7 +194,7 @@ function drawTable(rows) {
   tbody.innerHTML = "";
   for (const r of rows) {
     const tr = tbody.insertRow();
-    [NAMES[r.country] || r.country, r.period, fmtValue(r.value), r.unit, r.source].forEach((v, i) => {
+    [NAMES[r.country] || r.country, r.period, fmtValue(r.value), r.unit, sourceTitle(r.source)].forEach((v, i) => {
       const td = tr.insertCell(); td.textContent = v; if (i === 2) td.className = "num"; });
   }
 }
@@ -207,7 +209,10 @@ function selectTab(name) {
   draw();
 }
 
+let drawing = 0;  // the latest draw: an older one whose data arrive late draws nothing
+
 async function draw() {
+  const ticket = ++drawing;
   const s = state();
   writeState(s);
   describeIndicator();
@@ -217,10 +222,11 @@ async function draw() {
   describeChart("chart", {title: c.name, subtitle: `${shown}, ${s.start}–${s.end}${s.relative ? ", first year = 100" : ""}${s.log ? ", log scale" : ""}`});
   try {
     const rows = await indicatorRows(s);
-    document.getElementById("source-line").textContent = [...new Set(rows.map(r => r.source))].join(", ") || "no data in range;";
+    if (ticket !== drawing) return;
+    document.getElementById("source-line").textContent = [...new Set(rows.map(r => sourceTitle(r.source)))].join("; ") || "no data in range;";
     if (view === "chart") drawChart(s, rows, c);
     else if (view === "map") drawMap(s, rows, c);
-    else if (view === "versus") await drawVersus(s, rows, c);
+    else if (view === "versus") await drawVersus(s, rows, c, () => ticket === drawing);
     else drawTable(rows);
     showError("chart-error", "");
   } catch (error) {
@@ -246,8 +252,11 @@ const deptSelect = document.getElementById("dept-indicator");
 let shapes = null;
 let deptYear = null;  // the year asked for (link or slider); the latest year of the indicator when null
 
+let drawingDepartments = 0;
+
 async function drawDepartments() {
   if (!deptSelect) return;
+  const ticket = ++drawingDepartments;
   const s = state();
   writeState(s);
   const code = deptSelect.value;
@@ -255,6 +264,7 @@ async function drawDepartments() {
   try {
     shapes ||= getJSON("/api/departments/shapes").then(forD3);
     const [geo, body] = await Promise.all([shapes, getJSON(`/api/departments/values?indicator=${code}`)]);
+    if (ticket !== drawingDepartments) return;
     const rows = body.data;
     const years = [...new Set(rows.flatMap(r => [r.year, r.year_end]))].sort((a, b) => a - b);
     const year = yearSlider("dept-year", years, deptYear);
@@ -286,7 +296,8 @@ async function drawDepartments() {
     const credit = geo.attribution.replace("; ", "<br>");
     describeChart("departments", {title: deptSelect.selectedOptions[0].textContent,
                                   subtitle: `Latest value up to ${year}, by department${within ? ", percentile rank within each country" : ""}`,
-                                  source: `${[...new Set(rows.map(r => r.source))].join(", ")}; boundaries ${geo.attribution}`});
+                                  source: `${[...new Set(rows.map(r => sourceTitle(r.source)))].join("; ")}; boundaries ${geo.attribution}`});
+    document.getElementById("dept-source").textContent = [...new Set(rows.map(r => sourceTitle(r.source)))].join("; ");
     document.getElementById("dept-attribution").textContent = `Department boundaries: ${geo.attribution}.`;
     document.getElementById("dept-about").textContent = rows.length
       ? `${rows.length} values for ${new Set(rows.map(r => r.code)).size} departments; unit: ${unit}.` : "No values.";

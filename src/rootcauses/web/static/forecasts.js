@@ -54,7 +54,10 @@ function scaleNote(log, cut) {
     : cut ? "Linear scale, cut above the 80% interval: the 95% interval continues beyond the top of the chart." : "Linear scale.";
 }
 
+let drawing = 0;  // the latest draw: an older one whose data arrive late draws nothing
+
 async function draw() {
+  const ticket = ++drawing;
   const series = form.series.value;
   const log = form.log.checked;
   const past = form.past.checked;
@@ -72,6 +75,7 @@ async function draw() {
     const first = months.length ? months[0] : null;
     const start = first ? `${Number(first.slice(0, 4)) - 5}${first.slice(4, 7)}` : null;
     const hist = await getJSON(`/api/encounters?basis=${DATA.basis}&citizenship=${series}${start ? "&start=" + start : ""}`);
+    if (ticket !== drawing) return;
     const x = rows.map(r => r.month);
     const observed = hist.data.length ? hist.data[hist.data.length - 1].month.slice(0, 7) : "";
     describeChart("chart", {subtitle: `${form.series.selectedOptions[0].text}: forecast with 80% and 95% intervals (basis ${DATA.basis})` +
