@@ -14,6 +14,7 @@ caveat says so.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -22,7 +23,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from rootcauses.countries import NORTHERN_TRIANGLE, country_name
+from rootcauses.countries import NORTHERN_TRIANGLE
+from rootcauses.i18n import N_, country, gettext, month
 from rootcauses.periods import fiscal_year
 from rootcauses.store import query
 
@@ -104,19 +106,34 @@ class Findings:
 
 
 def names_list(items: Sequence[str]) -> str:
-    """``a, b and c``."""
+    """``a, b and c`` (in the current language)."""
     items = list(items)
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+    if len(items) == 1:
+        return items[0]
+    return gettext("{first} and {last}").format(first=", ".join(items[:-1]), last=items[-1])
 
 
 def names(codes: Sequence[str]) -> str:
     """``Guatemala, Honduras and El Salvador``."""
-    return names_list([country_name(c) for c in codes])
+    return names_list([country(c) for c in codes])
+
+
+WORDS = (
+    N_("zero"),
+    N_("one"),
+    N_("two"),
+    N_("three"),
+    N_("four"),
+    N_("five"),
+    N_("six"),
+    N_("seven"),
+    N_("eight"),
+    N_("nine"),
+)
 
 
 def _words(n: int) -> str:
-    words = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-    return words[n] if 0 <= n < len(words) else str(n)
+    return gettext(WORDS[n]) if 0 <= n < len(WORDS) else str(n)
 
 
 def pct_change(new: float, old: float) -> float | None:
@@ -145,8 +162,16 @@ def format_value(value: float | None, y_format: str) -> str:
     return f"{value:,.1f}"
 
 
-def fy_label(fy: int) -> str:
-    return f"FY{fy} (Oct {fy - 1}–Sep {fy})"
+def fy(year: int) -> str:
+    """``FY2024`` (``AF2024`` in Spanish)."""
+    return f"{gettext('FY')}{year}"
+
+
+def fy_label(year: int) -> str:
+    """``FY2024 (Oct 2023–Sep 2024)``."""
+    return gettext("{year} ({first}–{last})").format(
+        year=fy(year), first=month(dt.date(year - 1, 10, 1)), last=month(dt.date(year, 9, 1))
+    )
 
 
 def _nan_to_none(values) -> list[float | None]:
@@ -183,24 +208,42 @@ def encounters_latest_year(monthly: pd.DataFrame, source: SourceRef) -> Finding 
     if change is None or from_peak is None:  # a year without encounters: no change to state
         return None
     each = {c: pct_change(by_year.at[latest, c], by_year.at[previous, c]) for c in NT}
-    direction = "fewer" if change < 0 else "more"
-    text = (
-        f"Southwest-border encounters of citizens of {names(NT)} numbered "
-        f"{total[latest]:,} in {fy_label(latest)}, {pct(abs(change))} {direction} than in "
-        f"FY{previous} ({total[previous]:,})"
+    if change < 0:
+        lead = gettext(
+            "Southwest-border encounters of citizens of {places} numbered {count} in {year}, "
+            "{change} fewer than in {previous} ({previous_count})"
+        )
+    else:
+        lead = gettext(
+            "Southwest-border encounters of citizens of {places} numbered {count} in {year}, "
+            "{change} more than in {previous} ({previous_count})"
+        )
+    text = lead.format(
+        places=names(NT),
+        count=f"{total[latest]:,}",
+        year=fy_label(latest),
+        change=pct(abs(change)),
+        previous=fy(previous),
+        previous_count=f"{total[previous]:,}",
     )
     if peak_year == latest:
-        text += f"; FY{latest} is the highest year since the series began in FY{total.index.min()}."
+        text += gettext("; {year} is the highest year since the series began in {first}.").format(
+            year=fy(latest), first=fy(total.index.min())
+        )
     else:
-        text += (
-            f" and {pct(abs(from_peak))} {'below' if from_peak < 0 else 'above'} the "
-            f"FY{peak_year} peak ({total[peak_year]:,})."
+        peak = (
+            gettext(" and {change} below the {year} peak ({count}).")
+            if from_peak < 0
+            else gettext(" and {change} above the {year} peak ({count}).")
+        )
+        text += peak.format(
+            change=pct(abs(from_peak)), year=fy(peak_year), count=f"{total[peak_year]:,}"
         )
     if all(v is not None and v < 0 for v in each.values()):
-        text += " Each of the three fell: "
+        text += " " + gettext("Each of the three fell:") + " "
     else:
-        text += " By country: "
-    text += ", ".join(f"{country_name(c)} {signed_pct(each[c])}" for c in NT) + "."
+        text += " " + gettext("By country:") + " "
+    text += ", ".join(f"{country(c)} {signed_pct(each[c])}" for c in NT) + "."
     years = [int(y) for y in by_year.index]
     return Finding(
         id="nt-encounters-latest-year",
@@ -212,23 +255,24 @@ def encounters_latest_year(monthly: pd.DataFrame, source: SourceRef) -> Finding 
         source=source,
         chart=ChartSpec(
             type="bar",
-            title=f"Southwest-border encounters by fiscal year, FY{years[0]}–FY{years[-1]}",
-            x_title="fiscal year",
-            y_title="encounters",
+            title=gettext("Southwest-border encounters by fiscal year, {first}–{last}").format(
+                first=fy(years[0]), last=fy(years[-1])
+            ),
+            x_title=gettext("fiscal year"),
+            y_title=gettext("encounters"),
             series=[
-                Series(country_name(c), c, [f"FY{y}" for y in years], _nan_to_none(by_year[c]))
-                for c in NT
+                Series(country(c), c, [fy(y) for y in years], _nan_to_none(by_year[c])) for c in NT
             ],
             stacked=True,
             data_url="/api/encounters?basis=cbp&citizenship=GTM&citizenship=HND&citizenship=SLV",
             page="/?basis=cbp",
         ),
-        caveat=(
+        caveat=gettext(
             "Encounters are events, not people: a person stopped twice counts twice, and Title 42 "
             "expulsions (March 2020 – May 2023) made repeat crossings more common. The CBP series "
-            f"starts in FY{years[0]}, so the peak is the highest year since then. The change "
+            "starts in {first}, so the peak is the highest year since then. The change "
             "describes what happened at the border, not why it happened."
-        ),
+        ).format(first=fy(years[0])),
         details={
             "latest_year": latest,
             "latest": int(total[latest]),
@@ -257,17 +301,24 @@ def share_of_southwest(monthly: pd.DataFrame, source: SourceRef) -> Finding | No
     share = nt / total
     latest, peak_year = int(share.index.max()), int(share.idxmax())
     others = total - nt
-    text = (
-        f"Citizens of {names(NT)} made up {pct(share[latest])} of Border Patrol's "
-        f"Southwest-border encounters in {fy_label(latest)}"
-    )
+    text = gettext(
+        "Citizens of {places} made up {share} of Border Patrol's Southwest-border encounters "
+        "in {year}"
+    ).format(places=names(NT), share=pct(share[latest]), year=fy_label(latest))
     if peak_year == latest:
-        text += ", the highest share since the series began."
+        text += gettext(", the highest share since the series began.")
     else:
-        text += (
-            f", down from {pct(share[peak_year])} in FY{peak_year}: their encounters went from "
-            f"{int(nt[peak_year]):,} to {int(nt[latest]):,} while those of every other "
-            f"citizenship went from {int(others[peak_year]):,} to {int(others[latest]):,}."
+        text += gettext(
+            ", down from {peak_share} in {peak_year}: their encounters went from {peak} to "
+            "{latest} while those of every other citizenship went from {others_peak} to "
+            "{others_latest}."
+        ).format(
+            peak_share=pct(share[peak_year]),
+            peak_year=fy(peak_year),
+            peak=f"{int(nt[peak_year]):,}",
+            latest=f"{int(nt[latest]):,}",
+            others_peak=f"{int(others[peak_year]):,}",
+            others_latest=f"{int(others[latest]):,}",
         )
     years = [int(y) for y in share.index]
     return Finding(
@@ -280,16 +331,17 @@ def share_of_southwest(monthly: pd.DataFrame, source: SourceRef) -> Finding | No
         source=source,
         chart=ChartSpec(
             type="line",
-            title=f"Share of {names(NT)} in Southwest-border encounters, "
-            f"FY{years[0]}–FY{years[-1]}",
-            x_title="fiscal year",
-            y_title="share of encounters",
+            title=gettext(
+                "Share of {places} in Southwest-border encounters, {first}–{last}"
+            ).format(places=names(NT), first=fy(years[0]), last=fy(years[-1])),
+            x_title=gettext("fiscal year"),
+            y_title=gettext("share of encounters"),
             series=[Series("Guatemala + Honduras + El Salvador", "XNT", years, list(share))],
             y_format=".0%",
             data_url="/api/encounters?basis=usbp",
             page="/?basis=usbp",
         ),
-        caveat=(
+        caveat=gettext(
             "Border Patrol only: encounters at ports of entry are not in this series, and OHSS "
             "rounds each published cell to 10. A share falls when these countries' encounters "
             "fall or when other countries' rise; the statement gives both counts."
@@ -327,15 +379,21 @@ def families_and_children(
     all_not_single = 1 - all_table.get(SINGLE_ADULT, 0) / all_table.sum()
     years = [int(y) for y in shares.index]
     groups = [
-        (FAMILY_UNIT, "people in family units"),
-        (UNACCOMPANIED, "unaccompanied children"),
-        (SINGLE_ADULT, "single adults"),
+        (FAMILY_UNIT, gettext("people in family units")),
+        (UNACCOMPANIED, gettext("unaccompanied children")),
+        (SINGLE_ADULT, gettext("single adults")),
     ]
-    text = (
-        f"In {fy_label(latest)}, {pct(not_single)} of Southwest-border encounters of citizens "
-        f"of {names(NT)} were of people travelling as families ({pct(family)}) or of "
-        f"unaccompanied children ({pct(alone)}) rather than single adults; for all "
-        f"nationalities together the share was {pct(all_not_single)}."
+    text = gettext(
+        "In {year}, {share} of Southwest-border encounters of citizens of {places} were of "
+        "people travelling as families ({family}) or of unaccompanied children ({alone}) rather "
+        "than single adults; for all nationalities together the share was {all}."
+    ).format(
+        year=fy_label(latest),
+        share=pct(not_single),
+        places=names(NT),
+        family=pct(family),
+        alone=pct(alone),
+        all=pct(all_not_single),
     )
     return Finding(
         id="nt-families-and-children",
@@ -347,11 +405,13 @@ def families_and_children(
         source=source,
         chart=ChartSpec(
             type="bar",
-            title=f"Who was encountered: {names(NT)}, FY{years[0]}–FY{years[-1]}",
-            x_title="fiscal year",
-            y_title="share of encounters",
+            title=gettext("Who was encountered: {places}, {first}–{last}").format(
+                places=names(NT), first=fy(years[0]), last=fy(years[-1])
+            ),
+            x_title=gettext("fiscal year"),
+            y_title=gettext("share of encounters"),
             series=[
-                Series(label, key, [f"FY{y}" for y in years], _nan_to_none(shares[key]))
+                Series(label, key, [fy(y) for y in years], _nan_to_none(shares[key]))
                 for key, label in groups
                 if key in shares.columns
             ],
@@ -360,7 +420,7 @@ def families_and_children(
             data_url="/api/encounters?basis=cbp",
             page="/?basis=cbp",
         ),
-        caveat=(
+        caveat=gettext(
             "“Family units” counts persons — the children and the adults with them — not "
             "families. The categories are recorded when people are stopped; they say who "
             "travelled, not why. A small number of children travelling with adults who are "
@@ -417,20 +477,24 @@ def homicide_since_base(long: pd.DataFrame, source: SourceRef) -> Finding | None
         changes[c] = change
     order = sorted(rows, key=lambda c: changes[c])
     parts = [
-        f"{country_name(c)} from {rows[c][1]:.1f} to {rows[c][3]:.1f} per 100,000 "
-        f"({signed_pct(changes[c])}, {rows[c][0]}–{rows[c][2]})"
+        gettext("{country} from {base} to {latest} per 100,000 ({change}, {first}–{last})").format(
+            country=country(c),
+            base=f"{rows[c][1]:.1f}",
+            latest=f"{rows[c][3]:.1f}",
+            change=signed_pct(changes[c]),
+            first=rows[c][0],
+            last=rows[c][2],
+        )
         for c in order
     ]
     falls = [v for v in changes.values() if v < 0]
     if len(falls) == len(changes):
         smallest = max(changes.values())
-        lead = (
-            f"Homicide rates fell by at least {pct(-smallest, 0)} in each of "
-            f"{names(order)} since {BASE_YEAR}: "
-        )
+        lead = gettext("Homicide rates fell by at least {change} in each of {places} since {year}:")
+        lead = lead.format(change=pct(-smallest, 0), places=names(order), year=BASE_YEAR) + " "
         value, unit = smallest, "change in homicide rate (smallest fall of the countries)"
     else:
-        lead = f"Homicide rates since {BASE_YEAR}: "
+        lead = gettext("Homicide rates since {year}:").format(year=BASE_YEAR) + " "
         value = float(pd.Series(changes).median())
         unit = "change in homicide rate (median of the countries)"
     bases = {r[0] for r in rows.values()}
@@ -446,21 +510,23 @@ def homicide_since_base(long: pd.DataFrame, source: SourceRef) -> Finding | None
         source=source,
         chart=ChartSpec(
             type="line",
-            title=f"Homicide rate, {int(shown.index.min())}–{int(shown.index.max())}",
-            x_title="year",
-            y_title="per 100,000 people",
+            title=gettext("Homicide rate, {first}–{last}").format(
+                first=int(shown.index.min()), last=int(shown.index.max())
+            ),
+            x_title=gettext("year"),
+            y_title=gettext("per 100,000 people"),
             series=_yearly_series(shown),
             y_format=".0f",
             data_url="/api/indicators/homicide_rate?country=GTM&country=HND&country=SLV",
             page="/drivers?indicator=homicide_rate",
         ),
-        caveat=(
+        caveat=gettext(
             "UNODC rates as published by Our World in Data; countries report with different "
             "delays, so the latest years differ, and a country without a value for "
-            f"{BASE_YEAR} is compared from its nearest earlier year. Homicide rates and "
+            "{year} is compared from its nearest earlier year. Homicide rates and "
             "encounters have moved together in some years and apart in others: that is an "
             "association, not evidence that one causes the other."
-        ),
+        ).format(year=BASE_YEAR),
         details={
             c: {"base_year": r[0], "base": r[1], "latest_year": r[2], "latest": r[3]}
             for c, r in rows.items()
@@ -480,16 +546,24 @@ def remittances_share(long: pd.DataFrame, source: SourceRef) -> Finding | None:
         return None
     now, then = complete.loc[latest], complete.loc[BASE_YEAR]
     order = sorted(NT, key=lambda c: -now[c])
-    text = (
-        f"In {latest}, remittances received equalled at least {now.min():.0f}% of GDP in each "
-        f"of {names(order)} — "
-        + ", ".join(f"{country_name(c)} {now[c]:.1f}%" for c in order)
-        + " — up from "
-        + names_list([f"{then[c]:.1f}%" for c in order])
-        + f" respectively in {BASE_YEAR}."
+    if all(now > then):
+        sentence = gettext(
+            "In {year}, remittances received equalled at least {least} of GDP in each of "
+            "{places} — {values} — up from {before} respectively in {base}."
+        )
+    else:
+        sentence = gettext(
+            "In {year}, remittances received equalled at least {least} of GDP in each of "
+            "{places} — {values} — against {before} respectively in {base}."
+        )
+    text = sentence.format(
+        year=latest,
+        least=f"{now.min():.0f}%",
+        places=names(order),
+        values=", ".join(f"{country(c)} {now[c]:.1f}%" for c in order),
+        before=names_list([f"{then[c]:.1f}%" for c in order]),
+        base=BASE_YEAR,
     )
-    if not all(now > then):
-        text = text.replace(" — up from ", " — against ")
     shown = table[table.index >= BASE_YEAR - 5]
     return Finding(
         id="remittances-share-of-gdp",
@@ -501,15 +575,18 @@ def remittances_share(long: pd.DataFrame, source: SourceRef) -> Finding | None:
         source=source,
         chart=ChartSpec(
             type="line",
-            title=f"Remittances received, % of GDP, {int(shown.index.min())}–{latest}",
-            x_title="year",
-            y_title="% of GDP",
+            # {pct} rather than a literal % keeps the msgid free of a false %-placeholder
+            title=gettext("Remittances received, {pct} of GDP, {first}–{last}").format(
+                pct="%", first=int(shown.index.min()), last=latest
+            ),
+            x_title=gettext("year"),
+            y_title=gettext("{pct} of GDP").format(pct="%"),
             series=_yearly_series(shown),
             y_format=".0f",
             data_url="/api/indicators/remittances_pct_gdp?country=GTM&country=HND&country=SLV",
             page="/drivers?indicator=remittances_pct_gdp",
         ),
-        caveat=(
+        caveat=gettext(
             "World Bank estimates; the latest years are revised as balance-of-payments data "
             "arrive. A share of GDP rises when remittances grow or when GDP shrinks. Remittances "
             "are sent by people who have already left, so they follow past migration as much as "
@@ -552,12 +629,19 @@ def aid_against_promise(
     total = float(by_country.sum())
     pace = float(promise["amount_usd"]) / AID_PROMISE_YEARS
     share = total / pace
-    text = (
-        f"In FY{first_full}, the first full fiscal year after the {announced:%B %Y} promise of "
-        f"${promise['amount_usd'] / 1e9:,.0f} billion over {_words(AID_PROMISE_YEARS)} years, the "
-        f"United States obligated ${total / 1e6:,.0f} million in aid to {names(NT)} — "
-        f"{pct(share, 0)} of the ${pace / 1e6:,.0f} million a year that the promise implies "
-        "if spread evenly."
+    text = gettext(
+        "In {year}, the first full fiscal year after the {announced} promise of {promised} over "
+        "{years} years, the United States obligated {obligated} in aid to {places} — {share} of "
+        "the {pace} a year that the promise implies if spread evenly."
+    ).format(
+        year=fy(first_full),
+        announced=month(announced, long=True),
+        promised=gettext("${amount} billion").format(amount=f"{promise['amount_usd'] / 1e9:,.0f}"),
+        years=_words(AID_PROMISE_YEARS),
+        obligated=gettext("${amount} million").format(amount=f"{total / 1e6:,.0f}"),
+        places=names(NT),
+        share=pct(share, 0),
+        pace=gettext("${amount} million").format(amount=f"{pace / 1e6:,.0f}"),
     )
     shown = frame[frame["fiscal_year"] >= first_full - 6]
     table = shown.pivot_table(index="fiscal_year", columns="country", values="value", aggfunc="sum")
@@ -572,14 +656,16 @@ def aid_against_promise(
         source=source,
         chart=ChartSpec(
             type="bar",
-            title=f"US aid obligations by fiscal year, FY{years[0]}–FY{years[-1]}",
-            x_title="fiscal year",
-            y_title="million US$ (current)",
+            title=gettext("US aid obligations by fiscal year, {first}–{last}").format(
+                first=fy(years[0]), last=fy(years[-1])
+            ),
+            x_title=gettext("fiscal year"),
+            y_title=gettext("million US$ (current)"),
             series=[
                 Series(
-                    country_name(c),
+                    country(c),
                     c,
-                    [f"FY{y}" for y in years],
+                    [fy(y) for y in years],
                     _nan_to_none(table[c] / 1e6) if c in table else [None] * len(years),
                 )
                 for c in NT
@@ -589,7 +675,7 @@ def aid_against_promise(
             data_url="/api/indicators/us_aid_obligations_fy?country=GTM&country=HND&country=SLV",
             page="/commitments",
         ),
-        caveat=(
+        caveat=gettext(
             "ForeignAssistance.gov country totals leave out regional programmes, which the "
             "promise also covers, so they understate what was spent on the strategy. Reporting "
             "lags: later years were still incomplete in the copy used. Money obligated is "
@@ -638,7 +724,7 @@ def _yearly_series(shown: pd.DataFrame) -> list[Series]:
     """One chart series per Northern Triangle country of a year × country frame."""
     return [
         Series(
-            country_name(c),
+            country(c),
             c,
             [int(y) for y in shown[c].dropna().index],
             _nan_to_none(shown[c].dropna()),
