@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
+from rootcauses import i18n
 from rootcauses.config import Settings
 from rootcauses.errors import RootCausesError
 from rootcauses.findings.compute import Findings, compute_findings, data_through
@@ -56,9 +57,10 @@ def _cached(kind: str, settings: Settings, make: Callable[..., T]) -> T:
 
 
 def findings_for(settings: Settings) -> Findings:
-    """The findings of the current build of ``settings``' home (raises
-    :class:`~rootcauses.errors.BuildError` when there is no store)."""
-    return _cached("findings", settings, compute_findings)
+    """The findings of the current build of ``settings``' home, in the current language (the
+    API's are English; a Spanish page gets its own, cached apart); raises
+    :class:`~rootcauses.errors.BuildError` when there is no store."""
+    return _cached(f"findings:{i18n.current()}", settings, compute_findings)
 
 
 def data_through_for(settings: Settings) -> str | None:
