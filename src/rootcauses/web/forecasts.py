@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from rootcauses.countries import HEADLINE_CITIZENSHIPS, country_name
 from rootcauses.errors import RootCausesError
+from rootcauses.i18n import N_
 from rootcauses.store import query
 from rootcauses.store.results import read_results
 from rootcauses.web.pages import _names, _render, unreadable
@@ -18,7 +19,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/forecasts", response_class=HTMLResponse)
 def forecasts(request: Request) -> HTMLResponse:
-    title = "Forecasts of encounters"
+    title = N_("Forecasts of encounters")
     try:
         with query.connect(request.app.state.settings) as con:
             frame = read_results(con, "forecasts")
