@@ -15,6 +15,7 @@ PAGES = [
     ("/policy-lab", "#lab", "Totales de la corrida"),
     ("/sources", "#sources-table tbody tr", "Conjunto de datos"),
     ("/docs", ".opblock", "Documento OpenAPI"),
+    ("/forecasts", "#chart .main-svg", "Historial de aciertos"),
 ]
 
 

@@ -15,7 +15,7 @@ from rootcauses.web.app import create_app
 from rootcauses.web.i18n import lang_url
 from tests.test_i18n import english_pieces
 
-PAGES = ["/", "/sources", "/policy-lab", "/docs"]
+PAGES = ["/", "/sources", "/policy-lab", "/docs", "/forecasts"]
 # the page's own words, per language (one heading or label each page always shows)
 WORDS = {
     "/": ("What the models can and cannot say", "Lo que los modelos pueden y no pueden decir"),
@@ -23,6 +23,7 @@ WORDS = {
     # a {% trans %} block with a percent sign (written %% in the catalogue)
     "/policy-lab": ("Pick a scenario, adjust its policy levers", "Elija un escenario, ajuste sus"),
     "/docs": ("OpenAPI document", "Documento OpenAPI"),
+    "/forecasts": ("Track record", "Historial de aciertos"),
 }
 
 
