@@ -40,6 +40,13 @@ def test_a_coefficient_in_words() -> None:
     assert "higher by one unit (%)" in growth and "about 5% more" in growth
     assert "the interval includes zero, so the data cannot tell the direction" in growth
     assert "not estimated" in drivers.driver_sentence({"driver": "gdp_growth", "coef": None})
+    regime = drivers.driver_sentence({"driver": "mpp", "coef": -0.14, "lo95": -1.05, "hi95": 0.79})
+    assert regime.startswith("With Remain in Mexico (MPP) in force, encounters per 100,000 were")
+    assert "than without" in regime and "(95% interval -65% to +120%)" in regime
+    tiny = drivers.driver_sentence(
+        {"driver": "gdp_growth", "coef": 0.04, "lo95": -0.001, "hi95": 1}
+    )
+    assert "(95% interval 0% to +172%)" in tiny  # no "-0%"
 
 
 def test_the_verdict_against_the_trend_when_stored() -> None:

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse
 
 from rootcauses.countries import COMPARATORS, NORTHERN_TRIANGLE, country_name
 from rootcauses.errors import RootCausesError
-from rootcauses.report.labels import label
+from rootcauses.report.labels import POLICY_REGIMES, label
 from rootcauses.sources.catalogue import THEMES, describe
 from rootcauses.store import departments, query
 from rootcauses.store.results import read_results
@@ -116,6 +116,11 @@ def _name_and_unit(code: str) -> tuple[str, str, bool]:
     return name.removeprefix("log ").strip(), unit.strip(), logged
 
 
+def _signed(percent: float) -> str:
+    whole = round(percent)
+    return "0%" if whole == 0 else f"{whole:+d}%"
+
+
 def _size(percent: float) -> str:
     return f"{abs(percent):.1f}%" if abs(percent) < 1 else f"{abs(percent):.0f}%"
 
@@ -128,19 +133,23 @@ def driver_sentence(row: Mapping[str, Any]) -> str:
     coef, lo, hi = (_finite(row.get(k)) for k in ("coef", "lo95", "hi95"))
     if coef is None:
         return f"{name}: not estimated (too few rows with a value)."
-    if log_driver:
-        step = f"was 10% higher{f' ({unit})' if unit else ''}"
-    else:
-        step = f"was higher by one unit{f' ({unit})' if unit else ''}"
     size = _percent(coef, log_driver)
     more = "more" if size >= 0 else "fewer"
-    text = (
-        f"Where {name} {step}, encounters per 100,000 were about {_size(size)} {more}, "
-        "other drivers held fixed"
-    )
+    if code in POLICY_REGIMES:  # a regime in force (0 to 1: the share of the period)
+        text = (
+            f"With {name}, encounters per 100,000 were about "
+            f"{_size(size)} {more} than without, other drivers held fixed"
+        )
+    else:
+        step = "was 10% higher" if log_driver else "was higher by one unit"
+        step += f" ({unit})" if unit else ""
+        text = (
+            f"Where {name} {step}, encounters per 100,000 were about {_size(size)} {more}, "
+            "other drivers held fixed"
+        )
     if lo is not None and hi is not None:
         low, high = _percent(lo, log_driver), _percent(hi, log_driver)
-        text += f" (95% interval {low:+.0f}% to {high:+.0f}%)"
+        text += f" (95% interval {_signed(low)} to {_signed(high)})"
         if lo <= 0 <= hi:
             text += "; the interval includes zero, so the data cannot tell the direction"
     return text + "."

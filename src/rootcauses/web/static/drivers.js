@@ -47,7 +47,8 @@ function describeIndicator() {
   box.replaceChildren();
   const strong = document.createElement("strong");
   strong.textContent = c.name;
-  box.append(strong, ` (${c.theme}). ${c.about}. Unit: ${c.unit}. ${c.frequency}, ${c.years}. Source: ${c.sources}.`);
+  const frequency = c.frequency.charAt(0).toUpperCase() + c.frequency.slice(1);
+  box.append(strong, ` (${c.theme}). ${c.about}. Unit: ${c.unit}. ${frequency}, ${c.years}. Source: ${c.sources}.`);
 }
 
 // ------------------------------------------------------------------ state and data
