@@ -29,7 +29,6 @@ from rootcauses.api.tracker import (
     get_tracker,
     matches_text,
 )
-from rootcauses.countries import country_name
 from rootcauses.errors import (
     CheckError,
     PeriodError,
@@ -37,6 +36,7 @@ from rootcauses.errors import (
     TrackerInputError,
     TrackerNotFoundError,
 )
+from rootcauses.i18n import N_, country
 from rootcauses.periods import parse_day
 from rootcauses.tracker import service
 from rootcauses.tracker.rollup import evidence, total
@@ -48,18 +48,19 @@ log = logging.getLogger("rootcauses.web")
 
 router = APIRouter(include_in_schema=False)
 
-BOARD_TITLE = "Commitments of the root-causes strategy"
+BOARD_TITLE = N_("Commitments of the root-causes strategy")
 FILL_COMMAND = "rootcauses tracker import"
 SOURCE_IDS = ("strategy_commitments", "strategy_progress")
+# N_: in the catalogues; the templates translate them (| translate) where they show them
 STATUS_LABELS: dict[Status, str] = {
-    Status.achieved: "Achieved",
-    Status.on_track: "On track",
-    Status.at_risk: "At risk",
-    Status.off_track: "Off track",
-    Status.missed: "Missed",
-    Status.no_recent_data: "No recent data",
-    Status.no_metric: "No metric",
-    Status.no_deadline: "No deadline",
+    Status.achieved: N_("Achieved"),
+    Status.on_track: N_("On track"),
+    Status.at_risk: N_("At risk"),
+    Status.off_track: N_("Off track"),
+    Status.missed: N_("Missed"),
+    Status.no_recent_data: N_("No recent data"),
+    Status.no_metric: N_("No metric"),
+    Status.no_deadline: N_("No deadline"),
 }
 # Okabe–Ito (colour-blind safe), as the other pages; each status also has its own marker shape.
 STATUS_COLOURS: dict[Status, str] = {
@@ -83,11 +84,11 @@ STATUS_SYMBOLS: dict[Status, str] = {
     Status.no_deadline: "circle-open",
 }
 ACTOR_TYPE_LABELS: dict[str, str] = {
-    "us_gov": "US government",
-    "partner_gov": "Partner government",
-    "private": "Private company",
-    "ngo": "NGO",
-    "multilateral": "Multilateral lender",
+    "us_gov": N_("US government"),
+    "partner_gov": N_("Partner government"),
+    "private": N_("Private company"),
+    "ngo": N_("NGO"),
+    "multilateral": N_("Multilateral lender"),
 }
 assert set(ACTOR_TYPE_LABELS) == set(ActorType.__args__)  # type: ignore[attr-defined]
 BOOKKEEPING = frozenset({"version", "updated_at", "created_at"})  # not shown as changes
@@ -96,7 +97,7 @@ FILTER_KEYS = ("status", "pillar", "actor_type", "country", "q", "as_of")
 MONEY_SINCE = 2012
 MONEY_API = f"/api/tracker/money?since={MONEY_SINCE}&limit={MAX_LIMIT}"
 MONEY_COUNTRIES = {
-    "NT": "Guatemala, Honduras and El Salvador",
+    "NT": N_("Guatemala, Honduras and El Salvador"),  # translated where shown
     "GTM": "Guatemala",
     "HND": "Honduras",
     "SLV": "El Salvador",
@@ -307,8 +308,9 @@ def progress_charts(specs: Sequence[Any], commitment_id: str) -> list[dict[str, 
 
 
 def _country_label(code: str) -> str:
+    """The country's name in the page's language."""
     try:
-        return country_name(code)
+        return country(code)
     except CheckError:
         return code
 
