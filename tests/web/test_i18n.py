@@ -159,3 +159,24 @@ def test_no_catalogued_english_sentence_is_left_on_a_spanish_page(
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
     left = [s for s in english_pieces() if s in text]
     assert left == []
+
+
+def test_commitments_board_in_spanish(snapshot, tmp_path) -> None:
+    from tests.web.test_commitments_pages import seed_tracker
+
+    settings = Settings(home=tmp_path, data=snapshot)
+    seed_tracker(settings, snapshot)
+    client = TestClient(create_app(settings))
+    english = client.get("/commitments").text
+    page = client.get("/commitments?lang=es").text
+    assert "Compromisos por estado" in page and "Cronología de plazos" in page
+    assert re.search(r"Se muestran \d+ de \d+ compromisos\.", page)
+    assert "Commitments per status" in english and "Compromisos por estado" not in english
+    # the status names on the tiles are translated, the counts the same as in English
+    tile = r'<span class="tile-count">(\d+)</span> <span class="tile-label">([^<]+)<'
+    tiles = re.findall(tile, page)
+    assert [n for n, _ in tiles] == re.findall(r'<span class="tile-count">(\d+)</span>', english)
+    assert {label for _, label in tiles} >= {"Cumplido", "En riesgo", "Sin datos recientes"}
+    text = re.sub(r"<script.*?</script>", " ", page, flags=re.S)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text))
+    assert [s for s in english_pieces() if s in text] == []
