@@ -4,9 +4,13 @@ back; the Spanish pages draw without console errors and without sideways scrolli
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from rootcauses.config import Settings
 from tests.web.conftest import screenshot
+from tests.web.test_commitments_pages import seed_tracker
 
 pytestmark = pytest.mark.browser
 # (path, the element that shows the page has drawn, a heading in Spanish)
@@ -16,7 +20,16 @@ PAGES = [
     ("/sources", "#sources-table tbody tr", "Conjunto de datos"),
     ("/docs", ".opblock", "Documento OpenAPI"),
     ("/forecasts", "#chart .main-svg", "Historial de aciertos"),
+    ("/commitments", "#timeline .main-svg", "Cronología de plazos"),
 ]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def tracker(served_store: Settings, snapshot: Path) -> Settings:
+    """The served store's tracker filled from the snapshot (idempotent: existing rows skipped),
+    so the Commitments board has something to draw."""
+    seed_tracker(served_store, snapshot)
+    return served_store
 
 
 @pytest.mark.parametrize("width", [1366, 390])
