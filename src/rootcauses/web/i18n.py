@@ -99,8 +99,9 @@ def lang_url(url: str, language: str | None = None) -> str:
     return urlunsplit(("", "", parts.path or "/", urlencode(query), parts.fragment))
 
 
-# What common.js writes on every chart (export toolbar, image footer, citation), translated
-# once per page into <script id="i18n">; common.js looks its strings up there with t().
+# What the scripts write (common.js: the export toolbar, image footer and citation on every chart;
+# policylab.js: run status and chart words), translated once per page into <script id="i18n">;
+# the scripts look their strings up there with t() (common.js).
 JS_MESSAGES = (
     i18n.N_("Download this chart"),
     i18n.N_("Image (PNG)"),
@@ -117,6 +118,22 @@ JS_MESSAGES = (
     i18n.N_("Data"),
     i18n.N_("through"),
     i18n.N_("accessed"),
+    # policylab.js
+    i18n.N_("All three"),
+    i18n.N_("Cancelled."),
+    i18n.N_("Failed."),
+    i18n.N_("The run failed"),
+    i18n.N_("Submitting…"),
+    i18n.N_("Could not start the run"),
+    i18n.N_("Cancelling…"),
+    i18n.N_("Could not cancel"),
+    i18n.N_("5–95% band"),
+    i18n.N_("mean difference"),
+    i18n.N_("encounters per month"),
+    i18n.N_("observed"),
+    i18n.N_("model"),
+    i18n.N_("validation window"),
+    i18n.N_("Calibrated model vs observed encounters"),
 )
 
 
