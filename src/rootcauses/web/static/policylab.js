@@ -92,22 +92,22 @@
       traces.push({x, y: mine.map(r => r.hi), mode: "lines", line: {width: 0}, showlegend: false,
                    hoverinfo: "skip", legendgroup: code});
       traces.push({x, y: mine.map(r => r.lo), mode: "lines", line: {width: 0}, fill: "tonexty",
-                   fillcolor: rgba(colour, 0.22), name: `${name}: 5–95% band`, legendgroup: code, hoverinfo: "skip"});
+                   fillcolor: rgba(colour, 0.22), name: `${name}: ${t("5–95% band")}`, legendgroup: code, hoverinfo: "skip"});
       traces.push({x, y: mine.map(r => r.mean), mode: "lines+markers", line: {color: colour, width: 2},
-                   marker: {size: 4}, name: `${name}: mean difference`, legendgroup: code});
+                   marker: {size: 4}, name: `${name}: ${t("mean difference")}`, legendgroup: code});
     }
     Plotly.react("chart", traces, {
       margin: {t: 10, r: 10},
-      yaxis: {title: {text: `encounters per month, ${result.scenario} − ${result.baseline}`}, zeroline: true},
+      yaxis: {title: {text: `${t("encounters per month")}, ${result.scenario} − ${result.baseline}`}, zeroline: true},
       legend: {orientation: "h"},
     }, PLOT_CONFIG);
     const body = document.querySelector("#totals tbody");
     body.innerHTML = "";
-    for (const [code, t] of Object.entries(result.totals)) {
+    for (const [code, row] of Object.entries(result.totals)) {
       const tr = body.insertRow();
-      const label = code === "ALL" ? "All three" : (LAB.names[code] || code);
-      [label, number(t.baseline.mean), number(t.scenario.mean), signed(t.difference.mean),
-       signed(t.difference.lo), signed(t.difference.hi)].forEach((v, i) => {
+      const label = code === "ALL" ? t("All three") : (LAB.names[code] || code);
+      [label, number(row.baseline.mean), number(row.scenario.mean), signed(row.difference.mean),
+       signed(row.difference.lo), signed(row.difference.hi)].forEach((v, i) => {
         const td = tr.insertCell(); td.textContent = v; if (i) td.className = "num"; });
     }
   }
@@ -134,10 +134,10 @@
         const stored = job.stored_run_id ? `; stored as run ${job.stored_run_id}` : "; not stored";
         setStatus(`Done in ${job.result.wall_seconds.toFixed(1)} s (${job.result.members} members)${stored}.`);
       } else if (job.status === "cancelled") {
-        setStatus("Cancelled.");
+        setStatus(t("Cancelled."));
       } else {
-        setStatus("Failed.");
-        showError("lab-error", `The run failed: ${job.error}`);
+        setStatus(t("Failed."));
+        showError("lab-error", `${t("The run failed")}: ${job.error}`);
       }
     } catch (error) {
       running(false);
@@ -155,7 +155,7 @@
                   members: Number(field("members").value), seed: Number(field("seed").value),
                   start: field("start").value};
     running(true);
-    setStatus("Submitting…");
+    setStatus(t("Submitting…"));
     bar.value = 0;
     try {
       const response = await fetch("/api/sim/runs", {
@@ -168,7 +168,7 @@
     } catch (error) {
       running(false);
       setStatus("");
-      showError("lab-error", `Could not start the run: ${error.message}`);
+      showError("lab-error", `${t("Could not start the run")}: ${error.message}`);
     }
   }
 
@@ -181,9 +181,9 @@
         const answer = await response.json().catch(() => ({}));
         throw new Error(describe(answer.detail, response));
       }
-      setStatus("Cancelling…");
+      setStatus(t("Cancelling…"));
     } catch (error) {
-      showError("lab-error", `Could not cancel: ${error.message}`);
+      showError("lab-error", `${t("Could not cancel")}: ${error.message}`);
     }
   }
 
@@ -220,20 +220,20 @@
   let end = null;
   for (const [code, s] of Object.entries(series)) {
     const colour = COLOURS[code] || "#555";
-    traces.push({type: "scatter", mode: "lines", name: `${s.name}, observed`, x: s.month, y: s.observed,
+    traces.push({type: "scatter", mode: "lines", name: `${s.name}, ${t("observed")}`, x: s.month, y: s.observed,
                  line: {color: colour, width: 2}});
-    traces.push({type: "scatter", mode: "lines", name: `${s.name}, model`, x: s.month, y: s.simulated,
+    traces.push({type: "scatter", mode: "lines", name: `${s.name}, ${t("model")}`, x: s.month, y: s.simulated,
                  line: {color: colour, width: 2, dash: "dot"}});
     const first = s.window.indexOf("validate");
     if (first >= 0) { start = s.month[first]; end = s.month[s.month.length - 1]; }
   }
   const shapes = start ? [{type: "rect", xref: "x", yref: "paper", x0: start, x1: end, y0: 0, y1: 1,
                            fillcolor: "rgba(0,0,0,0.06)", line: {width: 0}}] : [];
-  const annotations = start ? [{x: start, y: 1, xref: "x", yref: "paper", text: "validation window",
+  const annotations = start ? [{x: start, y: 1, xref: "x", yref: "paper", text: t("validation window"),
                                 showarrow: false, xanchor: "left", yanchor: "top"}] : [];
   const layout = {margin: {t: 10, r: 10}, legend: {orientation: "h"}, xaxis: {type: "date"},
-                  yaxis: {title: {text: "encounters per month"}, rangemode: "tozero"}, shapes, annotations};
-  describeChart("validation-chart", {title: "Calibrated model vs observed encounters",
+                  yaxis: {title: {text: t("encounters per month")}, rangemode: "tozero"}, shapes, annotations};
+  describeChart("validation-chart", {title: t("Calibrated model vs observed encounters"),
                                      source: "CBP (USBP southwest encounters); rootcauses simulation"});
   Plotly.react(chart, traces, layout, PLOT_CONFIG);
 })();
