@@ -92,3 +92,22 @@ def test_counterfactual_histories_bands_and_labels(tiny_network):
     with pytest.raises(SimError, match="anchored at 2013-10"):
         bad = CalibrationFile("x", None, {"train_start": "2013-10"}, {})
         whatif.counterfactual_histories(world, {}, bad, specs, members=2)
+
+
+def test_departures_are_banded_beside_encounters(tiny_network):
+    """Encounters count repeat crossings; the people who left are reported too, and a
+    counterfactual that changes nothing leaves both at zero."""
+    world = _world(tiny_network)
+    nothing = whatif.Counterfactual("same", "Q?", lambda inputs, extra: inputs, "C")
+    payload = whatif.counterfactual_histories(
+        world, {}, _calibration(), load_parameter_specs(), members=2, households=500,
+        counterfactuals=(nothing,),
+    )  # fmt: skip
+    (cf,) = payload["counterfactuals"]
+    assert cf["totals"]["ALL"]["departures"] == {"median": 0.0, "lo": 0.0, "hi": 0.0}
+    rows = whatif.whatif_rows(payload | {"validation": {"passed": False, "statement": "s"}})
+    assert {"departures_median", "departures_lo", "departures_hi"} <= set(rows.columns)
+    grouped = whatif.group_rows(rows)
+    assert grouped["counterfactuals"][0]["rows"][0]["departures"] == {
+        "median": 0.0, "lo": 0.0, "hi": 0.0,
+    }  # fmt: skip

@@ -614,9 +614,11 @@ def whatif(
     for cf in payload["counterfactuals"]:
         total = cf["totals"]["ALL"]
         band = total["difference"]
+        people = total["departures"]
         typer.echo(
             f"{cf['id']:<22} {band['median']:>+12,.0f}  [{band['lo']:+,.0f} .. {band['hi']:+,.0f}]"
-            f"  {total['label']}"
+            f"  {total['label']}; departures {people['median']:+,.0f} "
+            f"[{people['lo']:+,.0f} .. {people['hi']:+,.0f}]"
         )
     for item in payload["not_computed"]:
         typer.echo(f"{item['id']:<22} {item['reason']}")

@@ -39,6 +39,7 @@ from rootcauses.sim.scenarios import (
 
 Progress = Callable[[int, int], None]
 ENCOUNTERS = engine.METRICS.index("encounters")
+DEPARTURES = engine.METRICS.index("departures")
 BAND = (5.0, 95.0)
 WINDOW = (2020, 2024)  # fiscal years the differences are summed over
 STORMS_REMOVED = ("Eta", "Iota")
@@ -212,21 +213,24 @@ def counterfactual_histories(
     crew = region_members(chosen, specs, members, seed)
     worlds = [inputs] + [cf.change(inputs, extra) for cf in counterfactuals]
     total = len(worlds)
-    runs = []
+    runs, leaving = [], []
     for i, world in enumerate(worlds):
         counts = run_members(world, crew, households, executor, None, cancel)
         runs.append(counts[:, :, :, ENCOUNTERS][:, mask].sum(axis=1))  # [member, country]
+        leaving.append(counts[:, :, :, DEPARTURES][:, mask].sum(axis=1))
         if progress:
             progress(i + 1, total)
-    recorded = runs[0]
+    recorded, recorded_leaving = runs[0], leaving[0]
     results = []
-    for cf, changed in zip(counterfactuals, runs[1:], strict=True):
-        diff = changed - recorded
+    for cf, changed, changed_leaving in zip(counterfactuals, runs[1:], leaving[1:], strict=True):
+        diff, diff_leaving = changed - recorded, changed_leaving - recorded_leaving
         by_country = {
-            country: _total(diff[:, c], recorded[:, c])
+            country: _total(diff[:, c], recorded[:, c]) | {"departures": _band(diff_leaving[:, c])}
             for c, country in enumerate(inputs.countries)
         }
-        by_country["ALL"] = _total(diff.sum(axis=1), recorded.sum(axis=1))
+        by_country["ALL"] = _total(diff.sum(axis=1), recorded.sum(axis=1)) | {
+            "departures": _band(diff_leaving.sum(axis=1))
+        }
         results.append(
             {"id": cf.id, "question": cf.question, "caveat": cf.caveat, "totals": by_country}
         )
@@ -320,7 +324,7 @@ def store_for_pages(settings: Any, payload: Mapping[str, Any]) -> None:
 
 ROW_COLUMNS = (
     "id", "question", "caveat", "country", "difference_median", "difference_lo", "difference_hi",
-    "history_median", "label",
+    "history_median", "label", "departures_median", "departures_lo", "departures_hi",
 )  # fmt: skip
 
 
@@ -351,12 +355,25 @@ def whatif_rows(payload: Mapping[str, Any]) -> Any:
             "difference_hi": entry["difference"]["hi"],
             "history_median": entry["history"]["median"],
             "label": entry["label"],
+            # people leaving (departures) in the same window: encounters count repeat crossings
+            "departures_median": entry.get("departures", {}).get("median"),
+            "departures_lo": entry.get("departures", {}).get("lo"),
+            "departures_hi": entry.get("departures", {}).get("hi"),
             **common,
         }
         for cf in payload["counterfactuals"]
         for country, entry in cf["totals"].items()
     ]
     return pd.DataFrame(rows)
+
+
+def _departures(row: Any) -> dict[str, float] | None:
+    """A stored row's band of the difference in departures (None in rows stored before it)."""
+    keys = ("median", "lo", "hi")
+    values = [getattr(row, f"departures_{k}", None) for k in keys]
+    if any(v is None or v != v for v in values):  # missing or NaN
+        return None
+    return {k: float(v) for k, v in zip(keys, values, strict=True) if v is not None}
 
 
 def group_rows(frame: Any) -> dict[str, Any] | None:
@@ -395,6 +412,7 @@ def group_rows(frame: Any) -> dict[str, Any] | None:
                         "hi": float(r.difference_hi),
                         "history": float(r.history_median),
                         "label": r.label,
+                        "departures": _departures(r),
                     }
                     for r in order
                 ],
