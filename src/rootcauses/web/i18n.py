@@ -139,6 +139,7 @@ JS_MESSAGES = (
 
 # Values the templates translate with _(value): marked here so the catalogue has them.
 SOURCE_STATUSES = (i18n.N_("official"), i18n.N_("derived"), i18n.N_("transcribed"))
+READING_ORIGINS = (i18n.N_("reported"), i18n.N_("derived"))  # a commitment's latest reading
 
 
 def js_messages() -> dict[str, str]:
