@@ -161,7 +161,7 @@ def test_no_catalogued_english_sentence_is_left_on_a_spanish_page(
     assert left == []
 
 
-def test_commitments_board_in_spanish(snapshot, tmp_path) -> None:
+def test_commitments_pages_in_spanish(snapshot, tmp_path) -> None:
     from tests.web.test_commitments_pages import seed_tracker
 
     settings = Settings(home=tmp_path, data=snapshot)
@@ -177,6 +177,9 @@ def test_commitments_board_in_spanish(snapshot, tmp_path) -> None:
     tiles = re.findall(tile, page)
     assert [n for n, _ in tiles] == re.findall(r'<span class="tile-count">(\d+)</span>', english)
     assert {label for _, label in tiles} >= {"Cumplido", "En riesgo", "Sin datos recientes"}
-    text = re.sub(r"<script.*?</script>", " ", page, flags=re.S)
-    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text))
-    assert [s for s in english_pieces() if s in text] == []
+    one = client.get("/commitments/C103?lang=es").text
+    assert "Informes de avance" in one and "Historial" in one and "Sobre este compromiso" in one
+    for html in (page, one):
+        text = re.sub(r"<script.*?</script>", " ", html, flags=re.S)
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text))
+        assert [s for s in english_pieces() if s in text] == []
