@@ -28,7 +28,12 @@ def _payload(validated: bool) -> dict:
                 "question": "What if Title 42 had never been applied?",
                 "caveat": "CAVEAT-TEXT",
                 "totals": {
-                    "GTM": {"difference": band, "history": {"median": 9e5}, "label": "exceeds"},
+                    "GTM": {
+                        "difference": band,
+                        "history": {"median": 9e5},
+                        "label": "exceeds",
+                        "departures": {"median": 4000.0, "lo": 1000.0, "hi": 9000.0},
+                    },
                     "ALL": {
                         "difference": {"median": 10.0, "lo": -5.0, "hi": 20.0},
                         "history": {"median": 2e6},
@@ -66,6 +71,7 @@ def test_policy_lab_page_shows_the_stored_counterfactuals(built_store: Settings)
     assert "What if Title 42 had never been applied?" in page
     assert "-2,500 to -300" in page and "within the spread" in page
     assert "Not computed" in page  # the aid counterfactual says why it is missing
+    assert "Departures, difference" in page and "+4,000 (+1,000 to +9,000)" in page
 
 
 def _validation_report() -> dict:
