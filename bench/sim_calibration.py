@@ -104,8 +104,7 @@ def sobol_lines(settings: Any) -> list[str]:
     from rootcauses.sim.scenarios import load_parameter_specs
 
     chosen = history.check_calibration("latest")
-    start = history.parse_month(str(chosen.provenance.get("train_start") or "2012-10"), "start")
-    recorded = history.load_history(settings, start)
+    recorded = history.history_at_training_start(settings, chosen)
     began = time.perf_counter()
     payload = sens.calibrated_sensitivity(
         recorded.inputs,

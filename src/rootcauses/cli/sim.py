@@ -304,8 +304,7 @@ def _calibrated_sobol(
     problem, _ = sens.calibrated_problem(chosen.provenance, _names(parameters))
     sens.check_samples(samples)
     executor = _executor(backend, address, workers)
-    start = history.parse_month(str(chosen.provenance.get("train_start") or "2012-10"), "start")
-    recorded = history.load_history(settings, start)
+    recorded = history.history_at_training_start(settings, chosen)
     with _progress(f"sobol {calibration}") as bar:
         task = bar.add_task("sobol", total=samples * (len(problem.names) + 2))
         return sens.calibrated_sensitivity(

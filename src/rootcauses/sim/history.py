@@ -141,6 +141,14 @@ def load_history(
         con.close()
 
 
+def history_at_training_start(settings: Settings, calibration: CalibrationFile) -> History:
+    """:func:`load_history` from ``calibration``'s training start (where its fitted values hold;
+    FY2013 for a file without one) to the end of the data: what the what-ifs and the Sobol
+    indices of a calibrated model run on."""
+    start = parse_month(str(calibration.provenance.get("train_start") or "2012-10"), "start")
+    return load_history(settings, start)
+
+
 def run_history(
     history: History,
     calibration: str = DEFAULT_CALIBRATION,

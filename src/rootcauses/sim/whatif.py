@@ -280,9 +280,8 @@ def run_for_store(
     from rootcauses.store.query import connect
 
     chosen = load_calibration(calibration)
-    start = history.parse_month(str(chosen.provenance.get("train_start") or "2012-10"), "start")
     specs = load_parameter_specs(calibration=calibration)
-    recorded = history.load_history(settings, start)
+    recorded = history.history_at_training_start(settings, chosen)
     con = connect(settings)
     try:
         extra = {"storms_removed": storms_removed(con, recorded.inputs)}
