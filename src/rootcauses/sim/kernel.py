@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar, cast
 
 import numba
 import numpy as np
@@ -93,7 +93,18 @@ O_DEPARTURES, O_NEW_NETWORK = 0, 1  # Tally.origins [origin, ·]
 # increments and decrements that took most of a month's time (profiled with perf: 46% of the
 # samples of a 1M-household run in ``NRT_incref``/``NRT_decref``). A step that allocated would
 # not compile under this option, so it cannot silently leak.
-_STEP: dict[str, bool] = {"cache": True, "nogil": True, "_nrt": False}
+_Step = TypeVar("_Step", bound=Callable[..., Any])
+
+
+def _step(inline: bool = False) -> Callable[[_Step], _Step]:
+    """numba.njit for a month step: cached, without the GIL and without reference counting."""
+    options = {"inline": "always"} if inline else {}
+
+    def compile_step(fn: _Step) -> _Step:
+        compiled = numba.njit(cache=True, nogil=True, _nrt=False, **options)(fn)  # type: ignore[call-overload]
+        return cast(_Step, compiled)
+
+    return compile_step
 
 
 class Households(NamedTuple):
@@ -216,7 +227,7 @@ def hazard_terms(
     )
 
 
-@numba.njit(**_STEP, inline="always")
+@_step(inline=True)
 def _utility(
     i: int,
     country: np.ndarray,
@@ -248,7 +259,7 @@ def _utility(
     return z
 
 
-@numba.njit(**_STEP, inline="always")
+@_step(inline=True)
 def _departure_probability(z: float) -> float:
     """logistic(z) as the compiled kernel computes it (its exp may differ from NumPy's in the
     last bit, so comparisons against it are made with this very function)."""
@@ -256,7 +267,7 @@ def _departure_probability(z: float) -> float:
     return p
 
 
-@numba.njit(**_STEP, inline="always")
+@_step(inline=True)
 def _departs(z: float, r: float) -> bool:
     """Whether a uniform draw ``r`` falls below logistic(z), the departure probability. Most
     households stay, and for z < 0 a cheap upper bound of logistic(z) settles most of them
@@ -504,7 +515,7 @@ def exp_moments(u: np.ndarray) -> Callable[[float, np.ndarray], tuple[float, flo
     return moments
 
 
-@numba.njit(**_STEP)
+@_step()
 def travel(
     rng: np.random.Generator,
     i: int,
@@ -542,7 +553,7 @@ def travel(
         days_left[i] = edge_days[path_edges[o, s, step[i]]]
 
 
-@numba.njit(**_STEP, inline="always")
+@_step(inline=True)
 def _travel(rng: np.random.Generator, i: int, h: Households, j: Journey) -> int:
     return travel(
         rng, i, h.origin, h.sector, h.step, h.days_left, j.path_edges, j.path_length,
@@ -550,7 +561,7 @@ def _travel(rng: np.random.Generator, i: int, h: Households, j: Journey) -> int:
     )  # fmt: skip
 
 
-@numba.njit(**_STEP)
+@_step()
 def advance(
     rng: np.random.Generator,
     movers: np.ndarray,
@@ -584,7 +595,7 @@ def advance(
         )
 
 
-@numba.njit(**_STEP, inline="always")
+@_step(inline=True)
 def _household_utility(i: int, h: Households, terms: HazardTerms) -> float:
     return _utility(
         i, h.country, h.origin, h.log_income, h.violence, h.climate, h.network, h.remittance,
@@ -593,7 +604,7 @@ def _household_utility(i: int, h: Households, terms: HazardTerms) -> float:
     )  # fmt: skip
 
 
-@numba.njit(**_STEP)
+@_step()
 def _leave(
     rng: np.random.Generator, i: int, h: Households, j: Journey, rules: BorderRules, tally: Tally
 ) -> None:
@@ -618,7 +629,7 @@ def _leave(
     tally.origins[o, O_DEPARTURES] += 1
 
 
-@numba.njit(**_STEP)
+@_step()
 def _border(
     rng: np.random.Generator, i: int, h: Households, rules: BorderRules, tally: Tally
 ) -> int:
@@ -661,7 +672,7 @@ def _border(
     return OUT_US
 
 
-@numba.njit(**_STEP, inline="always")
+@_step(inline=True)
 def _cross_again(i: int, h: Households, j: Journey) -> None:
     """Expelled to Mexico right at the border: back on the path's last edge (the crossing)."""
     o = h.origin[i]
@@ -670,7 +681,7 @@ def _cross_again(i: int, h: Households, j: Journey) -> None:
     h.days_left[i] = j.edge_days[j.path_edges[o, s, h.step[i]]]
 
 
-@numba.njit(**_STEP, inline="always")
+@_step(inline=True)
 def _home_from(i: int, t: int, event: int, outcome: int, h: Households, rules: BorderRules,
                tally: Tally) -> None:  # fmt: skip
     """The household after its migrant's trip ended this month (interdicted, died, returned or
@@ -694,7 +705,7 @@ def _home_from(i: int, t: int, event: int, outcome: int, h: Households, rules: B
     h.eligible_from[i] = min(t + wait + 1, 65535)
 
 
-@numba.njit(**_STEP)
+@_step()
 def _trip_month(
     rng: np.random.Generator,
     t: int,
@@ -727,7 +738,7 @@ def _trip_month(
     return event
 
 
-@numba.njit(**_STEP)
+@_step()
 def month(
     rng: np.random.Generator,
     t: int,
@@ -1189,7 +1200,7 @@ def block_bounds(index: SkipIndex, terms: HazardTerms) -> np.ndarray:
     return bounds
 
 
-@numba.njit(**_STEP, inline="always")
+@_step(inline=True)
 def _exponential(rng: np.random.Generator) -> float:
     return rng.standard_exponential()
 
@@ -1210,7 +1221,7 @@ def skip_lists(index: SkipIndex) -> SkipLists:
     return SkipLists(*(getattr(index, name) for name in SkipLists._fields))
 
 
-@numba.njit(**_STEP)
+@_step()
 def _raise_bound(i: int, h: Households, skip: SkipLists) -> None:
     """Household ``i`` is back home: its block's bound grows if its static score (family abroad,
     attempts) is now above the block's."""
@@ -1228,7 +1239,7 @@ def _raise_bound(i: int, h: Households, skip: SkipLists) -> None:
         skip.static_max[b] = score
 
 
-@numba.njit(**_STEP, inline="always")
+@_step(inline=True)
 def _skipping_trip(
     rng: np.random.Generator,
     t: int,
@@ -1246,7 +1257,7 @@ def _skipping_trip(
         _raise_bound(i, h, skip)
 
 
-@numba.njit(**_STEP)
+@_step()
 def month_skipping(
     rng: np.random.Generator,
     decide_rng: np.random.Generator,
