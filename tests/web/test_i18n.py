@@ -127,12 +127,13 @@ def test_spanish_pages_format_numbers_and_names_with_the_locale(client: TestClie
 
 
 def test_the_chart_toolbar_strings_come_translated(client: TestClient) -> None:
-    english = client.get("/")
-    assert re.search(r'<script[^>]*id="i18n">\{\}</script>', english.text)
+    english = re.search(r'<script[^>]*id="i18n">(\{.*?\})</script>', client.get("/").text)
+    assert english is not None
+    assert json.loads(english.group(1)) == {"lang": "en", "locale": "en-US", "messages": {}}
     spanish = client.get("/?lang=es").text
-    messages = re.search(r'<script[^>]*id="i18n">(\{.*?\})</script>', spanish)
-    assert messages is not None
-    assert json.loads(messages.group(1))["Image (PNG)"] == "Imagen (PNG)"
+    found = re.search(r'<script[^>]*id="i18n">(\{.*?\})</script>', spanish)
+    assert found is not None
+    assert json.loads(found.group(1))["messages"]["Image (PNG)"] == "Imagen (PNG)"
 
 
 @pytest.mark.parametrize(

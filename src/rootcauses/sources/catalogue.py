@@ -18,23 +18,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache
 
-# Themes a reporter looks for, in the order the pickers show them.
+from rootcauses.i18n import N_
+
+# Themes a reporter looks for, in the order the pickers show them (marked for the catalogues:
+# the dashboard shows them in the page's language).
 THEMES = (
-    "Violence and crime",
-    "Economy and jobs",
-    "Remittances",
-    "Poverty and development",
-    "Governance and corruption",
-    "Climate and weather",
-    "Disasters",
-    "Food security",
-    "Population",
-    "Displacement and asylum",
-    "Enforcement and the journey",
-    "US aid",
-    "US labour market",
-    "Emigration",
+    N_("Violence and crime"),
+    N_("Economy and jobs"),
+    N_("Remittances"),
+    N_("Poverty and development"),
+    N_("Governance and corruption"),
+    N_("Climate and weather"),
+    N_("Disasters"),
+    N_("Food security"),
+    N_("Population"),
+    N_("Displacement and asylum"),
+    N_("Enforcement and the journey"),
+    N_("US aid"),
+    N_("US labour market"),
+    N_("Emigration"),
 )
+OTHER = N_("Other")  # the theme of an indicator without an entry
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,7 @@ def describe(code: str, sources: Iterable[str] = ()) -> IndicatorInfo:
                     name=_fill(info.name, groups),
                     description=_fill(info.description, groups),
                 )
-    return IndicatorInfo(_plain(code).capitalize(), "Other", "", documented=False)
+    return IndicatorInfo(_plain(code).capitalize(), OTHER, "", documented=False)
 
 
-__all__ = ["THEMES", "WORDS", "IndicatorInfo", "describe", "named"]
+__all__ = ["OTHER", "THEMES", "WORDS", "IndicatorInfo", "describe", "named"]

@@ -15,10 +15,11 @@ import pandas as pd
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from rootcauses.countries import COMPARATORS, NORTHERN_TRIANGLE, country_name
+from rootcauses.countries import COMPARATORS, NORTHERN_TRIANGLE
 from rootcauses.errors import RootCausesError
+from rootcauses.i18n import N_, country, gettext, number
 from rootcauses.report.labels import POLICY_REGIMES, label
-from rootcauses.sources.catalogue import THEMES, describe
+from rootcauses.sources.catalogue import OTHER, THEMES, describe
 from rootcauses.store import departments, query
 from rootcauses.store.results import read_results
 from rootcauses.web.pages import _names, _render, unreadable
@@ -27,11 +28,20 @@ router = APIRouter(include_in_schema=False)
 MAP_COUNTRIES = (*NORTHERN_TRIANGLE, *COMPARATORS)
 DEFAULT_INDICATOR = "homicide_rate"
 DEFAULT_DEPARTMENT_INDICATOR = "emigrants_per_1000_population"
-CAVEAT = (
+CAVEAT = N_(
     "Association, not cause: these models show how encounters moved together with each "
     "driver in three countries over two decades, other drivers held fixed. They cannot "
     "separate a driver from everything else that changed at the same time, so no sentence "
     "here says that a driver causes migration."
+)
+# How often a series is measured (the store's words), as the picker describes it.
+FREQUENCIES = {"annual": N_("annual"), "monthly": N_("monthly"), "quarterly": N_("quarterly")}
+# The verdicts rootcauses.analysis.drivers.verdict writes, marked for the catalogue (a test
+# checks that they are the ones it writes); one it does not list stays in English.
+VERDICTS = (
+    N_("does not beat the trend out of sample"),
+    N_("beats the trend out of sample"),
+    N_("better than the trend out of sample, but not significantly (p ≥ 0.05)"),
 )
 CLEAR_P = 0.05
 
@@ -67,7 +77,7 @@ def indicator_themes(con: duckdb.DuckDBPyConnection) -> list[Theme]:
         "JOIN sources s ON s.id = i.source WHERE i.country IN ('GTM', 'HND', 'SLV') "
         "GROUP BY i.indicator"
     ).df()
-    themes = {name: Theme(name) for name in (*THEMES, "Other")}
+    themes = {name: Theme(name) for name in (*THEMES, OTHER)}
     for row in frame.itertuples():
         info = describe(str(row.indicator), list(row.datasets))
         if info.hidden:
@@ -78,7 +88,7 @@ def indicator_themes(con: duckdb.DuckDBPyConnection) -> list[Theme]:
                 info.name,
                 str(row.unit),
                 info.description,
-                str(row.frequency),
+                frequency_words(str(row.frequency)),
                 str(row.first),
                 str(row.last),
                 str(row.titles),
@@ -86,7 +96,15 @@ def indicator_themes(con: duckdb.DuckDBPyConnection) -> list[Theme]:
         )
     for theme in themes.values():
         theme.choices.sort(key=lambda c: c.name.lower())
+        theme.name = gettext(theme.name)  # the theme in the page's language
     return [t for t in themes.values() if t.choices]
+
+
+def frequency_words(frequencies: str) -> str:
+    """``"annual, monthly"`` in the page's language."""
+    return ", ".join(
+        gettext(FREQUENCIES[f]) if f in FREQUENCIES else f for f in frequencies.split(", ")
+    )
 
 
 # --- driver models in plain words -----------------------------------------------------------
@@ -118,11 +136,11 @@ def _name_and_unit(code: str) -> tuple[str, str, bool]:
 
 def _signed(percent: float) -> str:
     whole = round(percent)
-    return "0%" if whole == 0 else f"{whole:+d}%"
+    return "0%" if whole == 0 else f"{number(whole, signed=True)}%"
 
 
 def _size(percent: float) -> str:
-    return f"{abs(percent):.1f}%" if abs(percent) < 1 else f"{abs(percent):.0f}%"
+    return f"{number(abs(percent), 1 if abs(percent) < 1 else 0)}%"
 
 
 def driver_sentence(row: Mapping[str, Any]) -> str:
@@ -132,30 +150,53 @@ def driver_sentence(row: Mapping[str, Any]) -> str:
     name, unit, log_driver = _name_and_unit(code)
     coef, lo, hi = (_finite(row.get(k)) for k in ("coef", "lo95", "hi95"))
     if coef is None:
-        return f"{name}: not estimated (too few rows with a value)."
+        return gettext("{name}: not estimated (too few rows with a value).").format(name=name)
     size = _percent(coef, log_driver)
-    more = "more" if size >= 0 else "fewer"
     if code in POLICY_REGIMES:  # a regime in force (0 to 1: the share of the period)
-        text = (
-            f"With {name}, encounters per 100,000 were about "
-            f"{_size(size)} {more} than without, other drivers held fixed"
+        frame = (
+            N_(
+                "With {name}, encounters per 100,000 were about {size} more than without, "
+                "other drivers held fixed"
+            )
+            if size >= 0
+            else N_(
+                "With {name}, encounters per 100,000 were about {size} fewer than without, "
+                "other drivers held fixed"
+            )
         )
+        text = gettext(frame).format(name=name, size=_size(size))
     else:
-        step = "was 10% higher" if log_driver else "was higher by one unit"
-        step += f" ({unit})" if unit else ""
-        text = (
-            f"Where {name} {step}, encounters per 100,000 were about {_size(size)} {more}, "
-            "other drivers held fixed"
+        if log_driver:
+            step = N_("was {share} higher") if not unit else N_("was {share} higher ({unit})")
+        else:
+            step = (
+                N_("was higher by one unit") if not unit else N_("was higher by one unit ({unit})")
+            )
+        frame = (
+            N_(
+                "Where {name} {step}, encounters per 100,000 were about {size} more, "
+                "other drivers held fixed"
+            )
+            if size >= 0
+            else N_(
+                "Where {name} {step}, encounters per 100,000 were about {size} fewer, "
+                "other drivers held fixed"
+            )
+        )
+        text = gettext(frame).format(
+            name=name, step=gettext(step).format(share="10%", unit=unit), size=_size(size)
         )
     if lo is not None and hi is not None:
         low, high = _percent(lo, log_driver), _percent(hi, log_driver)
-        text += f" (95% interval {_signed(low)} to {_signed(high)})"
+        text += gettext(" ({level} interval {low} to {high})").format(
+            level="95%", low=_signed(low), high=_signed(high)
+        )
         if lo <= 0 <= hi:
-            text += "; the interval includes zero, so the data cannot tell the direction"
+            text += gettext("; the interval includes zero, so the data cannot tell the direction")
     return text + "."
 
 
-LEVELS = {"country-year": "country-years", "monthly": "country-months"}
+LEVELS = {"country-year": N_("country-years"), "monthly": N_("country-months")}
 
 
 def theory_sentence(rows: pd.DataFrame) -> dict[str, Any]:
@@ -164,23 +205,33 @@ def theory_sentence(rows: pd.DataFrame) -> dict[str, Any]:
     first = rows.iloc[0]
     theory = str(first.get("theory", ""))
     level = first.get("level")
-    level_text = (
-        f", fitted on {LEVELS.get(level, level)}" if isinstance(level, str) and level else ""
-    )
-    fit = f"{int(first['rows'])} rows, {first['years']}{level_text}" if "rows" in rows else ""
+    fit = ""
+    if "rows" in rows:
+        count = number(int(first["rows"]))
+        if isinstance(level, str) and level:
+            fit = gettext("{rows} rows, {years}, fitted on {level}").format(
+                rows=count, years=first["years"], level=gettext(LEVELS.get(level, level))
+            )
+        else:
+            fit = gettext("{rows} rows, {years}").format(rows=count, years=first["years"])
     verdict = first.get("verdict") if "verdict" in rows.columns else None
     skill = _finite(first.get("skill_vs_trend"))
     p_value = _finite(first.get("dm_p_value"))
     if isinstance(verdict, str) and verdict:
         detail = []
         if skill is not None:
-            verb = "removes" if skill > 0 else "adds"
-            detail.append(f"{verb} {abs(skill) * 100:.0f}% of the trend baseline's error")
+            removes = (
+                N_("removes {share} of the trend baseline's error")
+                if skill > 0
+                else N_("adds {share} of the trend baseline's error")
+            )
+            detail.append(gettext(removes).format(share=f"{number(abs(skill) * 100)}%"))
         if p_value is not None:
-            detail.append(f"test of equal error p = {p_value:.2f}")
-        record = f"It {verdict}" + (f" ({'; '.join(detail)})" if detail else "") + "."
+            detail.append(gettext("test of equal error p = {p}").format(p=number(p_value, 2)))
+        record = gettext("It {verdict}").format(verdict=gettext(verdict))
+        record += (f" ({'; '.join(detail)})" if detail else "") + "."
     else:
-        record = (
+        record = gettext(
             "No comparison with a trend baseline is stored for these results; without it a good "
             "fit may only stand in for time."
         )
@@ -208,7 +259,7 @@ VERDICT_COLUMNS = ("verdict", "skill_vs_trend", "dm_p_value")
 
 @router.get("/drivers", response_class=HTMLResponse)
 def drivers(request: Request) -> HTMLResponse:
-    title = "Drivers of migration"
+    title = N_("Drivers of migration")
     try:
         with query.connect(request.app.state.settings) as con:
             themes = indicator_themes(con)
@@ -232,7 +283,7 @@ def drivers(request: Request) -> HTMLResponse:
     if not department_indicators.empty:
         grouped = department_indicators.groupby("indicator", sort=False)
         for code, rows in grouped:
-            countries = ", ".join(country_name(c) for c in rows["country"])
+            countries = ", ".join(country(c) for c in rows["country"])
             department_choices.append(
                 {
                     "code": code,
@@ -247,7 +298,7 @@ def drivers(request: Request) -> HTMLResponse:
         title,
         themes=themes,
         default=DEFAULT_INDICATOR if DEFAULT_INDICATOR in codes else first,
-        countries=[(c, country_name(c)) for c in MAP_COUNTRIES],
+        countries=[(c, country(c)) for c in MAP_COUNTRIES],
         default_countries=NORTHERN_TRIANGLE,
         names=_names(MAP_COUNTRIES),
         department_choices=department_choices,
@@ -256,5 +307,5 @@ def drivers(request: Request) -> HTMLResponse:
         source_titles=titles,
         models=models_in_words(models),
         has_verdicts=all(c in models.columns for c in VERDICT_COLUMNS),
-        caveat=CAVEAT,
+        caveat=gettext(CAVEAT),
     )

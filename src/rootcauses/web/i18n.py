@@ -14,10 +14,18 @@ number, percent and month formatting as filters (``number``, ``percent``, ``mont
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Iterable, Iterator
+from functools import cache
 from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import IO, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -99,54 +107,119 @@ def lang_url(url: str, language: str | None = None) -> str:
     return urlunsplit(("", "", parts.path or "/", urlencode(query), parts.fragment))
 
 
-# What the scripts write (common.js: the export toolbar, image footer and citation on every chart;
-# policylab.js: run status and chart words), translated once per page into <script id="i18n">;
-# the scripts look their strings up there with t() (common.js).
-JS_MESSAGES = (
-    i18n.N_("Download this chart"),
-    i18n.N_("Image (PNG)"),
-    i18n.N_("Vector (SVG)"),
-    i18n.N_("Data as shown (CSV)"),
-    i18n.N_("Embed or cite this chart"),
-    i18n.N_("Citation"),
-    i18n.N_("Embed code"),
-    i18n.N_("Preview the embedded chart"),
-    i18n.N_("Download as PNG image (with title and source)"),
-    i18n.N_("Download as SVG vector image (with title and source)"),
-    i18n.N_("Source"),
-    i18n.N_("Data through"),
-    i18n.N_("Data"),
-    i18n.N_("through"),
-    i18n.N_("accessed"),
-    # policylab.js
-    i18n.N_("All three"),
-    i18n.N_("Cancelled."),
-    i18n.N_("Failed."),
-    i18n.N_("The run failed"),
-    i18n.N_("Submitting…"),
-    i18n.N_("Could not start the run"),
-    i18n.N_("Cancelling…"),
-    i18n.N_("Could not cancel"),
-    i18n.N_("5–95% band"),
-    i18n.N_("mean difference"),
-    i18n.N_("encounters per month"),
-    i18n.N_("observed"),
-    i18n.N_("model"),
-    i18n.N_("validation window"),
-    i18n.N_("Calibrated model vs observed encounters"),
+# --- the page scripts' words ------------------------------------------------------------------
+# A page script writes each of its words as t("English text") or t("… %(name)s …", {name}) with a
+# double-quoted literal (common.js). The literals are read from the script files themselves, by
+# babel.cfg for the catalogue (:func:`extract_script`) and here for the page (:func:`script_words`),
+# so no list of them is kept by hand; a page gets the translations of the scripts its template
+# loads (``asset('x.js')`` in the template or the ones it extends or includes) in
+# <script id="i18n"> (base.html), with the locale that formats its numbers and Plotly's words.
+STATIC = Path(__file__).parent / "static"
+CALL = re.compile(r"""\bt\(\s*("(?:[^"\\\n]|\\.)*")""")
+LOADS = re.compile(r"""asset\(\s*['"]([\w.-]+\.js)['"]\s*\)""")
+USES = re.compile(r"""\{%-?\s*(?:extends|include)\s+['"]([^'"]+)['"]""")
+# Plotly's own words on our charts (mode-bar tooltips, hints), given to Plotly as its dictionary.
+PLOTLY_WORDS = (
+    i18n.N_("Zoom"),
+    i18n.N_("Pan"),
+    i18n.N_("Zoom in"),
+    i18n.N_("Zoom out"),
+    i18n.N_("Autoscale"),
+    i18n.N_("Reset axes"),
+    i18n.N_("Reset"),
+    i18n.N_("Reset view"),
+    i18n.N_("Box Select"),
+    i18n.N_("Lasso Select"),
+    i18n.N_("Toggle Spike Lines"),
+    i18n.N_("Show closest data on hover"),
+    i18n.N_("Compare data on hover"),
+    i18n.N_("Double-click to zoom back out"),
+    i18n.N_("Double-click on legend to isolate one trace"),
+    i18n.N_("trace"),
 )
+
+
+def words_in(source: str) -> Iterator[tuple[int, str]]:
+    """``(line, English text)`` of every ``t("…")`` in a script's source."""
+    for found in CALL.finditer(source):
+        yield source.count("\n", 0, found.start()) + 1, json.loads(found.group(1))
+
+
+def extract_script(
+    fileobj: IO[bytes], keywords: object, comment_tags: object, options: object
+) -> Iterator[tuple[int, None, str, list[str]]]:
+    """Babel extractor of a page script's words (the ``scripts`` method of babel.cfg)."""
+    for line, text in words_in(fileobj.read().decode("utf-8")):
+        yield line, None, text, []  # None: the message is the first argument
+
+
+@cache
+def script_words(script: str) -> tuple[str, ...]:
+    """The English words of the page script ``script`` (a file name under ``static/``)."""
+    source = (STATIC / script).read_text(encoding="utf-8")
+    return tuple(dict.fromkeys(text for _line, text in words_in(source)))
+
+
+@cache
+def template_scripts(env: Environment, name: str) -> tuple[str, ...]:
+    """The scripts template ``name`` loads, with those of the templates it extends or includes."""
+    assert env.loader is not None
+    source = env.loader.get_source(env, name)[0]
+    found = list(LOADS.findall(source))
+    for used in USES.findall(source):
+        found += template_scripts(env, used)
+    return tuple(dict.fromkeys(s for s in found if (STATIC / s).is_file()))
+
+
+def _translated(messages: Iterable[str]) -> dict[str, str]:
+    return {m: t for m in messages if (t := i18n.gettext(m)) != m}
+
+
+def plotly_locale() -> dict[str, Any]:
+    """Plotly's ``locales`` entry for the current language: its words from the catalogue, month
+    and day names and number symbols from CLDR (Babel), as Plotly's locale files spell them."""
+    cldr = i18n.locale()
+    days = cldr.days["format"]
+    months = cldr.months["format"]
+    symbols = cldr.number_symbols["latn"]
+    sunday_first = (6, 0, 1, 2, 3, 4, 5)  # Babel counts from Monday, Plotly from Sunday
+    return {
+        "dictionary": _translated(PLOTLY_WORDS),
+        "format": {
+            "days": [str(days["wide"][d]) for d in sunday_first],
+            "shortDays": [str(days["abbreviated"][d]) for d in sunday_first],
+            "months": [str(months["wide"][m]) for m in range(1, 13)],
+            "shortMonths": [str(months["abbreviated"][m]).rstrip(".") for m in range(1, 13)],
+            "date": "%d/%m/%Y",
+            "decimal": symbols["decimal"],
+            "thousands": symbols["group"],
+        },
+    }
+
+
+@pass_context
+def js_messages(context: Context) -> dict[str, Any]:
+    """What a page's scripts read from <script id="i18n">: the language, the locale that
+    formats their numbers and dates (``es-419``), the translations of the words of the scripts
+    the page loads (English: none, the scripts' own text) and, in a language other than
+    English, Plotly's locale."""
+    language = i18n.current()
+    page: dict[str, Any] = {
+        "lang": language,
+        "locale": i18n.FORMAT_LOCALES[language].replace("_", "-"),
+        "messages": {},
+    }
+    if language == i18n.DEFAULT or context.name is None:
+        return page
+    scripts = template_scripts(context.environment, context.name)
+    page["messages"] = _translated(w for s in scripts for w in script_words(s))
+    page["plotly"] = plotly_locale()
+    return page
 
 
 # Values the templates translate with _(value): marked here so the catalogue has them.
 SOURCE_STATUSES = (i18n.N_("official"), i18n.N_("derived"), i18n.N_("transcribed"))
 READING_ORIGINS = (i18n.N_("reported"), i18n.N_("derived"))  # a commitment's latest reading
-
-
-def js_messages() -> dict[str, str]:
-    """The strings of :data:`JS_MESSAGES` that the current language translates."""
-    if i18n.current() == i18n.DEFAULT:
-        return {}
-    return {m: t for m in JS_MESSAGES if (t := i18n.gettext(m)) != m}
 
 
 def install(templates: Jinja2Templates) -> None:
@@ -157,4 +230,13 @@ def install(templates: Jinja2Templates) -> None:
     env.globals.update(lang_url=lang_url, js_messages=js_messages)
 
 
-__all__ = ["COOKIE", "LanguageMiddleware", "choose", "install", "lang_url"]
+__all__ = [
+    "COOKIE",
+    "LanguageMiddleware",
+    "choose",
+    "extract_script",
+    "install",
+    "js_messages",
+    "lang_url",
+    "script_words",
+]

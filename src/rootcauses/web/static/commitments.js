@@ -25,7 +25,7 @@ function todayLine(today) {
   return {
     shapes: [{type: "line", xref: "x", yref: "paper", x0: today, x1: today, y0: 0, y1: 1,
               line: {color: "#000000", width: 1.5, dash: "dot"}}],
-    annotations: [{x: today, y: 1, xref: "x", yref: "paper", text: "today", showarrow: false,
+    annotations: [{x: today, y: 1, xref: "x", yref: "paper", text: t("today"), showarrow: false,
                    yanchor: "bottom", font: {size: 11}}],
   };
 }
@@ -40,7 +40,7 @@ function drawTimeline() {
     return {
       type: "scatter", mode: "markers", name: data.labels[status],
       x: mine.map(p => p.deadline), y: mine.map(p => p.label), text: mine.map(p => p.text),
-      customdata: mine.map(p => p.id), hovertemplate: "%{text}<br>deadline %{x}<extra></extra>",
+      customdata: mine.map(p => p.id), hovertemplate: `%{text}<br>${t("deadline")} %{x}<extra></extra>`,
       marker: {color: data.colours[status], symbol: data.symbols[status], size: 12,
                line: {color: "#333333", width: 1}},
     };
@@ -49,15 +49,16 @@ function drawTimeline() {
   element.style.height = `${Math.max(260, 90 + 24 * labels.length)}px`;
   const layout = {
     margin: {t: 24, r: 10}, legend: {orientation: "h", y: -0.12},
-    xaxis: {type: "date", title: {text: "deadline"}},
+    xaxis: {type: "date", title: {text: t("deadline")}},
     yaxis: {type: "category", categoryorder: "array", categoryarray: [...labels].reverse(), automargin: true},
     ...todayLine(data.today),
   };
-  Plotly.react(element, traces, layout, {...PLOT_CONFIG, toImageButtonOptions: {format: "png", filename: "rootcauses-deadlines"}});
-  element.on("plotly_click", event => {
-    const id = event.points && event.points[0] && event.points[0].customdata;
-    if (id) window.location.href = `/commitments/${encodeURIComponent(id)}`;
-  });
+  plot(element, traces, layout, {...PLOT_CONFIG, toImageButtonOptions: {format: "png", filename: "rootcauses-deadlines"}}).then(() => {
+    element.on("plotly_click", event => {
+      const id = event.points && event.points[0] && event.points[0].customdata;
+      if (id) window.location.href = `/commitments/${encodeURIComponent(id)}${LANG !== "en" ? `?lang=${LANG}` : ""}`;
+    });
+  }).catch(error => console.warn(error));
 }
 
 function drawProgress() {
@@ -67,41 +68,42 @@ function drawProgress() {
     const traces = [];
     if (chart.readings.length) {
       traces.push({
-        type: "scatter", mode: "lines+markers", name: "reported",
+        type: "scatter", mode: "lines+markers", name: t("reported"),
         x: chart.readings.map(r => r.date), y: chart.readings.map(r => r.value),
         line: {color: OKABE_ITO[0], width: 2}, marker: {size: 8},
       });
     }
     if (chart.derived.length) {
       traces.push({
-        type: "scatter", mode: "lines+markers", name: "derived (official series)",
+        type: "scatter", mode: "lines+markers", name: t("derived (official series)"),
         x: chart.derived.map(r => r.date), y: chart.derived.map(r => r.value),
         text: chart.derived.map(() => chart.derived_label),
-        hovertemplate: "%{y:,.0f} on %{x}<br>derived: %{text}<extra></extra>",
+        hovertemplate: `${t("%(value)s on %(date)s", {value: "%{y:,.0f}", date: "%{x}"})}<br>${t("derived: %(how)s", {how: "%{text}"})}<extra></extra>`,
         line: {color: OKABE_ITO[5], width: 2, dash: "dashdot"}, marker: {size: 9, symbol: "diamond"},
       });
     }
     if (chart.path.length) {
-      traces.push({type: "scatter", mode: "lines", name: "trajectory to the target",
+      traces.push({type: "scatter", mode: "lines", name: t("trajectory to the target"),
                    x: chart.path.map(p => p.date), y: chart.path.map(p => p.value),
                    line: {color: OKABE_ITO[1], width: 2, dash: "dash"}});
     }
     const dates = [...chart.readings, ...chart.derived, ...chart.path].map(p => p.date).sort();
-    traces.push({type: "scatter", mode: "lines", name: "target",
+    traces.push({type: "scatter", mode: "lines", name: t("target"),
                  x: [dates[0], dates[dates.length - 1]], y: [chart.target, chart.target],
                  line: {color: OKABE_ITO[2], width: 1.5, dash: "dot"}});
     const layout = {margin: {t: 10, r: 10}, legend: {orientation: "h"},
                     xaxis: {type: "date"}, yaxis: {title: {text: chart.unit}, rangemode: "tozero"},
                     ...todayLine(data.today)};
-    Plotly.react(chart.id, traces, layout,
-                 {...PLOT_CONFIG, toImageButtonOptions: {format: "png", filename: `rootcauses-${chart.commitment}`}});
+    plot(chart.id, traces, layout, {...PLOT_CONFIG, toImageButtonOptions: {format: "png", filename: `rootcauses-${chart.commitment}`}})
+      .catch(error => console.warn(error));
   }
 }
 
 // Money over time: the API's rows by fiscal year and stage, for one country or the three together.
 const MONEY_STAGES = ["requested", "appropriated", "obligated", "disbursed"];
-const MONEY_LABELS = {promised: "promised", requested: "requested", appropriated: "appropriated and planned",
-                      obligated: "obligated", disbursed: "disbursed"};
+const MONEY_LABELS = {promised: t("promised"), requested: t("requested"), appropriated: t("appropriated and planned"),
+                      obligated: t("obligated"), disbursed: t("disbursed")};
+const FY = t("FY");  // a US fiscal year, before its number: FY2022
 
 function moneyTraces(rows, country) {
   // Bilateral country rows: one bar per fiscal year and stage; for the three countries together,
@@ -118,26 +120,26 @@ function moneyTraces(rows, country) {
     }
     const years = [...byYear.keys()].filter(y => country !== "NT" || byYear.get(y).countries.size === 3).sort();
     if (!years.length) return;
-    traces.push({type: "bar", name: `${MONEY_LABELS[stage]} (bilateral)`, x: years, y: years.map(y => byYear.get(y).sum),
-                 marker: {color: OKABE_ITO[i + 1]}, hovertemplate: `${MONEY_LABELS[stage]} FY%{x}: $%{y:,.0f}<extra></extra>`});
+    traces.push({type: "bar", name: t("%(stage)s (bilateral)", {stage: MONEY_LABELS[stage]}), x: years, y: years.map(y => byYear.get(y).sum),
+                 marker: {color: OKABE_ITO[i + 1]}, hovertemplate: `${MONEY_LABELS[stage]} ${FY}%{x}: $%{y:,.0f}<extra></extra>`});
   });
   if (country === "NT") {
     const promised = rows.filter(r => r.stage === "promised");
     if (promised.length) {
-      traces.unshift({type: "bar", name: "promised (spread evenly)", x: promised.map(r => r.fiscal_year),
+      traces.unshift({type: "bar", name: t("promised (spread evenly)"), x: promised.map(r => r.fiscal_year),
                       y: promised.map(r => r.amount_usd), text: promised.map(r => r.note), textposition: "none",
                       marker: {color: "#FFFFFF", line: {color: OKABE_ITO[0], width: 2}, pattern: {shape: "/", fgcolor: OKABE_ITO[0]}},
-                      hovertemplate: "promised FY%{x}: $%{y:,.0f}<br>%{text}<extra></extra>"});
+                      hovertemplate: `${MONEY_LABELS.promised} ${FY}%{x}: $%{y:,.0f}<br>%{text}<extra></extra>`});
     }
     const headlines = rows.filter(r => r.scope.startsWith("headline"));
     for (const stage of ["requested", "appropriated"]) {
       const mine = headlines.filter(r => r.stage === stage);
       if (!mine.length) continue;
-      traces.push({type: "scatter", mode: "markers", name: `${MONEY_LABELS[stage]} (regional headline)`,
+      traces.push({type: "scatter", mode: "markers", name: t("%(stage)s (regional headline)", {stage: MONEY_LABELS[stage]}),
                    x: mine.map(r => r.fiscal_year), y: mine.map(r => r.amount_usd), text: mine.map(r => r.scope),
                    marker: {symbol: "diamond", size: 12, color: stage === "requested" ? OKABE_ITO[1] : OKABE_ITO[2],
                             line: {color: "#000000", width: 1}},
-                   hovertemplate: `${MONEY_LABELS[stage]} FY%{x}: $%{y:,.0f}<br>%{text}<extra></extra>`});
+                   hovertemplate: `${MONEY_LABELS[stage]} ${FY}%{x}: $%{y:,.0f}<br>%{text}<extra></extra>`});
     }
   }
   return traces;
@@ -151,15 +153,16 @@ async function drawMoney() {
   try {
     rows = (await getJSON(element.dataset.api)).data;
   } catch (error) {
-    showError("money-error", `The money data could not be read: ${error.message}`);
+    showError("money-error", t("The money data could not be read: %(error)s", {error: error.message}));
     return;
   }
   const draw = () => {
     const traces = moneyTraces(rows, select.value);
     const layout = {margin: {t: 10, r: 10}, barmode: "group", legend: {orientation: "h", y: -0.18},
-                    xaxis: {title: {text: "US fiscal year"}, dtick: 1},
-                    yaxis: {title: {text: "US$ (current)"}, rangemode: "tozero"}};
-    Plotly.react(element, traces, layout, {...PLOT_CONFIG, toImageButtonOptions: {format: "png", filename: "rootcauses-money"}});
+                    xaxis: {title: {text: t("US fiscal year")}, dtick: 1},
+                    yaxis: {title: {text: t("US$ (current)")}, rangemode: "tozero"}};
+    plot(element, traces, layout, {...PLOT_CONFIG, toImageButtonOptions: {format: "png", filename: "rootcauses-money"}})
+      .catch(error => console.warn(error));
     element.dataset.country = select.value;
   };
   select.addEventListener("change", draw);

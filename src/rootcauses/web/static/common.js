@@ -4,10 +4,23 @@ const OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E
 const COLOURS = {GTM: "#0072B2", HND: "#E69F00", SLV: "#009E73", MEX: "#CC79A7", OTHER: "#999999",
                  NIC: "#56B4E9", CRI: "#D55E00", PAN: "#000000", XNT: "#D55E00"};
 const SITE = "rootcauses";
-// The page's language (<html lang>) and the translations base.html puts in <script id="i18n">.
-const LANG = document.documentElement.lang || "en";
-const MESSAGES = JSON.parse(document.getElementById("i18n")?.textContent || "{}");
-function t(text) { return MESSAGES[text] || text; }
+// The page's language, the locale that formats numbers and dates, and the translations of the
+// scripts' words, from <script id="i18n"> (rootcauses.web.i18n.js_messages, from the Babel
+// catalogue). Every word a script shows goes through t() with a double-quoted literal, which is
+// how the catalogue finds it: t("Source"), t("%(shown)s of %(total)s indicators", {shown, total}).
+const PAGE_LANGUAGE = JSON.parse(document.getElementById("i18n")?.textContent || "{}");
+const LANG = PAGE_LANGUAGE.lang || document.documentElement.lang || "en";
+const LOCALE = PAGE_LANGUAGE.locale || "en-US";
+const MESSAGES = PAGE_LANGUAGE.messages || {};
+function t(text, values) {
+  const words = MESSAGES[text] || text;
+  if (!values) return words;
+  return words.replace(/%\((\w+)\)s|%%/g, (match, key) => (key ? String(values[key] ?? "") : "%"));
+}
+// Numbers in the page's locale (es-419 writes 1,234.5 as in Guatemala, Honduras and El Salvador).
+function formatNumber(value, options) {
+  return value === null || value === undefined || value === "" ? "" : Number(value).toLocaleString(LOCALE, options);
+}
 
 // ------------------------------------------------------------------ exports (PNG, SVG, CSV)
 // Each chart's title is its heading (aria-labelledby or the h2/h3 of its section), its source the
@@ -42,7 +55,8 @@ function chartSource(gd) {
   const info = CHART_INFO[gd.id] || {};
   if (info.source) return info.source;
   const line = document.querySelector(".source");
-  return line ? line.textContent.replace(/\s+/g, " ").replace(/^Source:\s*/, "").trim() : SITE;
+  const lead = new RegExp(`^(Source|${t("Source")}):\\s*`);
+  return line ? line.textContent.replace(/\s+/g, " ").replace(lead, "").trim() : SITE;
 }
 
 function dataThrough(gd) {
@@ -88,7 +102,7 @@ function publishedFigure(gd) {
 }
 
 function downloadChart(gd, format) {
-  return Plotly.downloadImage(publishedFigure(gd), {format, filename: chartFilename(gd), width: 1200, height: 675});
+  return loadChartlib().then(Plotly => Plotly.downloadImage(publishedFigure(gd), {format, filename: chartFilename(gd), width: 1200, height: 675}));
 }
 
 // The numbers the chart shows, one row per point: series, x, y (bands as lower/upper bounds; on a
@@ -99,11 +113,11 @@ function chartCSV(gd) {
   data.forEach((trace, i) => {
     let name = trace.name;
     const next = data[i + 1];
-    if (trace.fill === "tonexty") name = `${trace.name} (lower bound)`;
-    else if (next && next.fill === "tonexty" && !trace.name) name = `${next.name} (upper bound)`;
+    if (trace.fill === "tonexty") name = t("%(series)s (lower bound)", {series: trace.name});
+    else if (next && next.fill === "tonexty" && !trace.name) name = t("%(series)s (upper bound)", {series: next.name});
     const xs = trace.x || trace.locations || [];  // a map: the place and its value
     const ys = trace.y || trace.z || [];
-    xs.forEach((x, j) => rows.push([name || `series ${i + 1}`, x, ys[j]]));
+    xs.forEach((x, j) => rows.push([name || t("series %(number)s", {number: i + 1}), x, ys[j]]));
   });
   return rows.map(r => r.map(csvCell).join(",")).join("\r\n") + "\r\n";
 }
@@ -193,7 +207,75 @@ const MODEBAR_BUTTONS = [
 ];
 const PLOT_CONFIG = {responsive: true, displaylogo: false, showSendToCloud: false, showEditInChartStudio: false,
                      modeBarButtonsToRemove: ["toImage", "sendDataToCloud", "editInChartStudio", "lasso2d", "select2d"],
-                     modeBarButtonsToAdd: MODEBAR_BUTTONS};
+                     modeBarButtonsToAdd: MODEBAR_BUTTONS,
+                     // Plotly's own words (mode bar, hints) and month names in the page's language
+                     locale: LANG, locales: PAGE_LANGUAGE.plotly ? {[LANG]: PAGE_LANGUAGE.plotly} : {}};
+
+// ------------------------------------------------------------------ drawing charts when seen
+// plotly.js is most of what a page weighs and costs a phone's processor: the page names its
+// bundle in <body data-chartlib> (base.html), and it is loaded only when a chart first comes near
+// the screen. plot() stands for Plotly.react: it draws a chart when the chart nears the screen (a
+// hidden tab's chart when the tab opens) and resolves with the element once drawn; a chart
+// already seen is redrawn at once, and only the latest figure asked for is drawn.
+let chartlibLoading = null;
+
+function loadChartlib() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  chartlibLoading ||= new Promise((resolve, reject) => {
+    const script = Object.assign(document.createElement("script"), {src: document.body.dataset.chartlib || ""});
+    script.onload = () => resolve(window.Plotly);
+    script.onerror = () => {
+      chartlibLoading = null;
+      reject(new Error(`could not load ${script.src || "the charting library"}`));
+    };
+    document.head.append(script);
+  });
+  return chartlibLoading;
+}
+
+const CHARTS_SEEN = new WeakSet();
+const CHARTS_WAITING = new Map();  // element -> {figure: [data, layout, config], callbacks: [[resolve, reject]]}
+
+async function drawNow(gd, figure) {
+  const Plotly = await loadChartlib();
+  await Plotly.react(gd, ...figure);
+  return gd;
+}
+
+function drawWaiting(gd) {
+  const job = CHARTS_WAITING.get(gd);
+  CHARTS_WAITING.delete(gd);
+  CHARTS_SEEN.add(gd);
+  if (!job) return;
+  const drawn = drawNow(gd, job.figure);
+  for (const [resolve, reject] of job.callbacks) drawn.then(resolve, reject);
+}
+
+const NEAR_SCREEN = "IntersectionObserver" in window ? new IntersectionObserver(entries => {
+  for (const entry of entries) {
+    if (!entry.isIntersecting) continue;
+    NEAR_SCREEN.unobserve(entry.target);
+    drawWaiting(entry.target);
+  }
+}, {rootMargin: "200px 0px"}) : null;
+
+function plot(target, data, layout, config = PLOT_CONFIG) {
+  const gd = typeof target === "string" ? document.getElementById(target) : target;
+  if (CHARTS_SEEN.has(gd) || !NEAR_SCREEN) {
+    CHARTS_SEEN.add(gd);
+    return drawNow(gd, [data, layout, config]);
+  }
+  return new Promise((resolve, reject) => {
+    const job = CHARTS_WAITING.get(gd) || {callbacks: []};
+    job.figure = [data, layout, config];
+    job.callbacks.push([resolve, reject]);
+    if (!CHARTS_WAITING.has(gd)) NEAR_SCREEN.observe(gd);
+    CHARTS_WAITING.set(gd, job);
+  });
+}
+
+// A printed page shows every chart: those not yet drawn are drawn first.
+window.addEventListener("beforeprint", () => { for (const gd of [...CHARTS_WAITING.keys()]) drawWaiting(gd); });
 
 // ------------------------------------------------------------------ data and page state
 async function getJSON(url) {

@@ -27,7 +27,8 @@ function filterIndicators() {
   for (const group of select.querySelectorAll("optgroup")) {
     group.hidden = ![...group.children].some(o => !o.hidden);
   }
-  document.getElementById("search-count").textContent = words.length ? `${shown} of ${allOptions.length} indicators` : "";
+  document.getElementById("search-count").textContent = words.length
+    ? t("%(shown)s of %(total)s indicators", {shown: formatNumber(shown), total: formatNumber(allOptions.length)}) : "";
   if (select.selectedOptions[0]?.hidden) {
     const first = allOptions.find(o => !o.option.hidden);
     if (first) { select.value = first.option.value; draw(); }
@@ -48,7 +49,9 @@ function describeIndicator() {
   const strong = document.createElement("strong");
   strong.textContent = c.name;
   const frequency = c.frequency.charAt(0).toUpperCase() + c.frequency.slice(1);
-  box.append(strong, ` (${c.theme}). ${c.about}. Unit: ${c.unit}. ${frequency}, ${c.years}. Source: ${c.sources}.`);
+  const about = c.about ? ` ${c.about}.` : "";
+  box.append(strong, ` (${c.theme}).${about} ` +
+    t("Unit: %(unit)s. %(frequency)s, %(years)s. Source: %(sources)s.", {unit: c.unit, frequency, years: c.years, sources: c.sources}));
 }
 
 // ------------------------------------------------------------------ state and data
@@ -92,7 +95,7 @@ const LEGEND = {orientation: "h", x: 0, y: 1, yanchor: "bottom"};
 const colourBar = title => window.innerWidth < 640
   ? {title: {text: title, side: "top"}, orientation: "h", thickness: 10, len: 0.9, x: 0.5, xanchor: "center", y: 0, yanchor: "top"}
   : {title: {text: title}, thickness: 12, len: 0.8};
-const fmtValue = v => Number(v).toLocaleString(undefined, {maximumSignificantDigits: 4});
+const fmtValue = v => formatNumber(v, {maximumSignificantDigits: 4});
 
 // ------------------------------------------------------------------ views
 function drawChart(s, rows, c) {
@@ -105,11 +108,11 @@ function drawChart(s, rows, c) {
     }
     return {x: mine.map(r => r.period), y, name: NAMES[code] || code, mode: "lines+markers", type: "scatter",
             line: {color: COLOURS[code] || OKABE_ITO[i % 8], width: 2}, marker: {size: 4},
-            hovertemplate: `%{x|%Y-%m}: %{y:,.4~g}${s.relative ? " (first year = 100)" : " " + c.unit}<extra>${NAMES[code] || code}</extra>`};
+            hovertemplate: `%{x|%Y-%m}: %{y:,.4~g}${s.relative ? ` (${t("first year = 100")})` : " " + c.unit}<extra>${NAMES[code] || code}</extra>`};
   });
-  const title = s.relative ? "first year shown = 100" : shortUnit(c.unit);
-  Plotly.react("chart", traces, {margin: {t: 30, r: 10, l: 10}, legend: LEGEND,
-    yaxis: {title: {text: title}, type: s.log ? "log" : "linear", automargin: true}, xaxis: {automargin: true}}, PLOT_CONFIG);
+  const title = s.relative ? t("first year shown = 100") : shortUnit(c.unit);
+  return plot("chart", traces, {margin: {t: 30, r: 10, l: 10}, legend: LEGEND,
+    yaxis: {title: {text: title}, type: s.log ? "log" : "linear", automargin: true}, xaxis: {automargin: true}});
 }
 
 const GEO = {scope: "world", resolution: 50, projection: {type: "mercator"}, showframe: false, showcoastlines: false,
@@ -119,7 +122,7 @@ const GEO = {scope: "world", resolution: 50, projection: {type: "mercator"}, sho
 function yearSlider(id, years, wanted) {
   const slider = document.getElementById(id);
   const out = document.getElementById(`${id}-out`);
-  if (!years.length) { slider.disabled = true; out.textContent = "no data"; return null; }
+  if (!years.length) { slider.disabled = true; out.textContent = t("no data"); return null; }
   slider.disabled = false;
   slider.min = years[0]; slider.max = years[years.length - 1];
   const year = years.includes(Number(wanted)) ? Number(wanted) : years[years.length - 1];
@@ -141,13 +144,14 @@ function drawMap(s, rows, c) {
   const have = codes.filter(code => when[code] !== undefined);
   const base = {type: "choropleth", locationmode: "ISO-3", locations: codes, z: codes.map(() => 0), showscale: false,
                 colorscale: [[0, "#d9d9d9"], [1, "#d9d9d9"]], marker: {line: {color: "#ffffff", width: 0.5}},
-                text: codes.map(code => `${NAMES[code]}: no value up to ${year}`), hoverinfo: "text", name: "no data", meta: {csv: false}};
+                text: codes.map(code => t("%(place)s: no value up to %(year)s", {place: NAMES[code], year})), hoverinfo: "text", name: t("no data"),
+                meta: {csv: false}};
   const data = {type: "choropleth", locationmode: "ISO-3", locations: have, z: have.map(code => values[code][when[code]]),
                 colorscale: "Viridis", reversescale: true, marker: {line: {color: "#ffffff", width: 0.8}}, name: c.name,
                 colorbar: colourBar(shortUnit(c.unit)),
                 text: have.map(code => `${NAMES[code]}: ${fmtValue(values[code][when[code]])} ${c.unit} (${when[code]})`), hoverinfo: "text"};
-  describeChart("map", {title: c.name, subtitle: `Latest value up to ${year}, by country`});
-  Plotly.react("map", [base, data], {margin: {t: 0, r: 0, b: 0, l: 0}, showlegend: false,
+  describeChart("map", {title: c.name, subtitle: t("Latest value up to %(year)s, by country", {year})});
+  return plot("map", [base, data], {margin: {t: 0, r: 0, b: 0, l: 0}, showlegend: false,
     geo: {...GEO, lonaxis: {range: [-118, -76]}, lataxis: {range: [6, 33]}}}, MAP_CONFIG);
 }
 
@@ -182,12 +186,13 @@ async function drawVersus(s, rows, c, current) {
     const years = Object.keys(values[code] || {}).filter(y => encounters[code]?.[y] !== undefined).sort();
     return {x: years.map(y => values[code][y]), y: years.map(y => encounters[code][y]), text: years, name: NAMES[code] || code,
             type: "scatter", mode: "markers", marker: {size: 8, color: COLOURS[code] || OKABE_ITO[i % 8]},
-            hovertemplate: `%{text}: %{x:,.4~g} ${c.unit}; %{y:,.0f} encounters per 100,000<extra>${NAMES[code] || code}</extra>`};
+            hovertemplate: `%{text}: %{x:,.4~g} ${c.unit}; %{y:,.0f} ${t("encounters per 100,000")}<extra>${NAMES[code] || code}</extra>`};
   });
-  describeChart("versus", {title: `${c.name} and encounters per 100,000`, subtitle: `${s.country.map(k => NAMES[k] || k).join(", ")}, one point per year`});
-  Plotly.react("versus", traces, {margin: {t: 30, r: 10}, legend: LEGEND,
+  describeChart("versus", {title: t("%(indicator)s and encounters per 100,000", {indicator: c.name}),
+                          subtitle: t("%(countries)s, one point per year", {countries: s.country.map(k => NAMES[k] || k).join(", ")})});
+  return plot("versus", traces, {margin: {t: 30, r: 10}, legend: LEGEND,
     xaxis: {title: {text: shortUnit(c.unit) ? `${c.name} (${c.unit})` : c.name}, type: s.log ? "log" : "linear", automargin: true},
-    yaxis: {title: {text: "encounters per 100,000"}, automargin: true, rangemode: "tozero"}}, PLOT_CONFIG);
+    yaxis: {title: {text: t("encounters per 100,000")}, automargin: true, rangemode: "tozero"}});
 }
 
 function drawTable(rows) {
@@ -217,21 +222,22 @@ async function draw() {
   const s = state();
   writeState(s);
   describeIndicator();
-  if (!s.country.length) { showError("chart-error", "Pick at least one country."); return; }
+  if (!s.country.length) { showError("chart-error", t("Pick at least one country.")); return; }
   const c = chosen();
   const shown = s.country.map(code => NAMES[code] || code).join(", ");
-  describeChart("chart", {title: c.name, subtitle: `${shown}, ${s.start}–${s.end}${s.relative ? ", first year = 100" : ""}${s.log ? ", log scale" : ""}`});
+  describeChart("chart", {title: c.name, subtitle: `${shown}, ${s.start}–${s.end}${s.relative ? `, ${t("first year = 100")}` : ""}` +
+                                                  `${s.log ? `, ${t("log scale")}` : ""}`});
   try {
     const rows = await indicatorRows(s);
     if (ticket !== drawing) return;
-    document.getElementById("source-line").textContent = [...new Set(rows.map(r => sourceTitle(r.source)))].join("; ") || "no data in range;";
-    if (view === "chart") drawChart(s, rows, c);
-    else if (view === "map") drawMap(s, rows, c);
+    document.getElementById("source-line").textContent = [...new Set(rows.map(r => sourceTitle(r.source)))].join("; ") || t("no data in range;");
+    if (view === "chart") await drawChart(s, rows, c);
+    else if (view === "map") await drawMap(s, rows, c);
     else if (view === "versus") await drawVersus(s, rows, c, () => ticket === drawing);
     else drawTable(rows);
     showError("chart-error", "");
   } catch (error) {
-    showError("chart-error", `Could not load the indicator: ${error.message}`);
+    showError("chart-error", t("Could not load the indicator: %(error)s", {error: error.message}));
   }
 }
 
@@ -277,7 +283,8 @@ async function drawDepartments() {
     const unit = rows.length ? rows[0].unit : "";
     const base = {type: "choropleth", geojson: geo, featureidkey: "id", locations: all, z: all.map(() => 0), showscale: false,
                   colorscale: [[0, "#e3e3e3"], [1, "#e3e3e3"]], marker: {line: {color: "#ffffff", width: 0.6}},
-                  text: all.map(id => `${names[id]}: no value up to ${year}`), hoverinfo: "text", meta: {csv: false}, name: "no data"};
+                  text: all.map(id => t("%(place)s: no value up to %(year)s", {place: names[id], year})), hoverinfo: "text", meta: {csv: false},
+                  name: t("no data")};
     const within = document.getElementById("dept-within").checked;
     const rank = {};  // percentile of each department among its country's (0 lowest, 100 highest)
     for (const id of have) {
@@ -290,25 +297,29 @@ async function drawDepartments() {
                   z: have.map(id => within ? rank[id] : latest[id].value),
                   colorscale: "Viridis", reversescale: true, marker: {line: {color: "#ffffff", width: 0.6}},
                   name: deptSelect.selectedOptions[0].textContent,
-                  colorbar: colourBar(within ? "rank in country" : shortUnit(unit)),
+                  colorbar: colourBar(within ? t("rank in country") : shortUnit(unit)),
                   text: have.map(id => `${names[id]}: ${fmtValue(latest[id].value)} ${latest[id].unit} (${latest[id].period}, ${latest[id].measure})` +
-                    (within ? `; rank ${Math.round(rank[id])} of 100 in its country` : "")),
+                    (within ? t("; rank %(rank)s of 100 in its country", {rank: Math.round(rank[id])}) : "")),
                   hoverinfo: "text"};
     const credit = geo.attribution.replace("; ", "<br>");
     describeChart("departments", {title: deptSelect.selectedOptions[0].textContent,
-                                  subtitle: `Latest value up to ${year}, by department${within ? ", percentile rank within each country" : ""}`,
-                                  source: `${[...new Set(rows.map(r => sourceTitle(r.source)))].join("; ")}; boundaries ${geo.attribution}`});
+                                  subtitle: t("Latest value up to %(year)s, by department", {year}) +
+                                    (within ? `, ${t("percentile rank within each country")}` : ""),
+                                  source: `${[...new Set(rows.map(r => sourceTitle(r.source)))].join("; ")}; ` +
+                                    t("boundaries %(attribution)s", {attribution: geo.attribution})});
     document.getElementById("dept-source").textContent = [...new Set(rows.map(r => sourceTitle(r.source)))].join("; ");
-    document.getElementById("dept-attribution").textContent = `Department boundaries: ${geo.attribution}.`;
+    document.getElementById("dept-attribution").textContent = t("Department boundaries: %(attribution)s.", {attribution: geo.attribution});
     document.getElementById("dept-about").textContent = rows.length
-      ? `${rows.length} values for ${new Set(rows.map(r => r.code)).size} departments; unit: ${unit}.` : "No values.";
-    Plotly.react("departments", [base, data], {margin: {t: 0, r: 0, b: 0, l: 0}, showlegend: false,
+      ? t("%(values)s values for %(departments)s departments; unit: %(unit)s.",
+          {values: formatNumber(rows.length), departments: formatNumber(new Set(rows.map(r => r.code)).size), unit})
+      : t("No values.");
+    await plot("departments", [base, data], {margin: {t: 0, r: 0, b: 0, l: 0}, showlegend: false,
       geo: {...GEO, fitbounds: "locations"},
       annotations: [{text: credit, xref: "paper", yref: "paper", x: 0, y: 0, xanchor: "left", yanchor: "bottom", showarrow: false,
                      align: "left", font: {size: 10, color: "#333"}, bgcolor: "rgba(255,255,255,0.85)"}]}, MAP_CONFIG);
     showError("dept-error", "");
   } catch (error) {
-    showError("dept-error", `Could not draw the department map: ${error.message}`);
+    showError("dept-error", t("Could not draw the department map: %(error)s", {error: error.message}));
   }
 }
 

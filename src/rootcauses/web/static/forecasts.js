@@ -4,7 +4,7 @@ const DATA = JSON.parse(document.getElementById("forecasts-data").textContent);
 const NAMES = DATA.names;
 const form = document.getElementById("controls");
 const PAST_RUNS = 12;  // earlier forecasts drawn on the chart (the table lists them all)
-const whole = v => v === null || v === undefined ? "" : Math.round(Number(v)).toLocaleString("en-US");
+const whole = v => v === null || v === undefined ? "" : formatNumber(Math.round(Number(v)));
 const fixed = v => v === null || v === undefined ? "" : Number(v).toFixed(2);
 const share = v => v === null || v === undefined ? "—" : `${Math.round(Number(v) * 100)}%`;
 
@@ -21,7 +21,8 @@ async function drawSummary() {
   const tbody = document.querySelector("#record-summary tbody");
   tbody.innerHTML = "";
   for (const r of body.data) {
-    const origins = r.origins ? `${r.origins} (${r.first_origin} to ${r.last_origin})` : "";
+    const origins = r.origins
+      ? t("%(count)s (%(first)s to %(last)s)", {count: whole(r.origins), first: r.first_origin, last: r.last_origin}) : "";
     cells(tbody.insertRow(), [NAMES[r.series] || r.series, whole(r.forecasts), whole(r.scored), origins,
       r.mape === null ? "—" : `${Math.round(r.mape)}%`, share(r.coverage80), share(r.coverage95), share(r.beat_random_walk)],
       [1, 2, 4, 5, 6, 7]);
@@ -36,22 +37,26 @@ function drawRecordTable(series, record) {
   tbody.innerHTML = "";
   for (const r of scored) {
     const error = r.actual ? `${r.error >= 0 ? "+" : "−"}${whole(Math.abs(r.error))} (${r.error >= 0 ? "+" : "−"}${Math.round(r.abs_pct_error)}%)` : "";
-    const held = `${r.in80 ? "yes" : "no"} / ${r.in95 ? "yes" : "no"}`;
-    const kind = r.retrospective === true ? "retrospective" : r.retrospective === false ? "real time" : "not recorded";
+    const held = `${r.in80 ? t("yes") : t("no")} / ${r.in95 ? t("yes") : t("no")}`;
+    const kind = r.retrospective === true ? t("retrospective") : r.retrospective === false ? t("real time") : t("not recorded");
     const row = tbody.insertRow();
     row.dataset.run = r.run_id;
     cells(row, [r.origin, r.made_at.slice(0, 10), r.month, r.h, whole(r.mean), `${whole(r.lo80)}–${whole(r.hi80)}`,
                 whole(r.actual), error, held, kind], [3, 4, 5, 6, 7]);
   }
   document.getElementById("record-caption").textContent = scored.length
-    ? `Scored forecasts of ${NAMES[series] || series}, newest first (${scored.length}; ${record.length - scored.length} not yet observed).`
-    : `No forecast of ${NAMES[series] || series} has been scored yet (${record.length} waiting for their month to be observed).`;
+    ? t("Scored forecasts of %(series)s, newest first (%(scored)s; %(waiting)s not yet observed).",
+        {series: NAMES[series] || series, scored: whole(scored.length), waiting: whole(record.length - scored.length)})
+    : t("No forecast of %(series)s has been scored yet (%(waiting)s waiting for their month to be observed).",
+        {series: NAMES[series] || series, waiting: whole(record.length)});
 }
 
 function scaleNote(log, cut) {
   document.getElementById("scale-note").textContent = log
-    ? "Logarithmic scale: equal steps are equal percentage changes, so a wide interval does not flatten the forecast."
-    : cut ? "Linear scale, cut above the 80% interval: the 95% interval continues beyond the top of the chart." : "Linear scale.";
+    ? t("Logarithmic scale: equal steps are equal percentage changes, so a wide interval does not flatten the forecast.")
+    : cut ? t("Linear scale, cut above the %(inner)s interval: the %(outer)s interval continues beyond the top of the chart.",
+            {inner: "80%", outer: "95%"})
+      : t("Linear scale.");
 }
 
 let drawing = 0;  // the latest draw: an older one whose data arrive late draws nothing
@@ -78,33 +83,38 @@ async function draw() {
     if (ticket !== drawing) return;
     const x = rows.map(r => r.month);
     const observed = hist.data.length ? hist.data[hist.data.length - 1].month.slice(0, 7) : "";
-    describeChart("chart", {subtitle: `${form.series.selectedOptions[0].text}: forecast with 80% and 95% intervals (basis ${DATA.basis})` +
-      `${past && runs.length ? `, ${runs.length} earlier forecasts` : ""}${log ? ", log scale" : ""}`, through: observed});
+    const basis = DATA.basis === "usbp" ? t("Border Patrol only") : t("all CBP encounters");
+    describeChart("chart", {subtitle: t("%(series)s: forecast with 80%% and 95%% intervals (%(basis)s)",
+                                        {series: form.series.selectedOptions[0].text, basis}) +
+      `${past && runs.length ? `, ${t("%(runs)s earlier forecasts", {runs: runs.length})}` : ""}${log ? `, ${t("log scale")}` : ""}`,
+      through: observed});
     const band = (lo, hi, name, colour) => [
       {x, y: rows.map(r => r[hi]), mode: "lines", line: {width: 0}, showlegend: false, hoverinfo: "skip"},
       {x, y: rows.map(r => r[lo]), mode: "lines", line: {width: 0}, fill: "tonexty", fillcolor: colour, name}];
     const pastTraces = past ? runs.map((run, i) => {
       const mine = earlier.filter(r => r.run_id === run).sort((a, b) => a.month.localeCompare(b.month));
       return {x: mine.map(r => `${r.month}-01`), y: mine.map(r => r.mean), mode: "lines+markers", type: "scatter",
-              name: "earlier forecasts", legendgroup: "earlier", showlegend: i === 0,
+              name: t("earlier forecasts"), legendgroup: "earlier", showlegend: i === 0,
               line: {color: "#CC79A7", width: 1.2, dash: "dot"}, marker: {size: 4, color: "#CC79A7"},
-              hovertemplate: `forecast made ${mine[0]?.made_at.slice(0, 10)} from ${mine[0]?.origin}: %{y:,.0f}<extra></extra>`};
+              hovertemplate: `${t("forecast made %(made)s from %(origin)s", {made: mine[0]?.made_at.slice(0, 10), origin: mine[0]?.origin})}` +
+                ": %{y:,.0f}<extra></extra>"};
     }) : [];
     const traces = [
-      ...band("lo95", "hi95", "95% interval", "rgba(86,180,233,0.25)"),
-      ...band("lo80", "hi80", "80% interval", "rgba(0,114,178,0.35)"),
-      {x, y: rows.map(r => r.mean), name: "forecast (best model)", mode: "lines", line: {color: "#0072B2", width: 2, dash: "dash"}},
+      ...band("lo95", "hi95", t("%(level)s interval", {level: "95%"}), "rgba(86,180,233,0.25)"),
+      ...band("lo80", "hi80", t("%(level)s interval", {level: "80%"}), "rgba(0,114,178,0.35)"),
+      {x, y: rows.map(r => r.mean), name: t("forecast (best model)"), mode: "lines", line: {color: "#0072B2", width: 2, dash: "dash"}},
       ...pastTraces,
-      {x: hist.data.map(r => r.month), y: hist.data.map(r => r.count), name: "observed", mode: "lines", line: {color: "#000", width: 2}},
+      {x: hist.data.map(r => r.month), y: hist.data.map(r => r.count), name: t("observed"), mode: "lines", line: {color: "#000", width: 2}},
     ];
     const seen = [...hist.data.map(r => r.count), ...rows.map(r => r.hi80), ...pastTraces.flatMap(t => t.y)].filter(v => v > 0);
     const top = Math.max(...seen) * 1.1;
     const cut = rows.some(r => r.hi95 > top);
     const yaxis = log
-      ? {title: {text: "encounters per month (log scale)"}, type: "log", automargin: true}
-      : {title: {text: "encounters per month"}, type: "linear", range: [0, top], automargin: true};
+      ? {title: {text: t("encounters per month (log scale)")}, type: "log", automargin: true}
+      : {title: {text: t("encounters per month")}, type: "linear", range: [0, top], automargin: true};
     scaleNote(log, cut);
-    Plotly.react("chart", traces, {margin: {t: 10, r: 10}, yaxis, xaxis: {automargin: true}, legend: {orientation: "h"}}, PLOT_CONFIG);
+    plot("chart", traces, {margin: {t: 10, r: 10}, yaxis, xaxis: {automargin: true}, legend: {orientation: "h"}})
+      .catch(error => showError("chart-error", t("Could not draw the forecast: %(error)s", {error: error.message})));
     const models = {};
     for (const r of board.data.filter(r => r.series === series)) {
       const m = (models[r.model] ||= {mase: [], rel: [], cov: []});
@@ -119,11 +129,11 @@ async function draw() {
     drawRecordTable(series, record.data);
     showError("chart-error", "");
   } catch (error) {
-    showError("chart-error", `Could not draw the forecast: ${error.message}`);
+    showError("chart-error", t("Could not draw the forecast: %(error)s", {error: error.message}));
   }
 }
 
-drawSummary().catch(error => showError("record-error", `Could not load the track record: ${error.message}`));
+drawSummary().catch(error => showError("record-error", t("Could not load the track record: %(error)s", {error: error.message})));
 if (form) {
   const initial = readState({series: "GTM", log: "1", past: "1"});
   if ([...form.series.options].some(o => o.value === initial.series)) form.series.value = initial.series;

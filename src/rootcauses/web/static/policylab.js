@@ -15,7 +15,7 @@
   const leverInputs = name => [form.querySelector(`[data-lever="${name}"]`),
                                form.querySelector(`[data-lever-value="${name}"]`)];
   const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
-  const number = v => Number(v).toLocaleString("en-US", {maximumFractionDigits: 0});
+  const number = v => formatNumber(v, {maximumFractionDigits: 0});
   const signed = v => (v > 0 ? "+" : "") + number(v);
 
   function setLever(name, value) { for (const input of leverInputs(name)) input.value = value; }
@@ -96,11 +96,11 @@
       traces.push({x, y: mine.map(r => r.mean), mode: "lines+markers", line: {color: colour, width: 2},
                    marker: {size: 4}, name: `${name}: ${t("mean difference")}`, legendgroup: code});
     }
-    Plotly.react("chart", traces, {
+    plot("chart", traces, {
       margin: {t: 10, r: 10},
       yaxis: {title: {text: `${t("encounters per month")}, ${result.scenario} − ${result.baseline}`}, zeroline: true},
       legend: {orientation: "h"},
-    }, PLOT_CONFIG);
+    }).catch(error => setStatus(error.message));
     const body = document.querySelector("#totals tbody");
     body.innerHTML = "";
     for (const [code, row] of Object.entries(result.totals)) {
@@ -121,7 +121,9 @@
       bar.max = total || 1;
       bar.value = done;
       if (job.status === "queued" || job.status === "running") {
-        setStatus(`${job.status}${job.cancel_requested ? " (cancelling)" : ""}: ${done} of ${total || "?"} ensemble steps`);
+        const state = job.status === "queued" ? t("queued") : t("running");
+        setStatus(t("%(state)s: %(done)s of %(total)s ensemble steps", {state: job.cancel_requested ? `${state} (${t("cancelling")})` : state,
+                                                                       done: formatNumber(done), total: total ? formatNumber(total) : "?"}));
         timer = setTimeout(poll, POLL_MS);
         return;
       }
@@ -131,8 +133,10 @@
         csv.href = `/api/sim/runs/${id}/differences?format=csv`;
         csv.removeAttribute("aria-disabled");
         // runs without an editor's API token are kept in the server's memory only, for a while
-        const stored = job.stored_run_id ? `; stored as run ${job.stored_run_id}` : "; not stored";
-        setStatus(`Done in ${job.result.wall_seconds.toFixed(1)} s (${job.result.members} members)${stored}.`);
+        const stored = job.stored_run_id ? t("stored as run %(run)s", {run: job.stored_run_id}) : t("not stored");
+        setStatus(t("Done in %(seconds)s s (%(members)s members); %(stored)s.",
+                    {seconds: formatNumber(job.result.wall_seconds, {minimumFractionDigits: 1, maximumFractionDigits: 1}),
+                     members: formatNumber(job.result.members), stored}));
       } else if (job.status === "cancelled") {
         setStatus(t("Cancelled."));
       } else {
@@ -142,7 +146,7 @@
     } catch (error) {
       running(false);
       setStatus("");
-      showError("lab-error", `Run ${id}: ${error.message}`);
+      showError("lab-error", t("Run %(run)s: %(error)s", {run: id, error: error.message}));
     }
   }
 
@@ -235,5 +239,5 @@
                   yaxis: {title: {text: t("encounters per month")}, rangemode: "tozero"}, shapes, annotations};
   describeChart("validation-chart", {title: t("Calibrated model vs observed encounters"),
                                      source: "CBP (USBP southwest encounters); rootcauses simulation"});
-  Plotly.react(chart, traces, layout, PLOT_CONFIG);
+  plot(chart, traces, layout).catch(error => console.warn(error));
 })();
