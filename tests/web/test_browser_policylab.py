@@ -29,7 +29,7 @@ def test_page_renders_every_lever_with_a_label_and_says_a_store_is_needed(tmp_pa
         assert f'<label for="lever-{name}"' in page.text
         assert f'id="lever-{name}-value"' in page.text
     assert "rootcauses data build" in page.text
-    assert re.search(r'<script src="/assets/[0-9a-f]{12}/plotly-custom\.min\.js">', page.text)
+    assert re.search(r'data-chartlib="/assets/[0-9a-f]{12}/plotly-custom\.min\.js"', page.text)
     assert not re.search(r"<script[^>]+src=\"(https?:)?//", page.text)  # no CDN, nothing remote
 
 
