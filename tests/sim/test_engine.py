@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rootcauses.sim import engine, journey
+from rootcauses.sim import engine, journey, kernel
 from rootcauses.sim.engine import METRICS
 from tests.sim.conftest import tiny_inputs
 
@@ -41,6 +41,53 @@ def test_journey_kernel_by_hand():
     state["step"][0], state["days_left"][0] = 0, 10.0
     event = journey.advance_month(rng, movers, *state.values(), edges, length, days, certain, zero)
     assert event.tolist() == [journey.INTERDICTED]
+
+
+def test_one_budget_a_month_has_the_law_of_a_draw_per_edge():
+    """Three edges in one month with interdiction 0.1, 0.2, 0 and death 0.05, 0, 0.3: the trip
+    ends at each edge with the hand-computed probability (interdicted on edge 1: 0.1; died on
+    edge 1: 0.9·0.05; interdicted on edge 2: 0.855·0.2; died on edge 3: 0.684·0.3), whether the
+    month's hazard budget is spent on one edge or several."""
+    n = 200_000
+    rng = np.random.default_rng(1)
+    edges = np.array([[[0, 1, 2]]], dtype=np.int32)
+    length = np.array([[3]], dtype=np.int16)
+    days = np.array([5.0, 5.0, 5.0])
+    interdiction, death = np.array([0.1, 0.2, 0.0]), np.array([0.05, 0.0, 0.3])
+    state = {
+        "origin": np.zeros(n, np.uint8),
+        "sector": np.zeros(n, np.uint8),
+        "step": np.zeros(n, np.uint8),
+        "days_left": np.full(n, 5.0, np.float32),
+    }
+    movers = np.arange(n)
+    event = journey.advance_month(
+        rng, movers, *state.values(), edges, length, days, interdiction, death
+    )
+    step = state["step"]
+    observed = {
+        "interdicted 1": np.mean((event == journey.INTERDICTED) & (step == 0)),
+        "died 1": np.mean((event == journey.DIED) & (step == 0)),
+        "interdicted 2": np.mean((event == journey.INTERDICTED) & (step == 1)),
+        "died 3": np.mean((event == journey.DIED) & (step == 2)),
+        "border": np.mean(event == journey.AT_BORDER),
+    }
+    expected = {
+        "interdicted 1": 0.1,
+        "died 1": 0.9 * 0.05,
+        "interdicted 2": 0.855 * 0.2,
+        "died 3": 0.684 * 0.3,
+        "border": 0.684 * 0.7,
+    }
+    for key, p in expected.items():
+        assert observed[key] == pytest.approx(p, abs=4 * np.sqrt(p * (1 - p) / n)), key
+
+
+def test_edge_hazards_of_certain_and_harmless_edges():
+    hazard, share = kernel.edge_hazards(np.array([1.0, 0.0, 0.0]), np.array([0.0, 0.0, 1.0]))
+    assert np.isinf(hazard[0]) and share[0] == 1.0
+    assert hazard[1] == 0.0 and share[1] == 0.0
+    assert np.isinf(hazard[2]) and share[2] == 0.0
 
 
 @pytest.mark.parametrize("exact", [False, True])

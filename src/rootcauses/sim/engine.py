@@ -577,8 +577,7 @@ def simulate(
             path_edges,
             path_length,
             edge_days32,
-            np.minimum(base_interdiction * mx_factor[t], 1.0),
-            death,
+            *kernel.edge_hazards(base_interdiction * mx_factor[t], death),
             DAYS_PER_MONTH,
         )
         rules = kernel.BorderRules(

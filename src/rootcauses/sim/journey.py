@@ -3,7 +3,8 @@ step, :func:`rootcauses.sim.kernel.travel`, inside its fused month kernel).
 
 A migrant follows the fastest path from its origin to its chosen sector, ``days_per_month`` days
 a month. On finishing an edge it may be interdicted in Mexico (probability per edge) or die
-(probability per edge), else it moves to the next edge; finishing the last edge (the crossing into
+(probability per edge), else it moves to the next edge (drawn as one exponential budget a month
+spent by the edges' hazards, see :func:`rootcauses.sim.kernel.travel`); finishing the last edge (the crossing into
 a sector) puts it at the US border. Random numbers come from the run's single
 ``np.random.Generator`` (Numba draws from the same stream), so a seed fixes the outcome.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rootcauses.sim.kernel import AT_BORDER, DIED, INTERDICTED, ON_THE_WAY, advance
+from rootcauses.sim.kernel import AT_BORDER, DIED, INTERDICTED, ON_THE_WAY, advance, edge_hazards
 
 __all__ = ["AT_BORDER", "DIED", "INTERDICTED", "ON_THE_WAY", "advance_month", "border_outcomes"]
 
@@ -34,6 +35,7 @@ def advance_month(
     """Move the households ``movers`` (indices) one month along their paths, updating ``step``
     and ``days_left`` in place; returns one event code per mover (:data:`AT_BORDER` …)."""
     event = np.empty(movers.size, dtype=np.uint8)
+    hazard, interdiction_share = edge_hazards(edge_interdiction, edge_death)
     advance(
         rng,
         movers.astype(np.int64, copy=False),
@@ -44,8 +46,8 @@ def advance_month(
         path_edges,
         path_length,
         np.ascontiguousarray(edge_days, dtype=np.float32),
-        np.ascontiguousarray(edge_interdiction, dtype=np.float64),
-        np.ascontiguousarray(edge_death, dtype=np.float64),
+        hazard,
+        interdiction_share,
         float(days_per_month),
         event,
     )

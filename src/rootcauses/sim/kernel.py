@@ -132,16 +132,30 @@ def households(people: Population) -> Households:
 
 
 class Journey(NamedTuple):
-    """The month's routes: sector choice [origin, sector] (cumulative), fastest paths and the
-    edges' days, interdiction and death probabilities."""
+    """The month's routes: sector choice [origin, sector] (cumulative), fastest paths, the edges'
+    days and what can end a trip on each edge (:func:`edge_hazards`)."""
 
     sector_cdf: np.ndarray
     path_edges: np.ndarray
     path_length: np.ndarray
     edge_days: np.ndarray
-    edge_interdiction: np.ndarray
-    edge_death: np.ndarray
+    edge_hazard: np.ndarray
+    edge_interdiction_share: np.ndarray
     days_per_month: float
+
+
+def edge_hazards(interdiction: np.ndarray, death: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per edge, the hazard of a trip ending there, -log((1 - p_interdiction)(1 - p_death)), and
+    the share of those ends that are interdictions, p_i / (p_i + (1 - p_i) p_d): what
+    :func:`travel` needs to draw one exponential a month instead of two numbers an edge. The
+    same law as interdiction, then death, tried in turn on each edge (tested)."""
+    p_i = np.clip(np.asarray(interdiction, dtype=np.float64), 0.0, 1.0)
+    p_d = np.clip(np.asarray(death, dtype=np.float64), 0.0, 1.0)
+    failure = p_i + (1.0 - p_i) * p_d
+    with np.errstate(divide="ignore"):
+        hazard = -np.log1p(-failure)  # inf where the edge always ends the trip
+    share = np.divide(p_i, failure, out=np.zeros_like(p_i), where=failure > 0)
+    return np.ascontiguousarray(hazard), np.ascontiguousarray(share)
 
 
 class BorderRules(NamedTuple):
@@ -526,16 +540,23 @@ def travel(
     path_edges: np.ndarray,
     path_length: np.ndarray,
     edge_days: np.ndarray,
-    edge_interdiction: np.ndarray,
-    edge_death: np.ndarray,
+    edge_hazard: np.ndarray,
+    edge_interdiction_share: np.ndarray,
     days_per_month: float,
 ) -> int:
     """Household ``i``'s migrant travels one month along its path; returns its event code. On
     finishing an edge it may be interdicted in Mexico or die (probabilities per edge), else it
-    moves on; finishing the last edge puts it at the US border."""
+    moves on; finishing the last edge puts it at the US border.
+
+    Drawn as one exponential budget for the month, spent by the hazard of each edge finished
+    (:func:`edge_hazards`): the trip ends on the first edge whose hazard exceeds what is left,
+    an interdiction with that edge's share, else a death. Exactly the law of a draw per edge
+    (memoryless, so a fresh budget each month is the same too), for one or two random numbers
+    a month instead of two an edge."""
     o = origin[i]
     s = sector[i]
     budget = days_per_month
+    left = -1.0  # the month's hazard budget, drawn when the first edge is finished
     while True:
         need = days_left[i]
         if budget < need:
@@ -543,10 +564,11 @@ def travel(
             return ON_THE_WAY
         budget -= need
         edge = path_edges[o, s, step[i]]
-        if rng.random() < edge_interdiction[edge]:
-            return INTERDICTED
-        if rng.random() < edge_death[edge]:
-            return DIED
+        if left < 0.0:
+            left = rng.standard_exponential()
+        if edge_hazard[edge] > left:
+            return INTERDICTED if rng.random() < edge_interdiction_share[edge] else DIED
+        left -= edge_hazard[edge]
         step[i] += 1
         if step[i] >= path_length[o, s]:
             return AT_BORDER
@@ -557,7 +579,7 @@ def travel(
 def _travel(rng: np.random.Generator, i: int, h: Households, j: Journey) -> int:
     return travel(
         rng, i, h.origin, h.sector, h.step, h.days_left, j.path_edges, j.path_length,
-        j.edge_days, j.edge_interdiction, j.edge_death, j.days_per_month,
+        j.edge_days, j.edge_hazard, j.edge_interdiction_share, j.days_per_month,
     )  # fmt: skip
 
 
@@ -572,8 +594,8 @@ def advance(
     path_edges: np.ndarray,
     path_length: np.ndarray,
     edge_days: np.ndarray,
-    edge_interdiction: np.ndarray,
-    edge_death: np.ndarray,
+    edge_hazard: np.ndarray,
+    edge_interdiction_share: np.ndarray,
     days_per_month: float,
     event: np.ndarray,
 ) -> None:
@@ -589,8 +611,8 @@ def advance(
             path_edges,
             path_length,
             edge_days,
-            edge_interdiction,
-            edge_death,
+            edge_hazard,
+            edge_interdiction_share,
             days_per_month,
         )
 
@@ -809,6 +831,7 @@ class SkipIndex:
     violence_ref: np.ndarray  # float64 [country] V0_c
     household_ref: np.ndarray  # float64 [4] the household coefficients of the scores
     rate: np.ndarray  # float64 [block] scratch: this month's candidate rate (see _block_bounds)
+    chance: np.ndarray  # float64 [block] scratch: 1 - e^-rate, a household's candidate chance
 
     def bytes_per_household(self) -> float:
         arrays = (getattr(self, name) for name in self.__dataclass_fields__)
@@ -1075,6 +1098,7 @@ def skip_index(
         violence_ref=np.ascontiguousarray(terms.violence, dtype=np.float64),
         household_ref=terms.household.copy(),
         rate=np.zeros(n_blocks, dtype=np.float64),
+        chance=np.zeros(n_blocks, dtype=np.float64),
     )
     _block_stats(
         starts,
@@ -1151,9 +1175,10 @@ def _block_bounds(
     climate_coef: np.ndarray,
     origin_const: np.ndarray,
     rate: np.ndarray,
+    chance: np.ndarray,
 ) -> None:
     """Each block's candidate rate this month: e^z with z each term of the utility (see
-    :class:`SkipIndex`) at its maximum over the block's ranges."""
+    :class:`SkipIndex`) at its maximum over the block's ranges; and 1 - e^-rate."""
     for b in range(static_max.size):
         r = block_range[b]
         z_country = -np.inf
@@ -1172,6 +1197,7 @@ def _block_bounds(
         # e^z >= log(1 + e^z) = -log(1 - logistic(z)): candidates come at least as often as the
         # hazard (1 - e^{-e^z} >= logistic(z)), for one exponential per block
         rate[b] = np.exp(min(z_country + z_origin + static_max[b], 700.0))
+        chance[b] = -np.expm1(-rate[b])
 
 
 def fill_block_bounds(index: SkipIndex, terms: HazardTerms) -> None:
@@ -1189,6 +1215,7 @@ def fill_block_bounds(index: SkipIndex, terms: HazardTerms) -> None:
         terms.climate,
         terms.origin_const,
         index.rate,
+        index.chance,
     )
 
 
@@ -1196,7 +1223,7 @@ def block_bounds(index: SkipIndex, terms: HazardTerms) -> np.ndarray:
     """This month's candidate probability per block, 1 - e^{-rate}: at least the hazard of
     every household of the block at home (for tests and diagnostics)."""
     fill_block_bounds(index, terms)
-    bounds: np.ndarray = -np.expm1(-index.rate)
+    bounds: np.ndarray = index.chance.copy()
     return bounds
 
 
@@ -1215,6 +1242,7 @@ class SkipLists(NamedTuple):
     violence_ref: np.ndarray
     household_ref: np.ndarray
     rate: np.ndarray
+    chance: np.ndarray
 
 
 def skip_lists(index: SkipIndex) -> SkipLists:
@@ -1309,7 +1337,7 @@ def month_skipping(
             if h.status[i] != HOME or h.eligible_from[i] > t:
                 continue
             z = _household_utility(i, h, terms)
-            if accept * -np.expm1(-lam) >= _departure_probability(z):
+            if accept * skip.chance[b] >= _departure_probability(z):
                 continue
             _leave(rng, i, h, j, rules, tally)
             _skipping_trip(rng, t, i, h, j, rules, skip, tally)
