@@ -9,8 +9,10 @@ import resource
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from rootcauses.config import Settings
@@ -18,6 +20,15 @@ from rootcauses.config import Settings
 NT = ("GTM", "HND", "SLV")
 SHORT = (1, 2, 3)
 BUDGET_S = 180
+# interval settings compared with the default on the same forecasts (label, ForecastConfig changes)
+ALTERNATIVES = (
+    ("previous: ACI γ 0.05, no local scale", {"aci_gamma": 0.05, "scale_power": 0.0}),
+    ("no local scale, γ 0", {"scale_power": 0.0}),
+    ("full local scale (power 1)", {"scale_power": 1.0}),
+    ("local scale + ACI γ 0.01", {"aci_gamma": 0.01}),
+    ("local scale, half-life 6", {"scale_halflife": 6.0}),
+    ("local scale, 60 scores", {"aci_window": 60}),
+)
 
 
 def _cpu_seconds() -> float:
@@ -138,7 +149,7 @@ def bench_forecast(settings: Settings) -> list[str]:
     low_years = by_year[by_year["cov80"] < 0.70]
     lines += [
         "",
-        "Coverage of the picks' adaptive conformal intervals (GT/HN/SV pooled, target month's "
+        "Coverage of the picks' conformal intervals (GT/HN/SV pooled, target month's "
         "Title 42 block or calendar year): **80%** (95%; rows).",
         "",
         "| horizons | by regime block |",
@@ -164,8 +175,114 @@ def bench_forecast(settings: Settings) -> list[str]:
         + ", ".join(f"{r.block}: {r.cov80:.0%}" for r in low_years.itertuples())
         + ("" if low_years.empty else ")."),
     ]
+    lines += _intervals(fc, frame, config, picks)
     lines += _dropped(fc, wide, exog, config)
     return lines
+
+
+def _pick_rows(rows: pd.DataFrame, picks: dict[str, str]) -> pd.DataFrame:
+    """The rows of each series' pick."""
+    return pd.concat([rows[(rows["series"] == s) & (rows["model"] == m)] for s, m in picks.items()])
+
+
+def _band_gap(by_regime: pd.DataFrame) -> float:
+    """How far, in coverage points summed over the blocks, the 80% coverage lies outside 75-85%."""
+    cov = by_regime["cov80"]
+    return float((0.75 - cov).clip(lower=0).sum() + (cov - 0.85).clip(lower=0).sum())
+
+
+def _intervals(fc, frame: pd.DataFrame, config, picks: dict[str, str]) -> list[str]:
+    """The interval method, the alternatives recalibrated on the same forecasts (the models' own
+    bounds are stored), and a hindsight check of what the year goal asks for."""
+    own = frame.copy()
+    own["origin"], own["month"] = pd.to_datetime(own["origin"]), pd.to_datetime(own["month"])
+    for column in ("lo80", "hi80", "lo95", "hi95"):
+        own[column] = own[f"model_{column}"]
+    lines = [
+        "",
+        "Intervals (`analysis/conformal.py`): per series, model and horizon, the score of a "
+        "forecast is its absolute log error divided by a local scale known at its origin, "
+        f"s = σ^{config.scale_power:g}, σ the exponentially weighted mean (half-life "
+        f"{config.scale_halflife:g} months) of the same series' and model's absolute one-month "
+        "log errors observed by then; the interval is the forecast ± the conformal 80% (95%) "
+        f"quantile of the last {config.aci_window} observed scores × s, with the "
+        f"adaptive-conformal step γ = {config.aci_gamma:g}. An h-month forecast's miss is known "
+        "h months later, so ACI's γ 0.05 kept the intervals wide for a year or more after the "
+        "2020 shock (Title 42 over-covered), while σ moves the month after a large change. "
+        "**These settings were chosen on this same backtest** (after exploring it): the grid "
+        "point closest to the 75-85% band in the three regime blocks among those whose mean WIS "
+        "over all models and series is no worse than the previous method's; no setting tried "
+        "meets the year goal. The same forecasts recalibrated (GT/HN/SV picks; WIS ÷ the "
+        "default's):",
+        "",
+        "| intervals | Title 42 | after | before | outside 75-85% (points) | lowest year "
+        "| pick WIS | all models' WIS |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    rows = []
+    default = fc.calibrate(own, config)
+    for label, changes in (("**default**", {}), *ALTERNATIVES):
+        calibrated = fc.calibrate(own, replace(config, **changes)) if changes else default
+        regime = fc.coverage_table(calibrated, "regime", picks).set_index("block")["cov80"]
+        year = fc.coverage_table(calibrated, "year", picks)
+        scored = fc.score(fc.scored_rows(calibrated))
+        pick_rows = _pick_rows(scored, picks)
+        lowest = year.loc[year["cov80"].idxmin()]
+        rows.append(
+            (
+                label,
+                regime,
+                _band_gap(regime.reset_index()),
+                lowest,
+                pick_rows["wis"].mean(),
+                scored["wis"].mean(),
+            )
+        )
+    base_pick, base_all = rows[0][4], rows[0][5]
+    for label, regime, gap, lowest, pick_wis, all_wis in rows:
+        lines.append(
+            f"| {label} | {regime.get('Title 42', np.nan):.1%} | "
+            f"{regime.get('after Title 42', np.nan):.1%} | "
+            f"{regime.get('before Title 42', np.nan):.1%} | {100 * gap:.1f} | "
+            f"{lowest['block']}: {lowest['cov80']:.0%} | {pick_wis / base_pick:.2f} | "
+            f"{all_wis / base_all:.2f} |"
+        )
+    lines += ["", *_hindsight(fc, own, default, picks)]
+    return lines
+
+
+def _hindsight(fc, own: pd.DataFrame, default: pd.DataFrame, picks: dict[str, str]) -> list[str]:
+    """Why the year goal fails: coverage by year of one constant log width per horizon set with
+    hindsight (the pooled 80% quantile of the picks' absolute log errors over every scored
+    origin; not a method, a bound on what fixed widths could do), and, in the years the default
+    misses, its coverage of forecasts issued the year before against those issued that year."""
+    rows = _pick_rows(fc.scored_rows(own), picks)
+    error = (np.log1p(rows["actual"]) - np.log1p(rows["mean"])).abs()
+    width = error.groupby(rows["h"]).transform(lambda e: e.quantile(0.8))
+    hit = (error <= width).groupby(pd.to_datetime(rows["month"]).dt.year).mean()
+    scored = fc.score(_pick_rows(fc.scored_rows(default), picks))
+    year = pd.to_datetime(scored["month"]).dt.year
+    issued = pd.to_datetime(scored["origin"]).dt.year
+    by_year = scored.groupby(year)["cov80"].mean()
+    splits = []
+    for low in by_year[by_year < 0.70].index:
+        part = scored[year == low]
+        before = issued[year == low] < low
+        early, late = part[before], part[~before]
+        splits.append(
+            f"{low}: {early['cov80'].mean():.0%} of the {len(early) / len(part):.0%} of its rows "
+            f"issued the year before, {late['cov80'].mean():.0%} of those issued that year"
+        )
+    return [
+        "- Why the year goal is not reached: with hindsight, one constant width per horizon "
+        "(the 80% quantile of the picks' absolute log errors over all origins) covers "
+        + ", ".join(f"{y} {v:.0%}" for y, v in hit[hit < 0.70].items())
+        + ", so fixed widths cannot meet it; adaptive ones see a change only once it has begun. "
+        "The default's coverage in the years below 70%: "
+        + "; ".join(splits)
+        + " (the falls of early 2017, mid-2014 and mid-2019 and of April 2020 were larger than "
+        "the errors the intervals had seen).",
+    ]
 
 
 def _dropped(fc, wide: pd.DataFrame, exog: pd.DataFrame, config) -> list[str]:

@@ -1,3 +1,5 @@
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -39,7 +41,7 @@ def test_an_h_step_forecast_is_judged_only_once_its_outcome_is_known() -> None:
     errors = np.full(40, 0.1)
     later = errors.copy()
     later[25:] = 9.0  # huge errors of forecasts whose outcome comes after origin 27
-    kwargs = dict(level=0.8, gamma=0.05, window=20, min_scores=6)
+    kwargs: dict[str, Any] = dict(level=0.8, gamma=0.05, window=20, min_scores=6)
     half, _ = conformal.aci_path(origins, origins + 3, errors, **kwargs)
     changed, _ = conformal.aci_path(origins, origins + 3, later, **kwargs)
     np.testing.assert_array_equal(half[:28], changed[:28])  # origin 27 sees targets ≤ 27
@@ -68,7 +70,9 @@ def _frame(errors: np.ndarray) -> pd.DataFrame:
 def test_adaptive_intervals_track_coverage_across_a_change_in_volatility() -> None:
     rng = np.random.default_rng(0)
     errors = np.concatenate([rng.normal(0, 0.1, 300), rng.normal(0, 0.5, 300)])
-    out = conformal.adaptive_intervals(_frame(errors), (80, 95), gamma=0.05, window=36)
+    out = conformal.adaptive_intervals(
+        _frame(errors), (80, 95), gamma=0.05, window=36, scale_power=0
+    )
     covered = (out["actual"] >= out["lo80"]) & (out["actual"] <= out["hi80"])
     late = covered[360:]  # after the change, once the scores have turned over
     assert 0.72 < covered[36:300].mean() < 0.88 and 0.72 < late.mean() < 0.88
@@ -85,6 +89,103 @@ def test_adaptive_intervals_track_coverage_across_a_change_in_volatility() -> No
 
 
 def test_own_intervals_are_kept_until_enough_outcomes_are_known() -> None:
-    out = conformal.adaptive_intervals(_frame(np.zeros(10)), (80,), min_scores=6)
+    out = conformal.adaptive_intervals(_frame(np.zeros(10)), (80,), min_scores=6, scale_power=0)
     assert (out["lo80"].iloc[:6] == 1.0).all() and (out["hi80"].iloc[:6] == 1e9).all()
     assert (out["hi80"].iloc[6:] < 1e9).all()
+    # with a local scale, six one-month errors must be known for the scale, then six scores
+    scaled = conformal.adaptive_intervals(_frame(np.zeros(20)), (80,), min_scores=6)
+    assert (scaled["hi80"].iloc[:12] == 1e9).all() and (scaled["hi80"].iloc[12:] < 1e9).all()
+    assert scaled["local_scale"].iloc[:6].isna().all()
+    # zero errors: the scale is floored, never zero
+    assert (scaled["local_scale"].iloc[6:] == conformal.SCALE_FLOOR**0.5).all()
+
+
+def test_local_scale_by_hand() -> None:
+    # h = 1: the error of the forecast made at origin k is known at origin k + 1
+    origins = np.arange(5)
+    errors = np.array([0.1, -0.3, 0.2, np.nan, 0.4])  # origin 3's outcome is not observed
+    scale = conformal.local_scale(origins, origins + 1, errors, halflife=1, min_count=2)
+    assert np.isnan(scale[:2]).all()  # fewer than two errors known
+    # origin 2 knows 0.1 and |−0.3|, the older weighted by 0.5^(1/1): (0.3 + 0.5·0.1) / 1.5
+    assert scale[2] == pytest.approx(0.35 / 1.5)
+    # origin 3 adds 0.2: (0.2 + 0.5·0.3 + 0.25·0.1) / 1.75
+    assert scale[3] == pytest.approx(0.375 / 1.75)
+    assert scale[4] == scale[3]  # the NaN outcome is skipped
+
+
+def test_a_scaled_interval_by_hand() -> None:
+    # h = 1, γ = 0: scores |e| / s; five scores known at origin 5: 1/1, 2/2, 3/1, 4/4, 10/2
+    # = 1, 1, 3, 1, 5; the 60% quantile is the ⌈6 · 0.6⌉ = 4th smallest, 3; the interval at
+    # origin 5 is ± 3 · s₅ = ± 3 · 0.5
+    origins = np.arange(6)
+    errors = np.array([1.0, -2, 3, 4, -10, 0])
+    scale = np.array([1.0, 2, 1, 4, 2, 0.5])
+    half, alphas = conformal.aci_path(
+        origins, origins + 1, errors, level=0.6, gamma=0.0, window=10, min_scores=5, scale=scale
+    )
+    assert np.isnan(half[:5]).all() and half[5] == pytest.approx(1.5)
+    np.testing.assert_allclose(alphas, 0.4)  # γ = 0: α never moves
+    # an unknown scale at the origin keeps the model's own interval; its score is not used
+    scale[5] = np.nan
+    half, _ = conformal.aci_path(
+        origins, origins + 1, errors, level=0.6, gamma=0.0, window=10, min_scores=5, scale=scale
+    )
+    assert np.isnan(half[5])
+
+
+def _walk_frame(seed: int, months: int = 240, jump: int = 180, horizon: int = 6) -> pd.DataFrame:
+    """Random-walk forecasts (the last value carried forward) at horizons 1..``horizon`` of a
+    log random walk whose monthly standard deviation jumps from 0.05 to 0.25 at ``jump``."""
+    rng = np.random.default_rng(seed)
+    log_y = 8 + np.cumsum(rng.normal(0, np.where(np.arange(months) < jump, 0.05, 0.25)))
+    dates = pd.date_range("2000-01-01", periods=months, freq="MS")
+    grid = np.meshgrid(np.arange(months - horizon), np.arange(1, horizon + 1), indexing="ij")
+    origin, h = grid[0].ravel(), grid[1].ravel()
+    return pd.DataFrame(
+        {
+            "series": "S",
+            "model": "random_walk",
+            "h": h,
+            "origin": dates[origin],
+            "month": dates[origin + h],
+            "mean": np.expm1(log_y[origin]),
+            "actual": np.expm1(log_y[origin + h]),
+            "lo80": 0.0,
+            "hi80": 1e12,
+            "lo95": 0.0,
+            "hi95": 1e12,
+        }
+    )
+
+
+def test_the_local_scale_restores_coverage_soon_after_a_volatility_jump() -> None:
+    # a six-month forecast's miss is known six months late; the scale sees the one-month
+    # errors at once, so the intervals widen right after the jump
+    first_year, later = {}, {}
+    for power in (0.0, 0.5):
+        early_hits, late_hits = [], []
+        for seed in range(6):
+            out = conformal.adaptive_intervals(_walk_frame(seed), (80,), scale_power=power)
+            covered = (out["actual"] >= out["lo80"]) & (out["actual"] <= out["hi80"])
+            since = (out["origin"].dt.year - 2015) * 12 + out["origin"].dt.month - 1
+            six = out["h"] == 6
+            early_hits.append(covered[six & (since >= 0) & (since < 12)])
+            late_hits.append(covered[six & (since >= 24)])
+        first_year[power] = pd.concat(early_hits).mean()
+        later[power] = pd.concat(late_hits).mean()
+    assert first_year[0.5] > first_year[0.0] + 0.1
+    assert 0.72 < later[0.5] < 0.9 and later[0.0] < later[0.5]
+
+
+def test_intervals_never_use_outcomes_after_their_origin() -> None:
+    frame = _walk_frame(0)
+    cut = pd.Timestamp("2012-06-01")
+    changed = frame.copy()
+    later = changed["month"] > cut  # outcomes not yet known at origins up to the cut
+    changed.loc[later, "actual"] *= np.exp(np.random.default_rng(1).normal(0, 2, later.sum()))
+    before = conformal.adaptive_intervals(frame, (80, 95))
+    after = conformal.adaptive_intervals(changed, (80, 95))
+    past = frame["origin"] <= cut
+    columns = ["lo80", "hi80", "lo95", "hi95", "local_scale"]
+    pd.testing.assert_frame_equal(before.loc[past, columns], after.loc[past, columns])
+    assert not before.loc[~past, "hi80"].equals(after.loc[~past, "hi80"])  # later ones see them

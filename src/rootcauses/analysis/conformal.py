@@ -1,16 +1,22 @@
-"""Adaptive conformal inference (Gibbs & Candès 2021) for multi-step forecast intervals.
+"""Conformal intervals for multi-step forecasts: a locally weighted score (Lei et al. 2018) over a
+rolling window, with an optional adaptive-conformal step (Gibbs & Candès 2021).
 
-Per series, model and horizon ``h``, the origins are walked in time order. The score of a
-forecast is its absolute error in log space, ``|log(1 + y) − log(1 + ŷ)|``. At each origin the
-interval is ``ŷ`` moved by ``± q`` in log space, where ``q`` is the conformal quantile at level
-``1 − α_t`` of the scores of the last ``window`` forecasts whose outcome was already observed at
-that origin (target month ≤ origin month: an ``h``-step forecast is judged ``h`` months later).
-Each time an outcome becomes known, the miss indicator of the interval issued for it updates
-``α_{t+1} = α_t + γ (α − miss)``: after misses the intervals widen, after a run of hits they
-narrow, so coverage tracks the target level across regimes instead of lagging them as a fixed
-calibration window does. ``α_t ≤ 0`` gives the widest interval the scores allow (their maximum),
-``α_t ≥ 1`` a zero-width one. Until ``min_scores`` outcomes are known the model's own interval is
-kept.
+Per series, model and horizon ``h``, the origins are walked in time order. A forecast's error is
+``e = log(1 + y) − log(1 + ŷ)`` and its score ``|e| / s``, where the *local scale* ``s`` is known
+at the forecast's origin: ``s = σ^p`` with ``σ`` the exponentially weighted mean (half-life
+``scale_halflife`` months) of the absolute one-month-ahead errors of the same series and model
+whose outcome was known at that origin (at least ``min_scores`` of them), and ``p`` the
+``scale_power`` (0 = the plain absolute error). The interval is ``ŷ`` moved by ``± q · s`` in log
+space, with ``q`` the conformal quantile at level ``1 − α_t`` of the scores of the last
+``window`` forecasts whose outcome was already observed at the origin (target month ≤ origin
+month: an ``h``-step forecast is judged ``h`` months later). So the intervals widen the month
+after a large move and narrow in calm spells, instead of waiting ``h`` months for the misses.
+
+With ``gamma`` > 0, each outcome that becomes known updates ``α_{t+1} = α_t + γ (α − miss)``
+from the miss indicator of the interval issued for it (ACI); ``α_t ≤ 0`` gives the widest
+interval the scores allow (their maximum), ``α_t ≥ 1`` a zero-width one. ``gamma = 0`` keeps
+``α_t = α``. Until ``min_scores`` outcomes are known (or while the scale is unknown) the model's
+own interval is kept.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ import numpy as np
 import pandas as pd
 
 GROUP = ("series", "model", "h")
+SCALE_GROUP = ("series", "model")
+SCALE_FLOOR = 1e-3  # a mean one-month log error below 0.1% counts as 0.1%: no division by ~0
 
 
 def conformal_quantile(scores: np.ndarray, level: float) -> float:
@@ -35,6 +43,35 @@ def conformal_quantile(scores: np.ndarray, level: float) -> float:
     return float(scores[min(max(rank, 1), scores.size) - 1])
 
 
+def local_scale(
+    origins: np.ndarray,
+    targets: np.ndarray,
+    errors: np.ndarray,
+    *,
+    halflife: float,
+    min_count: int,
+) -> np.ndarray:
+    """At each origin, the exponentially weighted mean of ``|errors|`` over the forecasts whose
+    target month is at or before that origin, in target order (weights ``0.5^(age/halflife)``,
+    normalised over the values known); NaN while fewer than ``min_count`` are known. ``origins``
+    and ``targets`` are comparable month keys; NaN errors (outcome not observed) are skipped."""
+    decay = 0.5 ** (1 / halflife)
+    order = np.argsort(targets, kind="stable")
+    out = np.full(origins.size, np.nan)
+    total = weight = 0.0
+    count = position = 0
+    for i in np.argsort(origins, kind="stable"):
+        while position < order.size and targets[order[position]] <= origins[i]:
+            value = errors[order[position]]
+            position += 1
+            if np.isnan(value):
+                continue
+            total, weight, count = decay * total + abs(value), decay * weight + 1, count + 1
+        if count >= min_count:
+            out[i] = total / weight
+    return out
+
+
 def aci_path(
     origins: np.ndarray,
     targets: np.ndarray,
@@ -45,14 +82,17 @@ def aci_path(
     window: int,
     min_scores: int,
     own_miss: np.ndarray | None = None,
+    scale: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Half-widths (log space) of the adaptive intervals of one series, model and horizon, and
+    """Half-widths (log space) of the conformal intervals of one series, model and horizon, and
     the ``α_t`` each was issued with. ``origins`` and ``targets`` are comparable month keys (e.g.
     month numbers), sorted by origin; ``errors`` the log errors (NaN when not observed);
+    ``scale`` the local scale known at each origin (NaN: unknown; None: 1);
     ``own_miss`` whether the model's own interval missed (used while a half-width is NaN).
     ``level`` is the target coverage as a fraction."""
     n = origins.size
-    scores = np.abs(errors)
+    spread = np.ones(n) if scale is None else scale
+    scores = np.abs(errors) / spread
     half = np.full(n, np.nan)
     alphas = np.full(n, np.nan)
     target_alpha = 1 - level
@@ -62,18 +102,19 @@ def aci_path(
     for i in range(n):
         while pending and targets[pending[0]] <= origins[i]:
             j = pending.pop(0)
-            if np.isnan(scores[j]):
+            if np.isnan(errors[j]):
                 continue  # no outcome (past the end of the data)
             if np.isnan(half[j]):
                 miss = bool(own_miss[j]) if own_miss is not None else False
             else:
-                miss = bool(scores[j] > half[j])
+                miss = bool(abs(errors[j]) > half[j])
             alpha += gamma * (target_alpha - float(miss))
-            seen.append(j)
+            if not np.isnan(scores[j]):
+                seen.append(j)
         alphas[i] = alpha
         recent = scores[seen[-window:]]
-        if recent.size >= min_scores:
-            half[i] = conformal_quantile(recent, 1 - alpha)
+        if recent.size >= min_scores and not np.isnan(spread[i]):
+            half[i] = conformal_quantile(recent, 1 - alpha) * spread[i]
     return half, alphas
 
 
@@ -81,18 +122,23 @@ def adaptive_intervals(
     frame: pd.DataFrame,
     levels: Sequence[int] = (80, 95),
     *,
-    gamma: float = 0.05,
+    gamma: float = 0.0,
     window: int = 36,
     min_scores: int = 6,
+    scale_halflife: float = 12.0,
+    scale_power: float = 0.5,
 ) -> pd.DataFrame:
     """``frame`` (series, model, h, origin, month, actual, mean and the model's own lo/hi per
-    level) with its bounds replaced by adaptive conformal ones wherever enough outcomes were
-    known at the origin, and the ``alpha{level}`` each interval was issued with."""
+    level) with its bounds replaced by conformal ones wherever enough outcomes were known at the
+    origin, the ``alpha{level}`` each interval was issued with and the ``local_scale`` ``s``
+    (``scale_power`` 0: no local scale; ``σ`` is floored at ``SCALE_FLOOR``)."""
     out = frame.copy()
     origin_key = _month_key(out["origin"])
     target_key = _month_key(out["month"])
     mean = np.log1p(out["mean"].to_numpy(float))
     error = np.log1p(out["actual"].to_numpy(float)) - mean
+    scale = _local_scales(out, origin_key, target_key, error, scale_halflife, min_scores)
+    scale = np.maximum(scale, SCALE_FLOOR) ** scale_power if scale_power else np.ones(len(out))
     for level in levels:
         lo = out[f"lo{level}"].to_numpy(float).copy()
         hi = out[f"hi{level}"].to_numpy(float).copy()
@@ -110,6 +156,7 @@ def adaptive_intervals(
                 window=window,
                 min_scores=min_scores,
                 own_miss=own_miss[index],
+                scale=scale[index],
             )
             known = ~np.isnan(half)
             rows = index[known]
@@ -118,11 +165,36 @@ def adaptive_intervals(
             alpha_column[index] = alphas
         out[f"lo{level}"], out[f"hi{level}"] = lo, hi
         out[f"alpha{level}"] = alpha_column
+    out["local_scale"] = scale
     for inner, outer in zip(sorted(levels), sorted(levels)[1:], strict=False):
         # each level has its own α: keep the intervals nested all the same
         out[f"lo{outer}"] = np.minimum(out[f"lo{outer}"], out[f"lo{inner}"])
         out[f"hi{outer}"] = np.maximum(out[f"hi{outer}"], out[f"hi{inner}"])
     return out
+
+
+def _local_scales(
+    frame: pd.DataFrame,
+    origin_key: np.ndarray,
+    target_key: np.ndarray,
+    error: np.ndarray,
+    halflife: float,
+    min_count: int,
+) -> np.ndarray:
+    """Per row, the local scale ``σ`` of its series and model at its origin, from that series'
+    and model's one-month-ahead errors (NaN where fewer than ``min_count`` were known)."""
+    scale = np.full(len(frame), np.nan)
+    horizon = frame["h"].to_numpy()
+    for _, index in frame.groupby(list(SCALE_GROUP), sort=False).indices.items():
+        one = index[horizon[index] == 1]
+        if not one.size:
+            continue
+        at_origin = local_scale(
+            origin_key[one], target_key[one], error[one], halflife=halflife, min_count=min_count
+        )
+        known = pd.Series(at_origin, index=origin_key[one]).groupby(level=0).first()
+        scale[index] = known.reindex(origin_key[index]).to_numpy()
+    return scale
 
 
 def _month_key(values: pd.Series) -> np.ndarray:

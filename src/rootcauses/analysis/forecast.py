@@ -40,9 +40,14 @@ and 95% intervals), scaled the same way and relative to the random walk; a Diebo
 interval coverage, also per regime block (before / under / after Title 42) and per year
 (:func:`coverage_table`).
 
-Prediction intervals are adaptive conformal intervals (Gibbs & Candès 2021) per series, model and
-horizon (:mod:`rootcauses.analysis.conformal`), from the absolute log errors of forecasts whose
-outcome was known at the origin. ``calibration_origins=0`` keeps the models' own intervals.
+Prediction intervals are conformal intervals per series, model and horizon
+(:mod:`rootcauses.analysis.conformal`) from the log errors of forecasts whose outcome was known at
+the origin, each divided by a local scale known at its origin (the square root of the recent mean
+absolute one-month error of the same series and model), so the intervals widen right after large
+moves and narrow in calm spells; an adaptive-conformal step (Gibbs & Candès 2021, ``aci_gamma``)
+is available and off by default: with the h-month delay before an h-step miss is known it kept
+the intervals wide long after the 2020 shock (bench/). ``calibration_origins=0`` keeps the
+models' own intervals.
 
 The leaderboard's pick per series (:func:`select_best`) is the random walk unless a model is at
 least 10% better than it at horizons 1–3 (mean relative MASE ≤ 0.9) with a Diebold–Mariano
@@ -74,7 +79,8 @@ from rootcauses.store import query
 Basis = Literal["cbp", "usbp"]
 LEVELS = (80, 95)
 SERIES = HEADLINE_CITIZENSHIPS
-MODEL_VERSION = "3"  # 3: random-walk reference, adaptive conformal intervals, long backtest
+MODEL_VERSION = "4"  # 4: locally weighted conformal intervals (a local_scale column)
+# 3: random-walk reference, adaptive conformal intervals, long backtest
 POLICY_COLUMNS = tuple(POLICY_REGIMES)  # held at their origin value over the horizon
 REFERENCE = "random_walk"
 SECOND_REFERENCE = "seasonal_naive"
@@ -90,8 +96,11 @@ class ForecastConfig:
     basis: Basis = "usbp"
     exog_lag: int = 12
     calibration_origins: int = 24  # warm-up origins; 0 = the models' own intervals
-    aci_gamma: float = 0.05  # step of the adaptive conformal α update
-    aci_window: int = 36  # past scores per adaptive conformal quantile
+    # the conformal intervals (chosen on the backtest: bench/forecast_backtest.py, issue 12)
+    aci_gamma: float = 0.0  # step of the adaptive conformal α update (0: fixed α)
+    aci_window: int = 36  # past scores per conformal quantile
+    scale_halflife: float = 12.0  # months, of the local scale's weighted mean of 1-month errors
+    scale_power: float = 0.5  # score = |log error| / scale ** power (0: no local scale)
     combination_window: int = 36  # past origins per combination weight
     seed: int = 0  # the models are deterministic; recorded so every result says so
 
@@ -114,8 +123,14 @@ class ForecastConfig:
                 f"window must be at least {3 * self.season} months (three seasons), "
                 f"got {self.window}"
             )
-        if not 0 < self.aci_gamma < 1:
-            raise ForecastError(f"aci_gamma must be between 0 and 1, got {self.aci_gamma}")
+        if not 0 <= self.aci_gamma < 1:
+            raise ForecastError(f"aci_gamma must be at least 0 and below 1, got {self.aci_gamma}")
+        if self.scale_halflife <= 0:
+            raise ForecastError(
+                f"scale_halflife must be a positive number of months, got {self.scale_halflife}"
+            )
+        if not 0 <= self.scale_power <= 1:
+            raise ForecastError(f"scale_power must be between 0 and 1, got {self.scale_power}")
 
     @property
     def extra_origins(self) -> int:
@@ -514,9 +529,20 @@ def _derive(frame: pd.DataFrame, names: Sequence[str], config: ForecastConfig) -
     for column in ("lo80", "hi80", "lo95", "hi95"):
         frame[f"model_{column}"] = frame[column]
     if not config.calibration_origins:
-        return frame.assign(alpha80=np.nan, alpha95=np.nan)
+        return frame.assign(alpha80=np.nan, alpha95=np.nan, local_scale=np.nan)
+    return calibrate(frame, config)
+
+
+def calibrate(frame: pd.DataFrame, config: ForecastConfig) -> pd.DataFrame:
+    """``frame``'s intervals replaced by the conformal ones of ``config`` (see
+    :mod:`rootcauses.analysis.conformal`), from the bounds in ``lo80`` … ``hi95``."""
     return conformal.adaptive_intervals(
-        frame, LEVELS, gamma=config.aci_gamma, window=config.aci_window
+        frame,
+        LEVELS,
+        gamma=config.aci_gamma,
+        window=config.aci_window,
+        scale_halflife=config.scale_halflife,
+        scale_power=config.scale_power,
     )
 
 
@@ -611,6 +637,7 @@ COLUMNS = [
     "note",
     "alpha80",
     "alpha95",
+    "local_scale",
     *MODEL_BOUNDS,
     "regime",
     "scored",
