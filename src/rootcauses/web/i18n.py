@@ -118,6 +118,7 @@ STATIC = Path(__file__).parent / "static"
 CALL = re.compile(r"""\bt\(\s*("(?:[^"\\\n]|\\.)*")""")
 LOADS = re.compile(r"""asset\(\s*['"]([\w.-]+\.js)['"]\s*\)""")
 USES = re.compile(r"""\{%-?\s*(?:extends|include)\s+['"]([^'"]+)['"]""")
+VENDORED = re.compile(r"(\.min\.js|-bundle\.js)$")  # built from npm (VENDOR.md): not ours
 # Plotly's own words on our charts (mode-bar tooltips, hints), given to Plotly as its dictionary.
 PLOTLY_WORDS = (
     i18n.N_("Zoom"),
@@ -168,7 +169,9 @@ def template_scripts(env: Environment, name: str) -> tuple[str, ...]:
     found = list(LOADS.findall(source))
     for used in USES.findall(source):
         found += template_scripts(env, used)
-    return tuple(dict.fromkeys(s for s in found if (STATIC / s).is_file()))
+    return tuple(
+        dict.fromkeys(s for s in found if not VENDORED.search(s) and (STATIC / s).is_file())
+    )
 
 
 def _translated(messages: Iterable[str]) -> dict[str, str]:
