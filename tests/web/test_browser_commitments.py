@@ -28,8 +28,9 @@ def served_tracker(served_store: Settings, snapshot: Path) -> Settings:
 @pytest.fixture
 def board(page, served_tracker: Settings):
     page.goto("/commitments")
-    page.wait_for_function(
-        "document.getElementById('timeline').data && "
+    page.locator("#timeline").scroll_into_view_if_needed()  # charts are drawn when near the screen
+    page.wait_for_function(  # a function: the page's CSP forbids evaluating a string
+        "() => !!document.getElementById('timeline').data && "
         "document.getElementById('timeline').data.length > 0",
         timeout=10_000,
     )
@@ -95,8 +96,9 @@ def test_the_csv_download_matches_the_table(board, base_url: str) -> None:
 def test_a_commitment_page_opens_from_the_board(board) -> None:
     board.click("#commitments-table a[href='/commitments/C103']")
     board.wait_for_url("**/commitments/C103")
+    board.locator("#progress-1").scroll_into_view_if_needed()
     board.wait_for_function(
-        "document.getElementById('progress-1').data && "
+        "() => !!document.getElementById('progress-1').data && "
         "document.getElementById('progress-1').data.length > 0",
         timeout=10_000,
     )
@@ -174,6 +176,7 @@ def _drawn_money(page) -> dict[str, list[tuple[int, float]]]:
 
 
 def test_the_money_chart_draws_the_values_the_api_serves(board, base_url: str) -> None:
+    board.locator("#money-chart").scroll_into_view_if_needed()
     _until(
         board,
         "!!(document.getElementById('money-chart').data && "
@@ -203,6 +206,7 @@ def test_the_money_chart_draws_the_values_the_api_serves(board, base_url: str) -
 
 def test_a_commitment_page_draws_derived_and_reported_progress(page, served_tracker) -> None:
     page.goto("/commitments/C001")
+    page.locator("#progress-1").scroll_into_view_if_needed()
     _until(
         page,
         "!!(document.getElementById('progress-1').data && "

@@ -70,6 +70,7 @@ def open_page(browser, url: str):
 @pytest.mark.parametrize("width", [DESKTOP, PHONE])
 def test_drivers_page_renders_with_maps_drawn_offline(open_page, width: int) -> None:
     page = open_page(width, "/drivers")
+    page.locator("#chart").scroll_into_view_if_needed()  # charts are drawn when near the screen
     page.wait_for_selector("#chart .main-svg")
     page.click("#tab-map")
     page.wait_for_function(

@@ -82,6 +82,8 @@ def test_every_page_renders_without_errors_or_sideways_scroll(
     page = sized(width)
     response = page.goto(path)
     assert response.status == 200
+    if ready.endswith(".main-svg"):  # a chart is drawn when it nears the screen
+        page.locator(ready.split()[0]).scroll_into_view_if_needed()
     page.wait_for_selector(ready, timeout=60_000)
     page.wait_for_load_state("load")
     page.wait_for_timeout(500)  # late layout (charts resizing to their box)
@@ -136,6 +138,7 @@ def test_docs_shows_the_operations_of_the_openapi_31_document(sized, base_url: s
 
 
 def _wait_chart(page, element: str = "chart") -> None:
+    page.locator(f"#{element}").scroll_into_view_if_needed()  # drawn when it nears the screen
     page.wait_for_function(
         f"() => document.getElementById('{element}').data && "
         f"document.getElementById('{element}').data.length > 0",
@@ -179,6 +182,7 @@ def test_exported_svg_and_png_carry_title_source_and_date(sized) -> None:
 def test_csv_as_shown_includes_the_per_100k_rate(sized) -> None:
     page = sized(DESKTOP, accept_downloads=True)
     page.goto("/?per100k=1")
+    page.locator("#chart").scroll_into_view_if_needed()
     page.wait_for_function(
         "() => (document.getElementById('chart').layout?.yaxis?.title?.text || '')"
         ".includes('100,000')"

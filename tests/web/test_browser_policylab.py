@@ -74,6 +74,7 @@ def test_a_small_run_completes_and_the_chart_shows_a_band(page, base_url: str) -
     page.goto(f"/policy-lab?{SMALL}")
     assert page.input_value("#households") == "2000"
     page.click("#run")
+    page.locator("#chart").scroll_into_view_if_needed()  # charts are drawn when near the screen
     page.wait_for_function(
         # a function, not an expression string: the page's CSP forbids eval
         "() => { const d = document.getElementById('chart').data;"
@@ -109,8 +110,9 @@ def test_validation_chart_draws_observed_and_model(page, served_store: Settings)
     path = write_snapshot(served_store, "sim_validation", validation_rows(report))
     try:
         page.goto("/policy-lab")
+        page.locator("#validation-chart").scroll_into_view_if_needed()
         page.wait_for_function(
-            "document.querySelector('#validation-chart')?.data?.length === 6", timeout=30_000
+            "() => document.querySelector('#validation-chart')?.data?.length === 6", timeout=30_000
         )
         names = page.evaluate("document.querySelector('#validation-chart').data.map(t => t.name)")
         rows = page.locator("#validation-scores tbody tr").count()

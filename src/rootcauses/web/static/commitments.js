@@ -161,9 +161,10 @@ async function drawMoney() {
     const layout = {margin: {t: 10, r: 10}, barmode: "group", legend: {orientation: "h", y: -0.18},
                     xaxis: {title: {text: t("US fiscal year")}, dtick: 1},
                     yaxis: {title: {text: t("US$ (current)")}, rangemode: "tozero"}};
+    const country = select.value;
     plot(element, traces, layout, {...PLOT_CONFIG, toImageButtonOptions: {format: "png", filename: "rootcauses-money"}})
+      .then(() => { element.dataset.country = country; })  // the country drawn
       .catch(error => console.warn(error));
-    element.dataset.country = select.value;
   };
   select.addEventListener("change", draw);
   draw();

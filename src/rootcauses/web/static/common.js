@@ -223,7 +223,7 @@ function loadChartlib() {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   chartlibLoading ||= new Promise((resolve, reject) => {
     const script = Object.assign(document.createElement("script"), {src: document.body.dataset.chartlib || ""});
-    script.onload = () => resolve(window.Plotly);  // drawNow() draws in a later task
+    script.onload = () => resolve(window.Plotly);
     script.onerror = () => {
       chartlibLoading = null;
       reject(new Error(`could not load ${script.src || "the charting library"}`));
@@ -239,9 +239,11 @@ const CHARTS_WAITING = new Map();  // element -> {figure: [data, layout, config]
 const nextTask = () => new Promise(resolve => setTimeout(resolve, 0));
 
 async function drawNow(gd, figure) {
-  const Plotly = await loadChartlib();
-  await nextTask();  // each chart in a task of its own, so the page answers input in between
-  await Plotly.react(gd, ...figure);
+  if (!window.Plotly) {
+    await loadChartlib();
+    await nextTask();  // the library's start and each first chart in tasks of their own
+  }
+  await window.Plotly.react(gd, ...figure);  // once loaded, a redraw happens at once
   return gd;
 }
 

@@ -1,0 +1,119 @@
+"""What keeps the pages light on a phone: no page blocks its first paint on plotly.js (the page
+names its bundle and common.js loads it when a chart first nears the screen), charts are drawn
+when they near the screen, and bench/lighthouse.py's section for ``make bench`` says when it
+could not run and states the machine load beside the scores."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from rootcauses.config import Settings
+from rootcauses.web.app import create_app
+from rootcauses.web.assets import IMMUTABLE
+from tests.bench import load_bench_module
+
+# page -> the plotly.js bundle it names ("" for a page without charts)
+CHARTLIB = {
+    "/": "plotly-custom.min.js",
+    "/drivers": "plotly-maps.min.js",
+    "/forecasts": "plotly-custom.min.js",
+    "/commitments": "plotly-custom.min.js",
+    "/policy-lab": "plotly-custom.min.js",
+    "/sources": "",
+}
+PLOTLY = re.compile(r"/plotly-[\w-]+\.min\.js$")
+
+
+@pytest.fixture(scope="module")
+def client(built_store: Settings) -> TestClient:
+    return TestClient(create_app(built_store))
+
+
+@pytest.mark.parametrize(("path", "bundle"), CHARTLIB.items())
+def test_no_page_loads_plotly_before_its_first_paint(
+    client: TestClient, path: str, bundle: str
+) -> None:
+    page = client.get(path)
+    assert page.status_code == 200
+    scripts = re.findall(r"<script[^>]*\bsrc=\"([^\"]+)\"", page.text)
+    assert scripts and not any("plotly" in s for s in scripts), scripts
+    head = page.text.split("</head>")[0]
+    assert "<script" not in head  # nothing blocks the first paint
+    named = re.search(r'<body data-chartlib="([^"]*)"', page.text)
+    assert named is not None
+    if not bundle:
+        assert named.group(1) == ""
+        return
+    assert re.fullmatch(rf"/assets/[0-9a-f]{{12}}/{re.escape(bundle)}", named.group(1))
+    answer = client.get(named.group(1), headers={"Accept-Encoding": "br, gzip"})
+    assert answer.status_code == 200
+    assert answer.headers["cache-control"] == IMMUTABLE.decode()
+    assert answer.headers["content-encoding"] in ("br", "gzip")
+
+
+def _drawn(page, element: str) -> bool:
+    return page.evaluate(f"!!document.querySelector('#{element} .main-svg')")
+
+
+@pytest.mark.browser
+def test_charts_are_drawn_when_they_near_the_screen(page) -> None:
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/")
+    first = page.locator("#findings .chart").first
+    first.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => !!document.querySelector('#findings .chart .main-svg')", timeout=20_000
+    )
+    page.wait_for_load_state("networkidle")
+    # the encounters charts at the foot of the page wait until they are scrolled to
+    assert not _drawn(page, "chart") and not _drawn(page, "share")
+    page.locator("#share").scroll_into_view_if_needed()
+    page.wait_for_function("() => !!document.querySelector('#share .main-svg')", timeout=20_000)
+    assert page.evaluate("document.getElementById('share').data.length") == 1
+    assert len([u for u in requested if PLOTLY.search(u)]) == 1  # loaded once, for every chart
+    assert page.problems == []
+
+
+@pytest.mark.browser
+def test_a_page_without_charts_loads_no_plotly(page) -> None:
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto("/sources")
+    page.wait_for_load_state("networkidle")
+    assert requested and not any(PLOTLY.search(u) for u in requested)
+    assert page.problems == []
+
+
+def test_the_lighthouse_section_says_why_it_was_skipped(monkeypatch) -> None:
+    lighthouse = load_bench_module("lighthouse")
+    monkeypatch.setattr(lighthouse.shutil, "which", lambda name: None)
+    lines = lighthouse.bench_lighthouse()
+    assert lines[0] == "### Lighthouse (mobile profile)"
+    assert any(line.startswith("(skipped: no `npx`") for line in lines)
+
+
+def test_the_lighthouse_section_states_the_load_and_the_pages_below_the_goal(
+    monkeypatch, tmp_path
+) -> None:
+    lighthouse = load_bench_module("lighthouse")
+    chromium = tmp_path / "chromium"
+    chromium.touch()
+    monkeypatch.setattr(lighthouse, "CHROMIUM", chromium)
+    monkeypatch.setattr(lighthouse.shutil, "which", lambda name: f"/usr/bin/{name}")
+    row = {"accessibility": 100, "best-practices": 100, "FCP": "1.0 s", "LCP": "1.1 s"}
+    row |= {"TBT": "500 ms", "CLS": "0", "bytes": 2048.0, "failed": ""}
+    results = {
+        "/": {**row, "performance": 86, "range": "81–90"},
+        "/drivers": {**row, "performance": 74, "range": "70–79"},
+    }
+    monkeypatch.setattr(lighthouse, "measure", lambda pages, runs, settings: results)
+    lines = lighthouse.bench_lighthouse(pages=["/", "/drivers"], runs=3)
+    text = "\n".join(lines)
+    assert re.search(r"Load average \(1 min, \d+ cores\) before: \d+\.\d\d, after: \d+\.\d\d", text)
+    assert "| `/` | 100 | 100 | 86 (81–90) |" in text
+    assert "Below the goal: /drivers performance 74." in text
