@@ -22,6 +22,7 @@ import duckdb
 import pandas as pd
 
 from forecast_backtest import bench_forecast  # the forecasts against a random walk
+from lighthouse import bench_lighthouse  # Lighthouse's mobile scores of the main pages
 from load import bench_load  # bench/load.py: 50 concurrent clients on cached chart data
 from rootcauses.config import Settings
 from rootcauses.store import build_store, connect
@@ -189,6 +190,7 @@ def main() -> None:
         lines += bench_install()
         lines += bench_store(settings)
         lines += bench_first_run(settings)
+        lines += bench_lighthouse(settings)  # on the prepared store; skipped without npx
         lines += bench_forecast(settings)
         lines += bench_sim(settings)
         lines += bench_calibration(settings)
