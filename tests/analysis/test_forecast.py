@@ -237,6 +237,16 @@ def test_the_window_must_cover_three_seasons() -> None:
         fc.ForecastConfig(window=11, season=4).validate()
 
 
+def test_the_interval_settings_are_checked() -> None:
+    with pytest.raises(fc.ForecastError, match="aci_gamma must be at least 0"):
+        fc.ForecastConfig(aci_gamma=-0.1).validate()
+    with pytest.raises(fc.ForecastError, match="scale_power must be between 0 and 1"):
+        fc.ForecastConfig(scale_power=2).validate()
+    with pytest.raises(fc.ForecastError, match="scale_halflife must be a positive"):
+        fc.ForecastConfig(scale_halflife=0).validate()
+    fc.ForecastConfig(aci_gamma=0, scale_power=0).validate()
+
+
 def test_forecast_rows_follow_the_interface() -> None:
     wide = _wide()
     best = {"GTM": "auto_theta", "HND": "seasonal_naive"}

@@ -42,8 +42,8 @@ interval coverage, also per regime block (before / under / after Title 42) and p
 
 Prediction intervals are conformal intervals per series, model and horizon
 (:mod:`rootcauses.analysis.conformal`) from the log errors of forecasts whose outcome was known at
-the origin, each divided by a local scale known at its origin (the square root of the recent mean
-absolute one-month error of the same series and model), so the intervals widen right after large
+the origin, each divided by a local scale known at its origin (by default the square root of the
+recent mean absolute one-month error of the same series and model), so they widen right after large
 moves and narrow in calm spells; an adaptive-conformal step (Gibbs & Candès 2021, ``aci_gamma``)
 is available and off by default: with the h-month delay before an h-step miss is known it kept
 the intervals wide long after the 2020 shock (bench/). ``calibration_origins=0`` keeps the
