@@ -528,6 +528,10 @@ def simulate(
     death = np.ascontiguousarray(props.death, dtype=np.float64)
     # Mexican enforcement raises the interdiction hazard of every edge while in force
     mx_factor = 1.0 + params["mx_enforcement_effect"] * inputs.regime("mexico_enforcement")
+    # what can end a trip on each edge, every month at once: [month, edge]
+    edge_hazard, interdiction_share = kernel.edge_hazards(
+        base_interdiction[None, :] * mx_factor[:, None], death[None, :]
+    )
 
     # the sector choice of every month at once: [month, origin, sector]
     all_probs = _sector_probabilities(inputs.sector_shares, reachable)
@@ -577,7 +581,8 @@ def simulate(
             path_edges,
             path_length,
             edge_days32,
-            *kernel.edge_hazards(base_interdiction * mx_factor[t], death),
+            edge_hazard[t],
+            interdiction_share[t],
             DAYS_PER_MONTH,
         )
         rules = kernel.BorderRules(
