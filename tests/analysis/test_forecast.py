@@ -75,13 +75,16 @@ def test_backtests_never_show_a_model_data_after_its_origin() -> None:
     for origin, (seen, X, X_future) in zip(origins, spy.calls, strict=True):
         start = max(0, origin - SMALL.window)
         np.testing.assert_array_equal(seen, y[start:origin])  # nothing after the origin
+        assert X is not None and X_future is not None  # the spy uses the drivers
         assert len(X) == len(seen)
         # the regime is held at its value at the origin, whatever happened next
         assert (X_future[:, 0] == exog["title_42"].iloc[origin - 1]).all()
         # lagged drivers run on: their values are known at the origin by construction
         np.testing.assert_array_equal(X_future[:, 1], np.arange(origin, origin + SMALL.horizon))
     # at the first origin the regime switches on right after: the model was not told
-    assert exog["title_42"].iloc[origins[0] - 1] == 0 and (spy.calls[0][2][:, 0] == 0).all()
+    first_future = spy.calls[0][2]
+    assert first_future is not None
+    assert exog["title_42"].iloc[origins[0] - 1] == 0 and (first_future[:, 0] == 0).all()
     # the spy forecasts the last training value: its errors are computed against later actuals
     # (the first origins only warm up the intervals; they are kept, marked not scored)
     first_scored = origins[-SMALL.origins]
