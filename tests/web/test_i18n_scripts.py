@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from rootcauses import i18n
 from rootcauses.analysis.drivers import verdict
 from rootcauses.config import Settings
+from rootcauses.sources.catalogue import describe
 from rootcauses.web import drivers
 from rootcauses.web import i18n as web_i18n
 from rootcauses.web.app import create_app
@@ -130,8 +131,10 @@ def test_the_drivers_page_in_spanish(client: TestClient) -> None:
     assert 'data-frequency="anual' in page  # the frequency the script shows
     assert "México" in page  # country names in the page's language
     assert "Asociación, no causa" in page
+    # the indicators' plain names and descriptions, kept by their sources, in Spanish
+    assert ">Tasa de homicidios</option>" in page and ">Homicide rate</option>" in english
+    assert 'data-about="Homicidios intencionales por cada 100,000 habitantes (UNODC)"' in page
     text = re.sub(r"<script.*?</script>", " ", page, flags=re.S)
-    text = re.sub(r"<option[^>]*>.*?</option>", " ", text, flags=re.S)  # indicator names: data
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text))
     assert [s for s in english_pieces() if s in text] == []
 
@@ -187,3 +190,25 @@ def test_the_verdicts_the_analysis_writes_are_catalogued() -> None:
     assert written == set(drivers.VERDICTS)
     with i18n.use("es"):
         assert all(i18n.gettext(v) != v for v in written)
+
+
+@pytest.mark.parametrize(
+    ("code", "english", "spanish"),
+    [
+        ("disaster_deaths_storm", "Disasters (storm): deaths", "Desastres (tormenta): muertes"),
+        ("remittances_pct_gdp", "Remittances received (% of GDP)", "Remesas recibidas (% del PIB)"),
+        (
+            "wgi_rule_of_law_pctrank",
+            "Governance: rule of law (percentile rank)",
+            "Gobernanza: Estado de derecho (percentil)",
+        ),
+        ("oni_max", "El Niño index, yearly maximum", "Índice de El Niño, máximo anual"),
+    ],
+)
+def test_indicator_names_in_the_page_language(code: str, english: str, spanish: str) -> None:
+    """A pattern's name and the words filled into it both come from the catalogue (a literal %
+    is %% there); English is the sources' own text."""
+    assert describe(code).name == english
+    with i18n.use("es"):
+        assert describe(code).name == spanish
+    assert describe(code).name == english  # nothing kept from the Spanish call

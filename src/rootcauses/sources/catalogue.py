@@ -14,11 +14,12 @@ store and the API, not offered in the dashboard's pickers.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import cache
+from typing import IO, Any
 
-from rootcauses.i18n import N_
+from rootcauses.i18n import N_, gettext
 
 # Themes a reporter looks for, in the order the pickers show them (marked for the catalogues:
 # the dashboard shows them in the page's language).
@@ -112,6 +113,9 @@ WORDS = {
     "deportation": "a deportation",
     "caribbean": "the Caribbean",
     "other": "other reasons",
+    "mean": "mean",
+    "max": "maximum",
+    "min": "minimum",
     **{s: s.replace("_", " ") for s in AID_STAGES},
     **AID_STAGES,
 }
@@ -121,9 +125,21 @@ def _plain(code: str) -> str:
     return code.replace("_", " ").strip()
 
 
+def _key(text: str) -> str:
+    """``text`` as the catalogue holds it: a literal % written %%, as in the python-format
+    strings beside it (``Remittances received (%% of GDP)``)."""
+    return text.replace("%", "%%")
+
+
+def _translated(text: str) -> str:
+    """A name, description or word in the current language (itself in English or when the
+    catalogue lacks it)."""
+    return gettext(_key(text)).replace("%%", "%") if text.strip() else text
+
+
 def _fill(template: str, groups: dict[str, str | None]) -> str:
-    words = {k: WORDS.get(v or "", _plain(v or "")) for k, v in groups.items()}
-    return template.format(**words)
+    words = {k: _translated(WORDS.get(v or "", _plain(v or ""))) for k, v in groups.items()}
+    return _translated(template).format(**words)
 
 
 @cache
@@ -140,7 +156,8 @@ def _compiled() -> dict[str, tuple[tuple[re.Pattern[str], IndicatorInfo], ...]]:
 
 def describe(code: str, sources: Iterable[str] = ()) -> IndicatorInfo:
     """The entry of indicator ``code`` as written by any of ``sources`` (dataset ids; all when none
-    is given); an indicator with no entry keeps its words and is not ``documented``."""
+    is given), its name and description in the current language; an indicator with no entry
+    keeps its words and is not ``documented``."""
     compiled = _compiled()
     order = [s for s in sources if s in compiled] or list(compiled)
     for source in order:
@@ -154,6 +171,27 @@ def describe(code: str, sources: Iterable[str] = ()) -> IndicatorInfo:
                     description=_fill(info.description, groups),
                 )
     return IndicatorInfo(_plain(code).capitalize(), OTHER, "", documented=False)
+
+
+def extract_entries(
+    fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any
+) -> Iterator[tuple[Any, ...]]:
+    """Babel extractor for this module (babel.cfg's ``indicators`` method): its own marked
+    strings, then every source's indicator names and descriptions and the words filled into
+    them, as :func:`describe` looks them up, so they are translated in the catalogue while each
+    source keeps its entries beside its parser."""
+    from babel.messages.extract import extract_python
+
+    from rootcauses.sources.disasters import TYPES  # the EM-DAT types the {kind} of a name takes
+
+    yield from extract_python(fileobj, keywords, comment_tags, options)
+    texts = [
+        t for entries in _compiled().values() for _p, i in entries for t in (i.name, i.description)
+    ]
+    kinds = [_plain(word) for pair in TYPES.values() for word in pair]
+    for text in dict.fromkeys([*texts, *WORDS.values(), *kinds]):
+        if text.strip():
+            yield 0, None, _key(text), []
 
 
 __all__ = ["OTHER", "THEMES", "WORDS", "IndicatorInfo", "describe", "named"]
