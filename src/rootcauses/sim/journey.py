@@ -4,8 +4,8 @@ step, :func:`rootcauses.sim.kernel.travel`, inside its fused month kernel).
 A migrant follows the fastest path from its origin to its chosen sector, ``days_per_month`` days
 a month. On finishing an edge it may be interdicted in Mexico (probability per edge) or die
 (probability per edge), else it moves to the next edge (drawn as one exponential budget a month
-spent by the edges' hazards, see :func:`rootcauses.sim.kernel.travel`); finishing the last edge (the crossing into
-a sector) puts it at the US border. Random numbers come from the run's single
+spent by the edges' hazards, see :func:`rootcauses.sim.kernel.travel`); finishing the last edge
+(the crossing into a sector) puts it at the US border. Random numbers come from the run's single
 ``np.random.Generator`` (Numba draws from the same stream), so a seed fixes the outcome.
 """
 

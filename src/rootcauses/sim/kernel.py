@@ -809,6 +809,7 @@ BLOCK_SPREAD = 0.2  # widest range of static scores in a block: the bound's slac
 REFRESH_MONTHS = 24  # how often the block maxima are recomputed (refresh_block_bounds)
 C_LO, C_HI, O_LO, O_HI, CLIM_LO, CLIM_HI = range(6)  # columns of SkipIndex.block_range
 N_TRANSIT = 0
+HINT = 256  # households per entry of SkipIndex.block_hint
 _BOUND_MARGIN = 1e-9  # covers float rounding between the bound and the exact utility
 
 
@@ -824,6 +825,7 @@ class SkipIndex:
     transit: np.ndarray  # int32 [household] households with a migrant on the way (first sizes[0])
     sizes: np.ndarray  # int64 [1] length of the list
     block_start: np.ndarray  # int32 [block + 1] first household of each block, then n
+    block_hint: np.ndarray  # int32 [n // HINT + 1] the block of household k·HINT
     static_max: np.ndarray  # float64 [block] max static score of the block's households at home
     violence_lo: np.ndarray  # float64 [block]
     violence_hi: np.ndarray  # float64 [block]
@@ -1091,6 +1093,9 @@ def skip_index(
         transit=np.empty(n, dtype=np.int32),
         sizes=np.zeros(1, dtype=np.int64),
         block_start=starts,
+        block_hint=(np.searchsorted(starts, np.arange(0, n + 1, HINT), side="right") - 1).astype(
+            np.int32
+        ),
         static_max=np.empty(n_blocks, dtype=np.float64),
         violence_lo=np.empty(n_blocks, dtype=np.float64),
         violence_hi=np.empty(n_blocks, dtype=np.float64),
@@ -1238,6 +1243,7 @@ class SkipLists(NamedTuple):
     transit: np.ndarray
     sizes: np.ndarray
     block_start: np.ndarray
+    block_hint: np.ndarray
     static_max: np.ndarray
     violence_ref: np.ndarray
     household_ref: np.ndarray
@@ -1262,7 +1268,9 @@ def _raise_bound(i: int, h: Households, skip: SkipLists) -> None:
         + w[3] * h.attempts[i]
         + _BOUND_MARGIN
     )
-    b = np.searchsorted(skip.block_start, i, side="right") - 1
+    b = skip.block_hint[i // HINT]  # then forward: a block holds at most BLOCK households
+    while skip.block_start[b + 1] <= i:
+        b += 1
     if score > skip.static_max[b]:
         skip.static_max[b] = score
 
