@@ -268,7 +268,9 @@ class Household(mesa.Agent):
         self.model.origin_departures[self.origin] += 1
 
     def travel(self, m: MonthTerms) -> None:
-        """A month along the path: the same rules as journey.advance_month."""
+        """A month along the path: the same rules as journey.advance_month, drawn as a Mesa
+        user would, a number an edge for each risk (ours draws one exponential a month for the
+        same law: kernel.travel)."""
         tables = self.model.tables
         rand = self.model.random.random
         budget = engine.DAYS_PER_MONTH
