@@ -20,14 +20,15 @@ from rootcauses.analysis.scorecard import Row, Scorecard, by_pillar, counts
 from rootcauses.api.scorecard import scorecard_for
 from rootcauses.countries import country_name
 from rootcauses.errors import RootCausesError
+from rootcauses.i18n import N_
 from rootcauses.report.svg import Band, Chart, Line, Span, line_chart
 from rootcauses.web.pages import unreadable
 
-VERDICT_LABELS: dict[str, str] = {
-    "better": "Better than the counterfactual",
-    "worse": "Worse than the counterfactual",
-    "no_detectable_change": "No detectable change",
-    "insufficient_data": "Insufficient data",
+VERDICT_LABELS: dict[str, str] = {  # translated where shown (_scorecard.html)
+    "better": N_("Better than the counterfactual"),
+    "worse": N_("Worse than the counterfactual"),
+    "no_detectable_change": N_("No detectable change"),
+    "insufficient_data": N_("Insufficient data"),
 }
 # Okabe–Ito, as the other pages; the badge's words carry the verdict, the colour only repeats it.
 VERDICT_COLOURS: dict[str, str] = {
