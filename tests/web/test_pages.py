@@ -39,7 +39,9 @@ def test_sources_page_lists_every_dataset(client: TestClient) -> None:
 def test_chart_library_and_assets_are_served_locally(client: TestClient) -> None:
     page = client.get("/drivers").text
     # the page names its chart library; common.js loads it when a chart nears the screen
-    src = re.search(r'data-chartlib="(/assets/[0-9a-f]{12}/plotly-maps\.min\.js)"', page).group(1)
+    src = re.search(
+        r'data-chartlib-maps="(/assets/[0-9a-f]{12}/plotly-maps\.min\.js)"', page
+    ).group(1)
     js = client.get(src)
     assert js.status_code == 200 and len(js.content) > 1_000_000
     common = client.get("/assets/common.js").text

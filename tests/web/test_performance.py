@@ -18,7 +18,7 @@ from tests.bench import load_bench_module
 # page -> the plotly.js bundle it names ("" for a page without charts)
 CHARTLIB = {
     "/": "plotly-custom.min.js",
-    "/drivers": "plotly-maps.min.js",
+    "/drivers": "plotly-custom.min.js",  # and the larger plotly-maps.min.js for its maps
     "/forecasts": "plotly-custom.min.js",
     "/commitments": "plotly-custom.min.js",
     "/policy-lab": "plotly-custom.min.js",
@@ -117,3 +117,26 @@ def test_the_lighthouse_section_states_the_load_and_the_pages_below_the_goal(
     assert re.search(r"Load average \(1 min, \d+ cores\) before: \d+\.\d\d, after: \d+\.\d\d", text)
     assert "| `/` | 100 | 100 | 86 (81–90) |" in text
     assert "Below the goal: /drivers performance 74." in text
+
+
+@pytest.mark.browser
+def test_the_drivers_page_loads_the_maps_bundle_only_for_a_map(page) -> None:
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto("/drivers")
+    page.locator("#chart").scroll_into_view_if_needed()
+    page.wait_for_function("() => !!document.querySelector('#chart .main-svg')", timeout=20_000)
+    bundles = [u.rsplit("/", 1)[1] for u in requested if PLOTLY.search(u)]
+    assert bundles == ["plotly-custom.min.js"]
+    page.click("#tab-map")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#map .choroplethlayer path').length >= 7",
+        timeout=20_000,
+    )
+    # the line chart, drawn with the smaller bundle, is drawn again with the larger one
+    page.click("#tab-chart")
+    page.wait_for_function("() => !!document.querySelector('#chart .main-svg')", timeout=20_000)
+    assert page.evaluate("document.getElementById('chart').data.length") > 0
+    bundles = [u.rsplit("/", 1)[1] for u in requested if PLOTLY.search(u)]
+    assert bundles == ["plotly-custom.min.js", "plotly-maps.min.js"]
+    assert page.problems == []

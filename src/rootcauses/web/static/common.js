@@ -102,7 +102,7 @@ function publishedFigure(gd) {
 }
 
 function downloadChart(gd, format) {
-  return loadChartlib().then(Plotly => Plotly.downloadImage(publishedFigure(gd), {format, filename: chartFilename(gd), width: 1200, height: 675}));
+  return loadChartlib(gd.data).then(Plotly => Plotly.downloadImage(publishedFigure(gd), {format, filename: chartFilename(gd), width: 1200, height: 675}));
 }
 
 // The numbers the chart shows, one row per point: series, x, y (bands as lower/upper bounds; on a
@@ -217,20 +217,63 @@ const PLOT_CONFIG = {responsive: true, displaylogo: false, showSendToCloud: fals
 // the screen. plot() stands for Plotly.react: it draws a chart when the chart nears the screen (a
 // hidden tab's chart when the tab opens) and resolves with the element once drawn; a chart
 // already seen is redrawn at once, and only the latest figure asked for is drawn.
-let chartlibLoading = null;
+// A page with maps also names <body data-chartlib-maps>: the same bundle plus choropleth maps,
+// larger, loaded only when a map is drawn; the charts drawn before it are then redrawn with it.
+const LOADING = {};  // bundle URL -> the promise of its Plotly
+const FIGURES = new Map();  // element -> the figure last drawn in it
+let chartlib = null;  // {url, plotly}: the bundle the page's charts are drawn with
 
-function loadChartlib() {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  chartlibLoading ||= new Promise((resolve, reject) => {
-    const script = Object.assign(document.createElement("script"), {src: document.body.dataset.chartlib || ""});
-    script.onload = () => resolve(window.Plotly);
+function loadBundle(url) {
+  LOADING[url] ||= new Promise((resolve, reject) => {
+    const script = Object.assign(document.createElement("script"), {src: url});
+    script.onload = () => resolve(window.Plotly);  // this script's Plotly, read before another runs
     script.onerror = () => {
-      chartlibLoading = null;
-      reject(new Error(`could not load ${script.src || "the charting library"}`));
+      delete LOADING[url];
+      reject(new Error(`could not load ${url || "the charting library"}`));
     };
     document.head.append(script);
   });
-  return chartlibLoading;
+  return LOADING[url];
+}
+
+function bundleFor(data) {
+  const maps = document.body.dataset.chartlibMaps;
+  const needsMaps = maps && (chartlib?.url === maps || (data || []).some(trace => trace.type === "choropleth"));
+  return needsMaps ? maps : document.body.dataset.chartlib || "";
+}
+
+// The Plotly that can draw ``data``: at once (no promise) when it is loaded, else null.
+function readyChartlib(data) {
+  return chartlib && chartlib.url === bundleFor(data) ? chartlib.plotly : null;
+}
+
+async function loadChartlib(data) {
+  const url = bundleFor(data);
+  const plotly = await loadBundle(url);
+  const maps = document.body.dataset.chartlibMaps;
+  if (chartlib && chartlib.url === maps && url !== maps) {  // the larger bundle came first
+    window.Plotly = chartlib.plotly;
+    return chartlib.plotly;
+  }
+  if (chartlib && chartlib.plotly !== plotly) redrawWith(chartlib.plotly, plotly);
+  chartlib = {url, plotly};
+  window.Plotly = plotly;
+  return plotly;
+}
+
+// The maps bundle has arrived: the charts drawn with the smaller one are drawn again with it (a
+// hidden one when it is next seen).
+function redrawWith(previous, plotly) {
+  for (const [gd, figure] of FIGURES) {
+    previous.purge(gd);
+    if (gd.offsetParent !== null) {
+      plotly.react(gd, ...figure);
+    } else if (NEAR_SCREEN && !CHARTS_WAITING.has(gd)) {
+      CHARTS_SEEN.delete(gd);
+      CHARTS_WAITING.set(gd, {figure, callbacks: []});
+      NEAR_SCREEN.observe(gd);
+    }
+  }
 }
 
 const CHARTS_SEEN = new WeakSet();
@@ -239,11 +282,12 @@ const CHARTS_WAITING = new Map();  // element -> {figure: [data, layout, config]
 const nextTask = () => new Promise(resolve => setTimeout(resolve, 0));
 
 async function drawNow(gd, figure) {
-  if (!window.Plotly) {
-    await loadChartlib();
+  if (!readyChartlib(figure[0])) {
+    await loadChartlib(figure[0]);
     await nextTask();  // the library's start and each first chart in tasks of their own
   }
-  await window.Plotly.react(gd, ...figure);  // once loaded, a redraw happens at once
+  FIGURES.set(gd, figure);
+  await chartlib.plotly.react(gd, ...figure);  // once loaded, a redraw happens at once
   return gd;
 }
 
