@@ -1,9 +1,12 @@
 """Screenshots of the dashboard's main pages for the README (``docs/screenshots/*.png``).
 
-Serves the app on 127.0.0.1 (a free port) from the store under ``$ROOTCAUSES_HOME`` — build it and
-run ``rootcauses drivers fit``, ``rootcauses forecast run …`` and ``rootcauses tracker import``
-first so that every page has something to show — and drives Debian's chromium through
-Playwright. The policy-lab shot runs a small scenario comparison first.
+Serves the app on 127.0.0.1 (a free port) from the store under ``$ROOTCAUSES_HOME`` — prepare it
+as ``make build`` does (``rootcauses data build``, ``rootcauses tracker import``, ``rootcauses
+prepare``) so that every page has something to show — and drives Debian's chromium through
+Playwright. Each shot is the top of the page once the charts on screen are drawn (the pages draw a
+chart when it nears the screen); the policy-lab shot runs a scenario comparison first and shows
+its chart. With Pillow installed the images are stored with a 256-colour palette, a third of the
+size.
 
 Usage::
 
@@ -29,9 +32,11 @@ PAGES = (
     ("sources", "/sources"),
 )
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-CHART_DRAWN = (
-    "() => [...document.querySelectorAll('.js-plotly-plot')].every(e => e.data && e.data.length)"
-)
+# every chart on screen drawn (those below it are drawn when scrolled to)
+CHART_DRAWN = """() => [...document.querySelectorAll('div.chart')].filter(e => {
+    const box = e.getBoundingClientRect();
+    return e.offsetParent !== null && box.top < innerHeight && box.bottom > 0;
+  }).every(e => e.data && e.data.length)"""
 BAND_DRAWN = (
     "() => { const d = document.getElementById('chart').data;"
     " return !!d && d.some(t => t.fill === 'tonexty'); }"
@@ -77,15 +82,28 @@ def take(output: Path, chromium: Path) -> list[Path]:
             page.wait_for_load_state("networkidle")
             if name == "policy-lab":
                 page.click("#run")
+                page.locator("#chart").scroll_into_view_if_needed()
                 page.wait_for_function(BAND_DRAWN, timeout=300_000)
             else:
                 page.wait_for_function(CHART_DRAWN, timeout=30_000)
             page.wait_for_timeout(500)  # let plotly finish its transitions
             target = output / f"{name}.png"
             page.screenshot(path=str(target), full_page=False)
+            shrink(target)
             written.append(target)
         browser.close()
     return written
+
+
+def shrink(path: Path) -> None:
+    """The screenshot with a 256-colour palette (charts and text lose nothing visible)."""
+    try:
+        from PIL import Image
+    except ImportError:  # pragma: no cover - Pillow is optional here
+        return
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
 
 
 def main() -> None:
