@@ -62,6 +62,10 @@ ENGLISH = (
     "Calibrated model vs observed",
     "Track record",
     "Source:",
+    "Better than the counterfactual",
+    "Worse than the counterfactual",
+    "No detectable change",
+    "Insufficient data",
 )
 # (path, what shows the scripts have drawn, a script-built string in Spanish, where it is)
 PAGES = [
@@ -134,6 +138,10 @@ def test_drivers_scripts_write_spanish(page, base_url: str) -> None:
     page.goto("/drivers?lang=es")
     page.wait_for_selector("#chart .main-svg", timeout=30_000)
     assert page.evaluate("LOCALE") == "es-419"
+    # an exported image's footer and the citation speak Spanish
+    footer = page.evaluate("footerText(document.getElementById('chart'))")
+    assert footer.startswith("Fuente: ") and "Datos hasta" in footer, footer
+    assert "(consultado " in page.evaluate("citation(document.getElementById('chart'))")
     # the search count is built by the script from a catalogue message with placeholders
     page.fill("#indicator-search", "homicid")
     count = page.text_content("#search-count") or ""
@@ -150,10 +158,6 @@ def test_drivers_scripts_write_spanish(page, base_url: str) -> None:
     assert "encuentros por cada 100,000 habitantes" in page.evaluate(
         "document.getElementById('versus').layout.yaxis.title.text"
     )
-    # an exported image's footer and the citation speak Spanish
-    footer = page.evaluate("footerText(document.getElementById('chart'))")
-    assert footer.startswith("Fuente: ") and "Datos hasta" in footer
-    assert "(consultado " in page.evaluate("citation(document.getElementById('chart'))")
     # Plotly's own words: its mode bar in Spanish
     titles = page.evaluate(
         "[...document.querySelectorAll('#chart .modebar-btn')].map(b => b.dataset.title)"
@@ -165,15 +169,36 @@ def test_drivers_scripts_write_spanish(page, base_url: str) -> None:
 def test_forecast_scripts_write_spanish(page, base_url: str) -> None:
     page.goto("/forecasts?lang=es")
     page.wait_for_selector("#chart .main-svg", timeout=30_000)
-    page.wait_for_function("document.getElementById('scale-note').textContent.length > 0")
+    page.wait_for_function("() => document.getElementById('scale-note').textContent.length > 0")
     assert page.text_content("#scale-note").startswith("Escala logarítmica")
     page.uncheck("#log")
     page.wait_for_function(
-        "document.getElementById('scale-note').textContent.startsWith('Escala lineal')"
+        "() => document.getElementById('scale-note').textContent.startsWith('Escala lineal')"
     )
     assert (
         page.evaluate("document.getElementById('chart').layout.yaxis.title.text")
         == "encuentros por mes"
     )
     assert "intervalos del 80% y del 95%" in page.evaluate("CHART_INFO.chart.subtitle")
+    assert page.problems == []
+
+
+def test_a_policy_lab_run_reports_in_spanish(page, base_url: str) -> None:
+    """The run's status line and its chart, built by policylab.js, in Spanish."""
+    page.goto("/policy-lab?lang=es&scenario=harris_strategy&households=2000&months=6&members=2")
+    page.click("#run")
+    page.locator("#chart").scroll_into_view_if_needed()  # charts are drawn when near the screen
+    page.wait_for_function(
+        "() => document.getElementById('status').textContent.startsWith('Terminada')",
+        timeout=180_000,
+    )
+    status = page.text_content("#status") or ""
+    assert re.fullmatch(
+        r"Terminada en \d+\.\d s \(2 miembros\); (guardada como corrida \w+|no guardada)\.", status
+    ), status
+    page.wait_for_function("() => !!document.getElementById('chart').data")
+    assert page.evaluate("document.getElementById('chart').layout.yaxis.title.text").startswith(
+        "encuentros por mes"
+    )
+    assert english_left(page.evaluate(VISIBLE)) == []
     assert page.problems == []
