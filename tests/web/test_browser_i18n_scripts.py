@@ -180,6 +180,10 @@ def test_forecast_scripts_write_spanish(page, base_url: str) -> None:
         == "encuentros por mes"
     )
     assert "intervalos del 80% y del 95%" in page.evaluate("CHART_INFO.chart.subtitle")
+    # the leaderboard names each model in words, in Spanish (never its code)
+    page.wait_for_selector("#leaderboard tbody tr")
+    assert "ingenuo estacional" in page.text_content("#leaderboard tbody")
+    assert "seasonal_naive" not in page.text_content("#leaderboard tbody")
     assert page.problems == []
 
 

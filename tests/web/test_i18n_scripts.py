@@ -212,3 +212,17 @@ def test_indicator_names_in_the_page_language(code: str, english: str, spanish: 
     with i18n.use("es"):
         assert describe(code).name == spanish
     assert describe(code).name == english  # nothing kept from the Spanish call
+
+
+def test_the_forecasts_page_names_series_and_models_in_spanish(served_store: Settings) -> None:
+    """The series picker and the leaderboard's models (drawn by forecasts.js from the page's
+    data) in the page's language, never the store's codes."""
+    client = TestClient(create_app(served_store))
+    page = client.get("/forecasts?lang=es").text
+    assert '<option value="MEX"' in page and ">México</option>" in page
+    found = re.search(r'<script[^>]*id="forecasts-data">(\{.*?\})</script>', page, flags=re.S)
+    assert found is not None
+    models = json.loads(found.group(1))["models"]
+    assert models["seasonal_naive"] == "ingenuo estacional (el mismo mes del año anterior)"
+    english = client.get("/forecasts?lang=en").text
+    assert ">Mexico</option>" in english and "seasonal naive (same month last year)" in english

@@ -7,9 +7,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from rootcauses.countries import HEADLINE_CITIZENSHIPS, country_name
+from rootcauses.countries import HEADLINE_CITIZENSHIPS
 from rootcauses.errors import RootCausesError
 from rootcauses.i18n import N_
+from rootcauses.report.labels import MODELS, label
 from rootcauses.store import query
 from rootcauses.store.results import read_results
 from rootcauses.web.pages import _names, _render, unreadable
@@ -34,8 +35,9 @@ def forecasts(request: Request) -> HTMLResponse:
         "forecasts.html",
         title,
         has_forecasts=True,
-        series=[(c, country_name(c)) for c in present],
+        series=[(c, names[c]) for c in present],  # in the page's language
         basis=str(frame["basis"].iloc[0]),
         until=str(frame["until"].iloc[0])[:7],
         names=names,
+        models={code: label("model", code) for code in MODELS},  # the leaderboard's rows
     )

@@ -5,7 +5,7 @@ const NAMES = DATA.names;
 const form = document.getElementById("controls");
 const PAST_RUNS = 12;  // earlier forecasts drawn on the chart (the table lists them all)
 const whole = v => v === null || v === undefined ? "" : formatNumber(Math.round(Number(v)));
-const fixed = v => v === null || v === undefined ? "" : Number(v).toFixed(2);
+const fixed = v => v === null || v === undefined ? "" : formatNumber(v, {minimumFractionDigits: 2, maximumFractionDigits: 2});
 const share = v => v === null || v === undefined ? "—" : `${Math.round(Number(v) * 100)}%`;
 
 function cells(row, values, numeric) {
@@ -124,7 +124,7 @@ async function draw() {
     const body = document.querySelector("#leaderboard tbody");
     body.innerHTML = "";
     Object.entries(models).sort((a, b) => mean(a[1].mase) - mean(b[1].mase)).forEach(([name, m]) => {
-      cells(body.insertRow(), [name, fixed(mean(m.mase)), fixed(mean(m.rel)), fixed(mean(m.cov))], [1, 2, 3]);
+      cells(body.insertRow(), [DATA.models?.[name] || name, fixed(mean(m.mase)), fixed(mean(m.rel)), fixed(mean(m.cov))], [1, 2, 3]);
     });
     drawRecordTable(series, record.data);
     showError("chart-error", "");
