@@ -226,3 +226,14 @@ def test_the_forecasts_page_names_series_and_models_in_spanish(served_store: Set
     assert models["seasonal_naive"] == "ingenuo estacional (el mismo mes del año anterior)"
     english = client.get("/forecasts?lang=en").text
     assert ">Mexico</option>" in english and "seasonal naive (same month last year)" in english
+
+
+def test_the_api_keeps_english_indicator_names(client: TestClient) -> None:
+    """Names the API serves come from the same catalogue but stay English, also right after a
+    Spanish page was served (and with a Spanish cookie and browser)."""
+    english = client.get("/api/departments/indicators").json()
+    assert client.get("/drivers?lang=es").status_code == 200  # sets the cookie
+    again = client.get("/api/departments/indicators", headers={"Accept-Language": "es"}).json()
+    assert again == english
+    names = {row["name"] for row in english["data"]}
+    assert "Households" in names and "Hogares" not in names
