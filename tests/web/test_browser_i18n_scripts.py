@@ -206,3 +206,14 @@ def test_a_policy_lab_run_reports_in_spanish(page, base_url: str) -> None:
     )
     assert english_left(page.evaluate(VISIBLE)) == []
     assert page.problems == []
+
+
+@pytest.mark.parametrize("path", ["/drivers", "/forecasts", "/commitments/C103"])
+def test_spanish_words_fit_a_phone(page, base_url: str, path: str) -> None:
+    """Spanish runs longer than English: the pages still fit 390 px without sideways scroll."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{path}?lang=es")
+    show_every_chart(page)
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.problems == []
