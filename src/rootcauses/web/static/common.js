@@ -323,7 +323,8 @@ function plot(target, data, layout, config = PLOT_CONFIG) {
   });
 }
 
-// A printed page shows every chart: those not yet drawn are drawn first.
+// Printing draws the charts not yet drawn (at once when plotly.js is loaded, as it is once one
+// chart has been seen; otherwise too late for that print).
 window.addEventListener("beforeprint", () => { for (const gd of [...CHARTS_WAITING.keys()]) drawWaiting(gd); });
 
 // ------------------------------------------------------------------ data and page state
