@@ -1,6 +1,6 @@
 """Policy-lab calibration figures for RESULTS.md: the calibration ``rootcauses sim calibrate`` runs
 with its defaults (train FY2013..FY2019, validate FY2020..FY2024, seed 0, 300,000 households, at
-most 1,200 simulations, differential evolution evaluated on a local Ray with 2 workers), timed;
+most 2,400 simulations, differential evolution evaluated on a local Ray with 2 workers), timed;
 the fitted parameters and their plausible region; the scorecard against the flat, random-walk and
 seasonal naive baselines (:mod:`rootcauses.sim.validation`); and USBP sector shares, simulated vs
 observed, on the validation window.
@@ -25,7 +25,7 @@ import pandas as pd
 TRAIN = "2013..2019"  # the CLI's defaults (rootcauses sim calibrate)
 HOUSEHOLDS = 300_000
 SEED = 0
-EVALUATIONS = 1_200
+EVALUATIONS = 2_400
 WORKERS = 2
 SECTOR_HOUSEHOLDS = 300_000  # the sector-share run
 SOBOL_SAMPLES = 16  # Sobol base samples on the calibrated model: 16 x (parameters + 2) runs

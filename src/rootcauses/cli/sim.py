@@ -387,7 +387,7 @@ def calibrate(
     ] = None,
     evaluations: Annotated[
         int, typer.Option(help="Most simulations the optimiser may run.")
-    ] = 1_200,
+    ] = 2_400,
     method: Annotated[
         str, typer.Option(help="evolution (differential evolution, the default) or nelder-mead.")
     ] = "evolution",
