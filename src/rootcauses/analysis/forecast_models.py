@@ -11,6 +11,10 @@ adaptive conformal step later replaces. The own bounds are the empirical quantil
   adjusted growth.
 * ``growth`` — ``seasonal_rw`` plus the seasonally adjusted growth of the last three months,
   damped geometrically (φ = 0.6) over the horizon.
+* ``seasonal_ar`` — an AR(1) without constant on seasonally adjusted monthly log changes: the
+  seasonal factors are the calendar-month means of the window's one-month changes (less their
+  mean, so no drift), and the adjusted change decays as φʰ from its last value (φ by least
+  squares on the window). A random walk plus a stable seasonal profile plus estimated momentum.
 * ``global_ridge`` (:func:`global_forecasts`) — one ridge regression per horizon, pooled across
   the series (a global model), of the ``h``-month log change on what is known at the origin: the
   1-, 3- and 12-month log changes, the seasonal change of ``seasonal_rw``, the gap to the 12-month
@@ -74,6 +78,46 @@ class SeasonalRandomWalk:
         t = y.size - 1
         steps = np.array([seasonal_change(y, t, k, self.season) for k in range(1, h + 1)])
         return own_bounds(y, y[-1] + steps)
+
+
+def seasonal_factors(log_y: np.ndarray, season: int = SEASON) -> np.ndarray:
+    """Mean one-month log change per position in the season (position ``i % season`` of the
+    change ending at index ``i``), less the mean over positions; zeros for too short a series."""
+    changes = np.diff(log_y)
+    phase = np.arange(1, log_y.size) % season
+    if changes.size < season:
+        return np.zeros(season)
+    factors = np.array([changes[phase == p].mean() for p in range(season)])
+    return factors - factors.mean()
+
+
+def adjusted_changes(log_y: np.ndarray, season: int = SEASON) -> tuple[np.ndarray, np.ndarray]:
+    """The seasonally adjusted one-month log changes of ``log_y`` (the change ending at index
+    ``i`` less its position's factor) and the factors (:func:`seasonal_factors`)."""
+    factors = seasonal_factors(log_y, season)
+    return np.diff(log_y) - factors[np.arange(1, log_y.size) % season], factors
+
+
+def ahead_factors(factors: np.ndarray, last: int, h: int) -> np.ndarray:
+    """The seasonal factors of the ``h`` changes after index ``last``."""
+    return factors[(last + np.arange(1, h + 1)) % factors.size]
+
+
+@dataclass
+class SeasonalAR:
+    name: str = "seasonal_ar"
+    uses_exog: bool = False
+    season: int = SEASON
+
+    def forecast(self, y, h, X=None, X_future=None):
+        x, factors = adjusted_changes(y, self.season)
+        lagged, now = x[:-1], x[1:]
+        denominator = float(lagged @ lagged)
+        phi = float(lagged @ now) / denominator if denominator > 0 else 0.0
+        phi = float(np.clip(phi, -0.99, 0.99))  # a stationary AR(1), whatever the window
+        momentum = x[-1] * phi ** np.arange(1, h + 1) if x.size else np.zeros(h)
+        steps = momentum + ahead_factors(factors, y.size - 1, h)
+        return own_bounds(y, y[-1] + np.cumsum(steps))
 
 
 @dataclass
