@@ -169,3 +169,31 @@ def test_new_models_in_a_tiny_backtest() -> None:
     assert inside.all()
     with pytest.raises(fc.ForecastError, match="unknown model"):
         fc.backtest(wide, models=["markov"], config=config)
+
+
+def test_a_backtest_forecast_ignores_every_month_after_its_origin() -> None:
+    """End to end, derived models included: perturbing the counts (and the regimes) from one
+    month on leaves every forecast made before that month unchanged."""
+    index = pd.date_range("2015-01-01", periods=66, freq="MS")
+    log_y = _panel(series=2, months=66, seed=4)
+    wide = pd.DataFrame(np.expm1(log_y).T.round(), index=index, columns=["GTM", "HND"])
+    months = pd.date_range(index.min(), periods=len(index) + 12, freq="MS")
+    exog = pd.DataFrame({"title_42": (months >= months[30]).astype(float)}, index=months)
+    exog["us_unemployment_lag"] = 5.0
+    config = fc.ForecastConfig(horizon=3, origins=8, window=48, calibration_origins=3)
+    models = ["seasonal_ar", "skill_combination", "global_lgbm", "markov_ar"]
+    cut = index[60]  # the first perturbed month
+    changed = wide.copy()
+    changed.loc[changed.index >= cut] *= 3.0
+    later = exog.copy()
+    later.loc[later.index >= cut, "title_42"] = 0.0
+    before = fc.backtest(wide, exog=exog, models=models, config=config)
+    after = fc.backtest(changed, exog=later, models=models, config=config)
+    earlier = before["origin"] < cut
+    assert earlier.sum() and (~earlier).sum()
+    columns = [*BOUNDS, *fc.MODEL_BOUNDS]
+    pd.testing.assert_frame_equal(
+        before.loc[earlier, columns].reset_index(drop=True),
+        after.loc[earlier, columns].reset_index(drop=True),
+    )
+    assert not np.allclose(before.loc[~earlier, "mean"], after.loc[~earlier, "mean"])
