@@ -45,8 +45,9 @@ ModelsOption = Annotated[
     typer.Option(
         "--model",
         "-m",
-        help="Models to run (default: the kept ones; growth, global_ridge, auto_ets, auto_arima, "
-        "sarimax_policy and ensemble on request); random_walk and seasonal_naive always run.",
+        help="Models to run (default: the kept ones; growth, global_ridge, global_lgbm, "
+        "markov_ar, auto_ets, auto_arima, sarimax_policy and ensemble on request); random_walk "
+        "and seasonal_naive always run.",
     ),
 ]
 
