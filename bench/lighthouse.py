@@ -71,8 +71,10 @@ def served(settings: Settings | None = None) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-def lighthouse(url: str, out: Path) -> dict:
-    """One Lighthouse run (mobile profile, the default) on ``url``; its JSON report."""
+def lighthouse(url: str, out: Path, attempts: int = 3) -> dict:
+    """One Lighthouse run (mobile profile, the default) on ``url``; its JSON report. A run that
+    fails (on a loaded machine Lighthouse sometimes loses the trace: NO_NAVSTART, "Please run
+    Lighthouse again") is run again, up to ``attempts`` times."""
     command = [
         shutil.which("npx") or "npx",
         "--yes",
@@ -85,10 +87,12 @@ def lighthouse(url: str, out: Path) -> dict:
         "--quiet",
     ]
     env = {**os.environ, "CHROME_PATH": str(CHROMIUM)}
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-    if done.returncode != 0 or not out.exists():
-        raise RuntimeError(f"lighthouse failed on {url}: {done.stderr.strip()[-600:]}")
-    return json.loads(out.read_text(encoding="utf-8"))
+    for _ in range(attempts):
+        out.unlink(missing_ok=True)
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+        if done.returncode == 0 and out.exists():
+            return json.loads(out.read_text(encoding="utf-8"))
+    raise RuntimeError(f"lighthouse failed on {url}: {done.stderr.strip()[-600:]}")
 
 
 def summarise(report: dict) -> dict[str, float | str]:
