@@ -147,6 +147,11 @@ def bench_forecast(settings: Settings, *, grid: bool = False) -> list[str]:
             else f"- The leaderboard picks a model other than the random walk for "
             f"{', '.join(beaten)} (at least 10% better at h 1-3, DM p < 0.05 at each)."
         ),
+        "- skill_combination's members (the random walk and seasonal_ar) and its weights (inverse "
+        "mean scaled absolute error) were chosen after trying variants of the global, "
+        "regime-switching, growth and combination models on this same backtest (issue 12), so "
+        "its DM p-values are not a test on unseen data; a pick is an association with smaller "
+        "past errors, not evidence of what drives the flows.",
         "",
         "Every model, averaged over GT/HN/SV (rel. = MASE ÷ random walk; WIS = weighted interval "
         "score of the median and the 80%/95% intervals, ÷ random walk's):",
