@@ -73,6 +73,10 @@ MODELS = {
     "global_ridge": N_("pooled ridge regression"),
     "ensemble": N_("average of ETS, ARIMA, theta and seasonal ARIMA"),
     "combination": N_("average of random walk, seasonal random walk and theta"),
+    "seasonal_ar": N_("seasonal autoregression of monthly changes"),
+    "skill_combination": N_("random walk and seasonal autoregression weighted by past accuracy"),
+    "global_lgbm": N_("gradient-boosted trees across series (LightGBM)"),
+    "markov_ar": N_("two-regime Markov-switching autoregression"),
 }
 SCENARIOS = {
     "status_quo": N_("status quo"),
