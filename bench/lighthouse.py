@@ -103,6 +103,7 @@ def summarise(report: dict) -> dict[str, float | str]:
     for audit, name in METRICS.items():
         row[name] = audits[audit]["displayValue"]
     row["bytes"] = audits["total-byte-weight"]["numericValue"]
+    row["benchmark"] = report["environment"]["benchmarkIndex"]  # the host's speed during the run
     failed = [
         audit_id
         for category in ("accessibility", "best-practices")
@@ -191,17 +192,20 @@ def bench_lighthouse(
         "profile (simulated slow 4G, 4x CPU slowdown); goal: accessibility ≥ 95, best practices "
         f"≥ 95, performance ≥ 80. Each row is the page's run with the median performance of "
         f"{runs} (their range beside it). Load average (1 min, {os.cpu_count()} cores) before: "
-        f"{before}, after: {load_average()}; {time.monotonic() - began:.0f} s.",
+        f"{before}, after: {load_average()}; {time.monotonic() - began:.0f} s. Host index: "
+        "Lighthouse's benchmark of this machine's speed during the row's run (higher is faster; "
+        "it falls with the load, and the simulated phone's CPU time with it rises).",
         "",
         "| page | accessibility | best practices | performance (range) | FCP | LCP | TBT | CLS "
-        "| transferred | failed audits (a11y, best practices) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| transferred | host index | failed audits (a11y, best practices) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for path, r in results.items():
         lines.append(
             f"| `{path}` | {r['accessibility']:.0f} | {r['best-practices']:.0f} "
             f"| {r['performance']:.0f} ({r['range']}) | {r['FCP']} | {r['LCP']} | {r['TBT']} "
-            f"| {r['CLS']} | {float(r['bytes']) / 1024:,.0f} KiB | {r['failed'] or '—'} |"
+            f"| {r['CLS']} | {float(r['bytes']) / 1024:,.0f} KiB | {float(r['benchmark']):.0f} "
+            f"| {r['failed'] or '—'} |"
         )
     missed = [
         f"{path} {c} {r[c]:.0f}"

@@ -106,7 +106,7 @@ def test_the_lighthouse_section_states_the_load_and_the_pages_below_the_goal(
     monkeypatch.setattr(lighthouse, "CHROMIUM", chromium)
     monkeypatch.setattr(lighthouse.shutil, "which", lambda name: f"/usr/bin/{name}")
     row = {"accessibility": 100, "best-practices": 100, "FCP": "1.0 s", "LCP": "1.1 s"}
-    row |= {"TBT": "500 ms", "CLS": "0", "bytes": 2048.0, "failed": ""}
+    row |= {"TBT": "500 ms", "CLS": "0", "bytes": 2048.0, "benchmark": 1500.0, "failed": ""}
     results = {
         "/": {**row, "performance": 86, "range": "81–90"},
         "/drivers": {**row, "performance": 74, "range": "70–79"},
@@ -115,7 +115,7 @@ def test_the_lighthouse_section_states_the_load_and_the_pages_below_the_goal(
     lines = lighthouse.bench_lighthouse(pages=["/", "/drivers"], runs=3)
     text = "\n".join(lines)
     assert re.search(r"Load average \(1 min, \d+ cores\) before: \d+\.\d\d, after: \d+\.\d\d", text)
-    assert "| `/` | 100 | 100 | 86 (81–90) |" in text
+    assert "| `/` | 100 | 100 | 86 (81–90) |" in text and "| 2 KiB | 1500 | — |" in text
     assert "Below the goal: /drivers performance 74." in text
 
 
