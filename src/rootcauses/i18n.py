@@ -27,6 +27,7 @@ from contextvars import ContextVar
 from datetime import date
 from functools import cache
 from importlib.resources import files
+from typing import Any
 
 from babel import Locale, negotiate_locale
 from babel.dates import format_skeleton
@@ -103,6 +104,77 @@ def N_(message: str) -> str:
     """Mark ``message`` for the catalogue without translating it now (module-level tables are
     built once; they are translated where they are read, with :func:`gettext`)."""
     return message
+
+
+def catalogue_key(text: str) -> str:
+    """``text`` as the catalogue holds it: a literal % written %%, as in the python-format
+    messages beside it (``% of population`` is ``%% of population``)."""
+    return text.replace("%", "%%")
+
+
+class Message(str):
+    """English text made from a catalogue message and the values filled into it, shown later
+    in any language (:func:`translate`).
+
+    It *is* the English text: a ``str`` equal to ``msgid % values``, so the API, CSV and JSON
+    see plain English and a result computed once (cached per build) serves every language.
+    ``Message(N_("… %(name)s …"), name=value)`` marks the message where it is written (Babel
+    extracts the ``N_``; a literal % is %%) and keeps it with its values; a value that is
+    itself a :class:`Message` (a marked word: ``Message(N_("average"))``, or a text marked
+    elsewhere: :meth:`literal`) is translated with it, any other value (a number, a name from
+    the data) is filled in as it is."""
+
+    msgid: str
+    values: dict[str, object]
+    lowered: bool
+
+    def __new__(cls, msgid: str, /, **values: object) -> Message:
+        return cls._make(msgid, values, lowered=False)
+
+    @classmethod
+    def literal(cls, text: str) -> Message:
+        """A text as it is shown (a label, a unit, a note marked where it is defined)."""
+        return cls._make(catalogue_key(text), {}, lowered=False)
+
+    @classmethod
+    def _make(cls, msgid: str, values: dict[str, object], lowered: bool) -> Message:
+        text = msgid % values
+        made = super().__new__(cls, text.lower() if lowered else text)
+        made.msgid, made.values, made.lowered = msgid, dict(values), lowered
+        return made
+
+    def __reduce__(self) -> tuple[Any, tuple[str, dict[str, object], bool]]:
+        return (_remade, (self.msgid, self.values, self.lowered))  # copies and pickles
+
+    def lower(self) -> Message:
+        """For use inside a sentence: the English lower-cased as ``str.lower`` does; a
+        translation with only its first letter lowered (acronyms such as PIB keep theirs)."""
+        return Message._make(self.msgid, self.values, lowered=True)
+
+    def translated(self) -> str:
+        """The text in the current language, with its values (translated when messages)."""
+        values = {key: translate(value) for key, value in self.values.items()}
+        text = contract(gettext(self.msgid) % values)
+        if self.lowered:
+            text = text.lower() if current() == DEFAULT else text[:1].lower() + text[1:]
+        return text
+
+
+def _remade(msgid: str, values: dict[str, object], lowered: bool) -> Message:
+    return Message._make(msgid, values, lowered)
+
+
+def translate(value: Any) -> Any:
+    """``value`` in the current language: a :class:`Message` with its values; other text as
+    the catalogue has it (:func:`catalogue_key`; itself when the catalogue lacks it);
+    anything else unchanged."""
+    if isinstance(value, Message):
+        return value.translated()
+    if not isinstance(value, str):
+        return value
+    key = catalogue_key(value)
+    found = gettext(key)
+    return value if found == key else found.replace("%%", "%")
 
 
 def negotiate(accept_language: str | None) -> str | None:
@@ -208,7 +280,7 @@ def install_jinja(env: Environment) -> None:
     env.globals.update(lang=current, languages=LANGUAGES)
     # `value | translate`: a value from data or code (a label, a status) in the current language;
     # _() is for text written in the template (newstyle: it also %-formats)
-    env.filters.update(number=number, percent=percent, month=_month_filter, translate=gettext)
+    env.filters.update(number=number, percent=percent, month=_month_filter, translate=translate)
     if env.cache is not None:  # templates compiled before the extension was added
         env.cache.clear()
 
@@ -231,7 +303,9 @@ __all__ = [
     "DEFAULT",
     "LANGUAGES",
     "N_",
+    "Message",
     "_",
+    "catalogue_key",
     "check",
     "contract",
     "country",
@@ -245,6 +319,7 @@ __all__ = [
     "number",
     "percent",
     "set_language",
+    "translate",
     "translations",
     "use",
 ]
