@@ -56,6 +56,7 @@ from scipy.optimize import nnls
 from rootcauses.countries import NORTHERN_TRIANGLE, country_name
 from rootcauses.errors import ModelError
 from rootcauses.findings.compute import SourceRef, source_refs
+from rootcauses.i18n import N_, Message
 from rootcauses.store import query
 
 Verdict = Literal["better", "worse", "no_detectable_change", "insufficient_data"]
@@ -79,11 +80,11 @@ class Outcome:
 
 
 PILLAR_LABELS: dict[str, str] = {
-    "P1": "Economic insecurity and inequality",
-    "P2": "Corruption and governance",
-    "P3": "Human rights, labour rights and a free press",
-    "P4": "Violence and security",
-    "P5": "Sexual, gender-based and domestic violence",
+    "P1": N_("Economic insecurity and inequality"),
+    "P2": N_("Corruption and governance"),
+    "P3": N_("Human rights, labour rights and a free press"),
+    "P4": N_("Violence and security"),
+    "P5": N_("Sexual, gender-based and domestic violence"),
 }
 # Event categories of the store's events table that bear on each pillar's outcomes.
 PILLAR_EVENTS: dict[str, tuple[str, ...]] = {
@@ -92,138 +93,154 @@ PILLAR_EVENTS: dict[str, tuple[str, ...]] = {
     "P3": ("election", "security"),
     "P4": ("security",),
 }
-WGI_NOTE = (
+WGI_NOTE = N_(
     "WGI estimates are relative (world mean about 0 each year): a change is a change against the "
     "rest of the world; each release revises back years (2023 update used)."
 )
+# Labels, units and notes are marked for the catalogues (N_) and translated where they are shown
+# (the Commitments page, the brief); the API keeps them in English. A literal % is written %% as
+# the catalogue holds it, then formatted (`% {}`) into the English text.
 OUTCOMES: tuple[Outcome, ...] = (
     Outcome(
         "P1",
         "gdp_pc_growth",
-        "GDP per capita growth",
+        N_("GDP per capita growth"),
         "gdp_pc_ppp_const",
         "wdi_gdp_pc_ppp",
-        "% per year",
+        N_("%% per year") % {},
         True,
         "growth",
-        "Yearly growth of GDP per capita, PPP at constant prices (WDI).",
+        N_("Yearly growth of GDP per capita, PPP at constant prices (WDI)."),
     ),
     Outcome(
         "P1",
         "poverty_headcount_5_50",
-        "Poverty ($5.50 a day, 2011 PPP)",
+        N_("Poverty ($5.50 a day, 2011 PPP)"),
         "poverty_headcount_5_50",
         "wdi_2021",
-        "% of population",
+        N_("%% of population") % {},
         False,
-        note="WDI 2021 vintage: ends in 2019 and covers only the study countries.",
+        note=N_("WDI 2021 vintage: ends in 2019 and covers only the study countries."),
     ),
     Outcome(
         "P1",
         "unemployment_rate",
-        "Unemployment rate",
+        N_("Unemployment rate"),
         "unemployment_rate",
         "wdi_unemployment",
-        "% of labour force",
+        N_("%% of labour force") % {},
         False,
-        note="ILO modelled estimates (WDI 2023 vintage); the store holds them for 8 countries.",
+        note=N_("ILO modelled estimates (WDI 2023 vintage); the store holds them for 8 countries."),
     ),
     Outcome(
         "P1",
         "undernourishment_prevalence",
-        "Food insecurity: prevalence of undernourishment",
+        N_("Food insecurity: prevalence of undernourishment"),
         "undernourishment_prevalence",
         "fao_undernourishment",
-        "% of population",
+        N_("%% of population") % {},
         False,
-        note="FAO SDG 2.1.1 values are 3-year averages, so post-2020 years overlap earlier ones.",
+        note=N_(
+            "FAO SDG 2.1.1 values are 3-year averages, so post-2020 years overlap earlier ones."
+        ),
     ),
     Outcome(
         "P1",
         "gini",
-        "Income inequality (Gini index)",
+        N_("Income inequality (Gini index)"),
         "gini",
         "pip_gini",
-        "Gini index (0-100)",
+        N_("Gini index (0-100)"),
         False,
-        note="From household surveys in scattered years.",
+        note=N_("From household surveys in scattered years."),
     ),
     Outcome(
         "P2",
         "wgi_control_of_corruption",
-        "Control of corruption (WGI)",
+        N_("Control of corruption (WGI)"),
         "wgi_control_of_corruption",
         "wgi",
-        "WGI estimate",
+        N_("WGI estimate"),
         True,
         note=WGI_NOTE,
     ),
     Outcome(
         "P2",
         "wgi_rule_of_law",
-        "Rule of law (WGI)",
+        N_("Rule of law (WGI)"),
         "wgi_rule_of_law",
         "wgi",
-        "WGI estimate",
+        N_("WGI estimate"),
         True,
         note=WGI_NOTE,
     ),
     Outcome(
         "P2",
         "cpi_score",
-        "Corruption Perceptions Index",
+        N_("Corruption Perceptions Index"),
         "cpi_score",
         "cpi",
-        "score 0-100 (100 very clean)",
+        N_("score 0-100 (100 very clean)"),
         True,
-        note="TI's 2012 methodology (scores before 2012 are not comparable and not used).",
+        note=N_("TI's 2012 methodology (scores before 2012 are not comparable and not used)."),
     ),
     Outcome(
         "P2",
         "wgi_government_effectiveness",
-        "Government effectiveness (WGI)",
+        N_("Government effectiveness (WGI)"),
         "wgi_government_effectiveness",
         "wgi",
-        "WGI estimate",
+        N_("WGI estimate"),
         True,
         note=WGI_NOTE,
     ),
     Outcome(
         "P3",
         "wgi_voice_and_accountability",
-        "Voice and accountability (WGI)",
+        N_("Voice and accountability (WGI)"),
         "wgi_voice_and_accountability",
         "wgi",
-        "WGI estimate",
+        N_("WGI estimate"),
         True,
         note=WGI_NOTE,
     ),
     Outcome(
         "P4",
         "homicide_rate",
-        "Homicide rate",
+        N_("Homicide rate"),
         "homicide_rate",
         "homicide",
-        "per 100,000 population",
+        N_("per 100,000 population"),
         False,
         "log",
-        "UNODC (via OWID), which blends police and public-health counts and revises back years; "
-        "modelled in logs, so the averages shown are geometric means.",
+        N_(
+            "UNODC (via OWID), which blends police and public-health counts and revises back "
+            "years; modelled in logs, so the averages shown are geometric means."
+        ),
     ),
     Outcome(
         "P4",
         "wgi_political_stability",
-        "Political stability and absence of violence (WGI)",
+        N_("Political stability and absence of violence (WGI)"),
         "wgi_political_stability",
         "wgi",
-        "WGI estimate",
+        N_("WGI estimate"),
         True,
         note=WGI_NOTE,
     ),
 )
 NOT_COVERED: dict[str, str] = {
-    "P5": "The store holds no series on sexual, gender-based or domestic violence, so this "
-    "pillar has no outcome on the scorecard.",
+    "P5": N_(
+        "The store holds no series on sexual, gender-based or domestic violence, so this "
+        "pillar has no outcome on the scorecard."
+    ),
+}
+# A verdict as a word inside a sentence (the page's badges are web.scorecard.VERDICT_LABELS).
+VERDICT_WORDS: dict[str, str] = {
+    "better": N_("better"),
+    "worse": N_("worse"),
+    "no_detectable_change": N_("no detectable change"),
+    "insufficient_data": N_("insufficient data"),
 }
 # Latin America and the Caribbean (UN M49 region 419, members and territories): the second donor
 # pool, whose verdicts are compared with the main pool's to show how much the choice matters.
@@ -340,7 +357,7 @@ class Scorecard:
         return replace(self, rows=[r for r in self.rows if r.country == country])
 
 
-METHOD = (
+METHOD = N_(
     "Synthetic control with an intercept: non-negative donor weights summing to one, fitted on "
     "the years before 2021 only; the band is the 5th-95th percentile of the same method's gaps "
     "for every donor treated as a placebo (comparable countries without the strategy). A "
@@ -460,7 +477,9 @@ def _period(years: Sequence[int]) -> str | None:
     if len(years) == 1:
         return str(years[0])
     span = f"{years[0]}–{years[-1]}"
-    return span if years[-1] - years[0] + 1 == len(years) else f"{span} ({len(years)} years)"
+    if years[-1] - years[0] + 1 == len(years):
+        return span
+    return Message(N_("%(span)s (%(years)s years)"), span=span, years=len(years))
 
 
 def _back(values: np.ndarray | float, transform: str) -> np.ndarray:
@@ -480,12 +499,17 @@ def _fmt(value: float | None) -> str:
     return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
 
 
-def _insufficient(base: Row, reason: str) -> Row:
+def _insufficient(base: Row, reason: Message) -> Row:
     return replace(
         base,
         verdict="insufficient_data",
         reason=reason,
-        statement=f"No verdict for {base.label.lower()} in {base.country_name}: {reason}",
+        statement=Message(
+            N_("No verdict for %(outcome)s in %(country)s: %(reason)s"),
+            outcome=Message.literal(base.label).lower(),
+            country=base.country_name,
+            reason=reason,
+        ),
     )
 
 
@@ -502,20 +526,39 @@ def score_one(
     ``cache`` keeps the placebos of a (years, donors) pair for the next country of the outcome."""
     first_pre, last_pre = design.pre_window
     if country not in wide.columns:
-        return _insufficient(base, f"the store has no {outcome.label.lower()} for it")
+        return _insufficient(
+            base,
+            Message(
+                N_("the store has no %(outcome)s for it"),
+                outcome=Message.literal(outcome.label).lower(),
+            ),
+        )
     own = wide[country].dropna()
     pre = [int(y) for y in own.index if first_pre <= y <= last_pre]
     post = [int(y) for y in own.index if y >= design.first_post_year]
     if len(pre) < design.min_pre_years:
         return _insufficient(
             base,
-            f"{len(pre)} of the {design.pre_years} years {first_pre}–{last_pre} have a value "
-            f"(at least {design.min_pre_years} needed to fit a counterfactual)",
+            Message(
+                N_(
+                    "%(found)s of the %(years)s years %(first)s–%(last)s have a value (at least "
+                    "%(needed)s needed to fit a counterfactual)"
+                ),
+                found=len(pre),
+                years=design.pre_years,
+                first=first_pre,
+                last=last_pre,
+                needed=design.min_pre_years,
+            ),
         )
     if not post:
         return _insufficient(
             base,
-            f"no value from {design.first_post_year} on in the store (source {outcome.source})",
+            Message(
+                N_("no value from %(year)s on in the store (source %(source)s)"),
+                year=design.first_post_year,
+                source=outcome.source,
+            ),
         )
     candidates = [c for c in pool if c in wide.columns]
     donors: list[str] = []
@@ -529,8 +572,15 @@ def score_one(
     if len(donors) < design.min_donors or not post:
         return _insufficient(
             base,
-            f"only {len(donors)} comparable countries have {outcome.label.lower()} in every "
-            f"year scored (at least {design.min_donors} needed for a placebo band)",
+            Message(
+                N_(
+                    "only %(donors)s comparable countries have %(outcome)s in every year scored "
+                    "(at least %(needed)s needed for a placebo band)"
+                ),
+                donors=len(donors),
+                outcome=Message.literal(outcome.label).lower(),
+                needed=design.min_donors,
+            ),
         )
     years = pre + post
     n_pre = len(pre)
@@ -597,25 +647,60 @@ def score_one(
     return replace(row, statement=statement(row))
 
 
-def statement(row: Row) -> str:
+# What a scored row's sentence says after its figures: (side of the band, verdict) -> message.
+STATEMENTS: dict[tuple[str, str], str] = {
+    ("inside", "no_detectable_change"): N_(
+        "%(where)s: %(figures)s: inside the band, no change beyond what comparable countries' "
+        "paths also show."
+    ),
+    ("above", "better"): N_(
+        "%(where)s: %(figures)s: above the band, better than comparable countries' paths imply. "
+        "This is an association with the period since 2021, not a measured effect of the "
+        "strategy."
+    ),
+    ("above", "worse"): N_(
+        "%(where)s: %(figures)s: above the band, worse than comparable countries' paths imply. "
+        "This is an association with the period since 2021, not a measured effect of the "
+        "strategy."
+    ),
+    ("below", "better"): N_(
+        "%(where)s: %(figures)s: below the band, better than comparable countries' paths imply. "
+        "This is an association with the period since 2021, not a measured effect of the "
+        "strategy."
+    ),
+    ("below", "worse"): N_(
+        "%(where)s: %(figures)s: below the band, worse than comparable countries' paths imply. "
+        "This is an association with the period since 2021, not a measured effect of the "
+        "strategy."
+    ),
+}
+
+
+def statement(row: Row) -> Message:
     """One sentence on a scored row, association wording."""
-    avg = "geometric mean" if row.transform == "log" else "average"
-    where = f"{row.label} in {row.country_name}, {row.post_period} ({avg})"
-    figures = (
-        f"{_fmt(row.observed)} against a synthetic comparison of {_fmt(row.counterfactual)} "
-        f"(90% placebo band {_fmt(row.lo90)} to {_fmt(row.hi90)}; {row.unit})"
+    where = Message(
+        N_("%(outcome)s in %(country)s, %(period)s (%(average)s)"),
+        outcome=Message.literal(row.label),
+        country=row.country_name,
+        period=row.post_period,
+        average=Message(N_("geometric mean") if row.transform == "log" else N_("average")),
+    )
+    figures = Message(
+        N_(
+            "%(observed)s against a synthetic comparison of %(counterfactual)s (90%% placebo "
+            "band %(lo)s to %(hi)s; %(unit)s)"
+        ),
+        observed=_fmt(row.observed),
+        counterfactual=_fmt(row.counterfactual),
+        lo=_fmt(row.lo90),
+        hi=_fmt(row.hi90),
+        unit=Message.literal(row.unit),
     )
     if row.verdict == "no_detectable_change":
-        return (
-            f"{where}: {figures}: inside the band, no change beyond what comparable countries' "
-            "paths also show."
-        )
-    side = "above" if (row.observed or 0) > (row.hi90 or 0) else "below"
-    return (
-        f"{where}: {figures}: {side} the band, {row.verdict} than comparable countries' paths "
-        "imply. This is an association with the period since 2021, not a measured effect of the "
-        "strategy."
-    )
+        side = "inside"
+    else:
+        side = "above" if (row.observed or 0) > (row.hi90 or 0) else "below"
+    return Message(STATEMENTS[side, row.verdict], where=where, figures=figures)
 
 
 # --- caveats ---------------------------------------------------------------------------------
@@ -625,18 +710,26 @@ def caveats(row: Row, outcome: Outcome, events: pd.DataFrame, design: Design) ->
     """The caveats that apply to one row, most specific first."""
     out: list[str] = []
     if row.verdict == "insufficient_data":
-        return [outcome.note] if outcome.note else []
+        return [Message.literal(outcome.note)] if outcome.note else []
     years = row.series.get("year", [])
     post = [y for y in years if y >= design.first_post_year]
     if row.pre_fit == "poor":
         out.append(
-            "Poor pre-2021 fit: no mix of comparable countries followed this path before 2021 as "
-            "closely as the placebos' fits did, so the counterfactual is weak."
+            Message(
+                N_(
+                    "Poor pre-2021 fit: no mix of comparable countries followed this path before "
+                    "2021 as closely as the placebos' fits did, so the counterfactual is weak."
+                )
+            )
         )
     if row.volatile:
         out.append(
-            "This series moved more from year to year before 2021 than 90% of the donors' did; "
-            "the band, built from the donors' gaps, may be too narrow for it."
+            Message(
+                N_(
+                    "This series moved more from year to year before 2021 than 90%% of the "
+                    "donors' did; the band, built from the donors' gaps, may be too narrow for it."
+                )
+            )
         )
     if post:
         cats = PILLAR_EVENTS.get(outcome.pillar, ())
@@ -647,37 +740,77 @@ def caveats(row: Row, outcome: Outcome, events: pd.DataFrame, design: Design) ->
             & (events["year"] <= post[-1])
         ].sort_values("date")
         for e in window.head(3).itertuples():
-            out.append(f"Other event in the window ({e.date:%Y-%m-%d}): {e.event}")
-    n = len(post)
-    out.append(
-        f"{'One post-2020 year' if n == 1 else f'{n} post-2020 years'}; 2021 counts as after the "
-        "strategy although it was published in July 2021."
-    )
+            out.append(
+                Message(
+                    N_("Other event in the window (%(date)s): %(event)s"),
+                    date=f"{e.date:%Y-%m-%d}",
+                    event=e.event,
+                )
+            )
+    if len(post) == 1:
+        years_after = N_(
+            "One post-2020 year; 2021 counts as after the strategy although it was published in "
+            "July 2021."
+        )
+    else:
+        years_after = N_(
+            "%(years)s post-2020 years; 2021 counts as after the strategy although it was "
+            "published in July 2021."
+        )
+    out.append(Message(years_after, years=len(post)))
     if years and years[0] <= 2020 <= years[-1]:
         out.append(
-            "COVID-19 (2020-2021) hit every country differently; the donors' mix may not carry "
-            "its shock and rebound."
+            Message(
+                N_(
+                    "COVID-19 (2020-2021) hit every country differently; the donors' mix may not "
+                    "carry its shock and rebound."
+                )
+            )
         )
     out.append(
-        f"Donor pool: {row.donors} countries of similar income (GDP per capita within a factor "
-        f"{design.income_factor:g} of the three, {design.income_years[0]}-{design.income_years[1]})"
-        f" and over {design.min_population / 1e6:g} million people; another pool can change the "
-        "verdict."
+        Message(
+            N_(
+                "Donor pool: %(donors)s countries of similar income (GDP per capita within a "
+                "factor %(factor)s of the three, %(first)s-%(last)s) and over %(population)s "
+                "million people; another pool can change the verdict."
+            ),
+            donors=row.donors,
+            factor=f"{design.income_factor:g}",
+            first=design.income_years[0],
+            last=design.income_years[1],
+            population=f"{design.min_population / 1e6:g}",
+        )
     )
     if row.regional_verdict is None:
         out.append(
-            "With Latin American and Caribbean donors only there are too few countries with data "
-            "for a second verdict."
+            Message(
+                N_(
+                    "With Latin American and Caribbean donors only there are too few countries "
+                    "with data for a second verdict."
+                )
+            )
         )
     else:
-        same = row.regional_verdict == row.verdict
+        regional = (
+            N_(
+                "With Latin American and Caribbean donors only (%(donors)s countries) the "
+                "verdict is %(verdict)s."
+            )
+            if row.regional_verdict == row.verdict
+            else N_(
+                "With Latin American and Caribbean donors only (%(donors)s countries) the "
+                "verdict is %(verdict)s: this verdict depends on the donor pool."
+            )
+        )
         out.append(
-            f"With Latin American and Caribbean donors only ({row.regional_donors} countries) the "
-            f"verdict is {row.regional_verdict.replace('_', ' ')}"
-            + ("." if same else ": this verdict depends on the donor pool.")
+            Message(
+                regional,
+                donors=row.regional_donors,
+                verdict=Message(VERDICT_WORDS[row.regional_verdict]),
+            )
         )
     if outcome.note:
-        out.append(outcome.note)
+        out.append(Message.literal(outcome.note))
     return out
 
 

@@ -20,7 +20,7 @@ from rootcauses.analysis.scorecard import Row, Scorecard, by_pillar, counts
 from rootcauses.api.scorecard import scorecard_for
 from rootcauses.countries import country_name
 from rootcauses.errors import RootCausesError
-from rootcauses.i18n import N_
+from rootcauses.i18n import N_, gettext
 from rootcauses.report.svg import Band, Chart, Line, Span, line_chart
 from rootcauses.web.pages import unreadable
 
@@ -38,6 +38,12 @@ VERDICT_COLOURS: dict[str, str] = {
     "insufficient_data": "#767676",
 }
 OBSERVED, SYNTHETIC = "#000000", "#0072B2"
+CHART_WORDS = (  # the small charts' title, lines and span, translated when drawn
+    N_("observed and synthetic"),
+    N_("synthetic"),
+    N_("observed"),
+    N_("since the strategy"),
+)
 
 
 def format_value(value: float | None) -> str:
@@ -59,15 +65,15 @@ def row_chart(row: Row, first_post_year: int) -> str:
         if lo is not None and hi is not None
     ]
     chart = Chart(
-        title="observed and synthetic",
+        title=gettext(CHART_WORDS[0]),
         lines=[
-            Line("synthetic", years, series["synthetic"], SYNTHETIC, dashed=True),
-            Line("observed", years, series["observed"], OBSERVED),
+            Line(gettext(CHART_WORDS[1]), years, series["synthetic"], SYNTHETIC, dashed=True),
+            Line(gettext(CHART_WORDS[2]), years, series["observed"], OBSERVED),
         ],
         bands=[Band([p[0] for p in post], [p[1] for p in post], [p[2] for p in post], SYNTHETIC)]
         if post
         else [],
-        spans=[Span(first_post_year - 0.5, years[-1] + 0.5, "since the strategy")],
+        spans=[Span(first_post_year - 0.5, years[-1] + 0.5, gettext(CHART_WORDS[3]))],
         y_zero=False,
         width=250,
         height=130,
