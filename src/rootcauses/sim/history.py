@@ -29,6 +29,7 @@ from rootcauses import periods
 from rootcauses.config import Settings
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import PeriodError
+from rootcauses.i18n import N_
 from rootcauses.sim import engine, runs, validation
 from rootcauses.sim.calibrate import BURN_IN, observed_target
 from rootcauses.sim.errors import SimError
@@ -361,11 +362,11 @@ def scorecard_lines(report: dict[str, Any]) -> list[str]:
 # --------------------------------------------------------------------------- stored scorecard
 
 VALIDATION_MODELS = ("model", "flat", "random_walk", "seasonal_naive")
-MODEL_LABELS = {
-    "model": "Calibrated model",
-    "flat": "Flat (training mean by month)",
-    "random_walk": "Random walk (last value)",
-    "seasonal_naive": "Seasonal naive (last year)",
+MODEL_LABELS = {  # marked for the catalogues; translated where shown (_validation.html)
+    "model": N_("Calibrated model"),
+    "flat": N_("Flat (training mean by month)"),
+    "random_walk": N_("Random walk (last value)"),
+    "seasonal_naive": N_("Seasonal naive (last year)"),
 }
 
 

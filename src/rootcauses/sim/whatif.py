@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from rootcauses.i18n import N_
 from rootcauses.periods import fiscal_year
 from rootcauses.sim import engine
 from rootcauses.sim.ensemble import CancelEvent, Executor, Member, run_members
@@ -86,41 +87,54 @@ def _without_storms(inputs: engine.SimInputs, extra: Mapping[str, np.ndarray]) -
     return replace(inputs, storms=np.maximum(inputs.storms - extra["storms_removed"], 0.0))
 
 
+# The questions and caveats are marked for the catalogues (N_) and stored in English; the
+# Policy lab page and the brief translate them where they show them.
 COUNTERFACTUALS: tuple[Counterfactual, ...] = (
     Counterfactual(
         "no_title_42",
-        "What if Title 42 expulsions had never been applied (March 2020 - May 2023)?",
+        N_("What if Title 42 expulsions had never been applied (March 2020 - May 2023)?"),
         _without_regime("title_42"),
-        "Encounters count events: without expulsions fewer people cross again, so part of any "
-        "difference is repeat crossings, not people.",
+        N_(
+            "Encounters count events: without expulsions fewer people cross again, so part of "
+            "any difference is repeat crossings, not people."
+        ),
     ),
     Counterfactual(
         "no_asylum_rule_2024",
-        "What if the June 2024 'Securing the Border' asylum rule had not been issued?",
+        N_("What if the June 2024 'Securing the Border' asylum rule had not been issued?"),
         _without_regime("securing_the_border"),
-        "Only four months of the snapshot follow the rule; its removal effect is a documented "
-        "assumption unless the calibration window covers it.",
+        N_(
+            "Only four months of the snapshot follow the rule; its removal effect is a "
+            "documented assumption unless the calibration window covers it."
+        ),
     ),
     Counterfactual(
         "homicide_at_2015",
-        "What if each country's homicide rate had stayed at its 2015 level?",
+        N_("What if each country's homicide rate had stayed at its 2015 level?"),
         homicide_held_at(2015),
-        "The violence coefficient is an association fitted on history, not a causal effect; "
-        "homicide fell in all three countries after 2015.",
+        N_(
+            "The violence coefficient is an association fitted on history, not a causal "
+            "effect; homicide fell in all three countries after 2015."
+        ),
     ),
     Counterfactual(
         "no_eta_iota",
-        "What if hurricanes Eta and Iota (November 2020) had not struck?",
+        N_("What if hurricanes Eta and Iota (November 2020) had not struck?"),
         _without_storms,
-        "Storm exposure enters as a documented assumption (beta_storm) unless fitted; the "
-        "training window holds few storms.",
+        N_(
+            "Storm exposure enters as a documented assumption (beta_storm) unless fitted; the "
+            "training window holds few storms."
+        ),
     ),
 )
 NOT_COMPUTED = {
-    "aid_in_full": "What if the strategy's aid had been delivered in full? Not computed: the "
-    "model has no channel from aid to households' income or safety whose size the data give "
-    "(the root-causes strategy scenario of the Policy lab sets one by assumption).",
+    "aid_in_full": N_(
+        "What if the strategy's aid had been delivered in full? Not computed: the model has no "
+        "channel from aid to households' income or safety whose size the data give (the "
+        "root-causes strategy scenario of the Policy lab sets one by assumption)."
+    ),
 }
+ALL_THREE = N_("All three")  # the row of the three countries together
 
 
 def storms_removed(
@@ -165,7 +179,7 @@ def _band(values: np.ndarray) -> dict[str, float]:
 
 def label(band: Mapping[str, float]) -> str:
     """``exceeds the spread`` when the band excludes zero, else ``within the spread``."""
-    return "exceeds the spread" if band["lo"] > 0 or band["hi"] < 0 else "within the spread"
+    return N_("exceeds the spread") if band["lo"] > 0 or band["hi"] < 0 else N_("within the spread")
 
 
 def _total(difference: np.ndarray, history: np.ndarray) -> dict[str, dict[str, float] | str]:
@@ -252,12 +266,17 @@ def validation_verdict(report: Mapping[str, Any]) -> dict[str, Any]:
     acceptance = dict(report.get("acceptance") or {})
     passed = bool(acceptance.get("all"))
     sentence = (
-        "The calibration fitted on data up to September 2019 reproduces FY2020-FY2024 within the "
-        "acceptance thresholds: differences that exceed the spread are findings of the model."
+        N_(
+            "The calibration fitted on data up to September 2019 reproduces FY2020-FY2024 within "
+            "the acceptance thresholds: differences that exceed the spread are findings of the "
+            "model."
+        )
         if passed
-        else "The model does not yet reproduce FY2020-FY2024 when fitted on data up to September "
-        "2019 (see `rootcauses sim validate`): no difference below is a finding, whatever its "
-        "band; they show what the model's mechanisms imply."
+        else N_(
+            "The model does not yet reproduce FY2020-FY2024 when fitted on data up to September "
+            "2019 (see `rootcauses sim validate`): no difference below is a finding, whatever "
+            "its band; they show what the model's mechanisms imply."
+        )
     )
     return {"passed": passed, "acceptance": acceptance, "statement": sentence}
 
@@ -405,7 +424,7 @@ def group_rows(frame: Any) -> dict[str, Any] | None:
                 "rows": [
                     {
                         "country": r.country,
-                        "name": "All three" if r.country == "ALL" else country_name(str(r.country)),
+                        "name": ALL_THREE if r.country == "ALL" else country_name(str(r.country)),
                         "median": float(r.difference_median),
                         "lo": float(r.difference_lo),
                         "hi": float(r.difference_hi),
