@@ -162,3 +162,38 @@ def test_an_unknown_language_is_a_clear_error() -> None:
     with pytest.raises(ConfigError, match="unknown language 'fr'; one of en, es"), i18n.use("fr"):
         pass
     assert i18n.current() == "en"
+
+
+def test_a_message_is_its_english_and_translates_later() -> None:
+    """A :class:`i18n.Message` is computed once, in English (what the API and caches keep),
+    and shown in any language afterwards, its values filled into the translated message."""
+    import copy
+    import json
+    import pickle
+
+    reason = i18n.Message(
+        i18n.N_("the store has no %(outcome)s for it"),
+        outcome=i18n.Message.literal("GDP per capita growth").lower(),
+    )
+    with i18n.use("es"):  # made in Spanish: still English
+        made = i18n.Message(
+            i18n.N_("No verdict for %(outcome)s in %(country)s: %(reason)s"),
+            outcome=i18n.Message.literal("Homicide rate").lower(),
+            country="Honduras",
+            reason=reason,
+        )
+    english = (
+        "No verdict for homicide rate in Honduras: the store has no gdp per capita growth for it"
+    )
+    assert made == english and json.dumps(made) == json.dumps(english)
+    for copied in (copy.deepcopy(made), pickle.loads(pickle.dumps(made))):
+        assert copied == english and isinstance(copied, i18n.Message)
+        with i18n.use("es"):
+            assert i18n.translate(copied) == (
+                "Sin veredicto para tasa de homicidios en Honduras: el almacén no tiene datos "
+                "de crecimiento del PIB per cápita para este país"
+            )  # acronyms keep their case when a Spanish name goes inside a sentence
+    assert i18n.translate(made) == english
+    with i18n.use("es"):  # a text with a literal % is found as the catalogue writes it (%%)
+        assert i18n.translate("% of population") == "% de la población"
+        assert i18n.translate("a text nobody marked, 50%") == "a text nobody marked, 50%"

@@ -1,6 +1,7 @@
 """The brief in Spanish: ``render_html(report, lang="es")`` and ``rootcauses report --lang es``
-write the template, the computed sentences, the labels and the months in Spanish; the English
-brief is the default and keeps its words."""
+write the template, the computed sentences, the labels and the months in Spanish — the outcome
+scorecard's outcomes, verdicts, statements and caveats and the policy lab's what-if questions
+included; the English brief is the default and keeps its words."""
 
 from __future__ import annotations
 
@@ -14,14 +15,53 @@ from rootcauses import i18n
 from rootcauses.cli import app
 from rootcauses.config import Settings
 from rootcauses.report import build_report, render_html
+from rootcauses.sim.whatif import (
+    COUNTERFACTUALS,
+    NOT_COMPUTED,
+    label,
+    validation_verdict,
+    whatif_rows,
+)
+from rootcauses.store.results import write_snapshot
 from tests.report.test_plain import visible_text
 from tests.test_i18n import english_pieces
 
 runner = CliRunner()
 
 
+def store_whatifs(settings: Settings) -> None:
+    """Counterfactual histories as ``rootcauses sim whatif`` stores them: every question the
+    model asks, its caveat and the validation verdict, in English (made-up numbers)."""
+    bands = {  # the three countries' bands exclude zero, their sum's does not
+        c: {"median": -100.0, "lo": -200.0, "hi": 50.0 if c == "ALL" else -10.0}
+        for c in ("GTM", "HND", "SLV", "ALL")
+    }
+    payload = {
+        "calibration": "latest",
+        "window": "FY2020..FY2024",
+        "members": 8,
+        "households": 1_000,
+        "seed": 0,
+        "validation": validation_verdict({"acceptance": {"all": False}}),
+        "counterfactuals": [
+            {
+                "id": cf.id,
+                "question": cf.question,
+                "caveat": cf.caveat,
+                "totals": {
+                    c: {"difference": band, "history": {"median": 1e5}, "label": label(band)}
+                    for c, band in bands.items()
+                },
+            }
+            for cf in COUNTERFACTUALS
+        ],
+    }
+    write_snapshot(settings, "sim_whatif", whatif_rows(payload))
+
+
 @pytest.fixture(scope="module")
 def briefs(results_store: Settings) -> dict[str, str]:
+    store_whatifs(results_store)
     out = {}
     for language in ("en", "es"):
         with i18n.use(language):
@@ -63,11 +103,41 @@ def test_spanish_brief_keeps_the_figures(briefs: dict[str, str]) -> None:
 
 
 def test_no_catalogued_english_is_left_in_the_spanish_brief(briefs: dict[str, str]) -> None:
-    # the outcome scorecard's method, outcomes, verdicts and statements are written in English
-    # by rootcauses.analysis.scorecard (listed in the README as not translated yet)
-    html = re.sub(r'<section id="scorecard">.*?</section>', "", briefs["es"], flags=re.S)
+    # the sources' titles come with the data, in English ("… per 100,000 population (UNODC …)")
+    html = re.sub(r'<a href="https?://[^"]*">[^<]*</a>', " ", briefs["es"])
     text = re.sub(r"\s+", " ", visible_text(html))
     assert [piece for piece in english_pieces() if piece in text] == []
+
+
+def test_spanish_brief_asks_the_what_ifs_and_names_the_outcomes_in_spanish(
+    briefs: dict[str, str],
+) -> None:
+    english, spanish = (re.sub(r"\s+", " ", visible_text(briefs[k])) for k in ("en", "es"))
+    with i18n.use("es"):
+        questions = [i18n.gettext(cf.question) for cf in COUNTERFACTUALS]
+    assert (
+        "¿Qué habría pasado si las expulsiones del Título 42 nunca se hubieran aplicado"
+        in (questions[0])
+    )
+    for cf, question in zip(COUNTERFACTUALS, questions, strict=True):
+        assert question in spanish and cf.question not in spanish
+        assert cf.question in english and question not in english
+    assert "El modelo aún no reproduce AF2020-AF2024" in spanish  # the validation verdict
+    assert "supera la dispersión" in spanish and "exceeds the spread" not in spanish
+    assert "¿Qué habría pasado si la ayuda de la estrategia" in spanish  # not computed
+    assert NOT_COMPUTED["aid_in_full"] in english
+    # the outcome scorecard: names, verdicts, statements and caveats
+    for outcome, translated in [
+        ("GDP per capita growth", "Crecimiento del PIB per cápita"),
+        ("Control of corruption (WGI)", "Control de la corrupción (WGI)"),
+        ("Political stability and absence of violence (WGI)", "Estabilidad política y"),
+    ]:
+        assert translated in spanish and outcome not in spanish
+        assert outcome in english
+    assert "sin cambio detectable" in spanish and "no detectable change" not in spanish
+    assert "Control sintético con intercepto" in spanish  # the method
+    assert "frente a una comparación sintética de" in spanish  # a flagged row's statement
+    assert "Grupo de donantes:" in spanish and "Donor pool:" in english  # a caveat
 
 
 def test_cli_lang_es(results_store: Settings, tmp_path: Path, monkeypatch) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
@@ -155,8 +156,10 @@ def test_no_catalogued_english_sentence_is_left_on_a_spanish_page(
 ) -> None:
     page = client.get(f"{path}?lang=es").text
     page = re.sub(r"<script[^>]*>.*?</script>", " ", page, flags=re.S)  # JSON for the scripts
-    # the sources' own titles come with the data, in English
+    # the sources' own titles come with the data, in English: the sources table, and each
+    # source line's link to the source ("… per 100,000 population (UNODC via OWID)")
     page = re.sub(r'<table id="sources-table".*?</table>', " ", page, flags=re.S)
+    page = re.sub(r'<a href="https?://[^"]*">[^<]*</a>', " ", page)
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
     left = [s for s in english_pieces() if s in text]
     assert left == []
@@ -184,3 +187,145 @@ def test_commitments_pages_in_spanish(snapshot, tmp_path) -> None:
         text = re.sub(r"<script.*?</script>", " ", html, flags=re.S)
         text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text))
         assert [s for s in english_pieces() if s in text] == []
+
+
+# --- the policy lab and the outcome scorecard ---------------------------------------------------
+
+
+def policy_lab_and_scorecard_words() -> dict[str, str]:
+    """Every English text the Policy lab page, the outcome scorecard and the brief show from
+    the code and the simulation's specs, with where it comes from."""
+    from rootcauses.analysis import scorecard
+    from rootcauses.sim import history, whatif
+    from rootcauses.web.policylab import spec_words
+
+    words = {text: "sim/parameters.yaml or sim/scenarios/*.yaml" for text in spec_words()}
+    for cf in whatif.COUNTERFACTUALS:
+        words |= {cf.question: f"what-if {cf.id}", cf.caveat: f"what-if {cf.id}"}
+    words |= {text: "what-if not computed" for text in whatif.NOT_COMPUTED.values()}
+    words |= {
+        whatif.label(band): "what-if label" for band in ({"lo": 1, "hi": 2}, {"lo": -1, "hi": 1})
+    }
+    for passed in (True, False):
+        verdict = whatif.validation_verdict({"acceptance": {"all": passed}})
+        words[verdict["statement"]] = "what-if validation verdict"
+    words |= {text: "validation model" for text in history.MODEL_LABELS.values()}
+    for outcome in scorecard.OUTCOMES:
+        for text in (outcome.label, outcome.unit, outcome.note):
+            words[text] = f"outcome {outcome.id}"
+    words |= {text: "scorecard pillar" for text in scorecard.PILLAR_LABELS.values()}
+    words |= {text: "scorecard not covered" for text in scorecard.NOT_COVERED.values()}
+    words |= {text: "scorecard verdict" for text in scorecard.VERDICT_WORDS.values()}
+    words[scorecard.METHOD] = "scorecard method"
+    return {text: where for text, where in words.items() if text.strip()}
+
+
+def without_spanish(words: dict[str, str]) -> list[str]:
+    """The texts of ``words`` the Spanish catalogue lacks (absent, empty or fuzzy)."""
+    from babel.messages.pofile import read_po
+
+    from rootcauses.i18n import catalogue_key
+    from tests.test_i18n import PO
+
+    with open(PO, "rb") as handle:
+        catalogue = read_po(handle, locale="es")
+    missing = []
+    for text, where in words.items():
+        entry = catalogue.get(catalogue_key(text))
+        if entry is None or entry.fuzzy or not entry.string:
+            missing.append(f"{where}: {text!r}")
+    return missing
+
+
+def test_every_lever_scenario_what_if_and_outcome_has_spanish() -> None:
+    words = policy_lab_and_scorecard_words()
+    assert "violence multiplier" in words and "harris strategy" in words  # from the YAML
+    assert "GDP per capita growth" in words and "% of population" in words
+    assert words["What if hurricanes Eta and Iota (November 2020) had not struck?"].endswith("iota")
+    assert without_spanish(words) == [], "run `make i18n` and translate"
+    # the check finds a lever or outcome nobody translated
+    new = {"a lever nobody translated": "sim/parameters.yaml"}
+    assert without_spanish(new) == ["sim/parameters.yaml: 'a lever nobody translated'"]
+
+
+def store_policy_lab(settings: Settings) -> None:
+    """The what-if histories (every question) and a validation scorecard, as `prepare` stores
+    them (made-up numbers)."""
+    from rootcauses.sim.history import validation_rows
+    from rootcauses.store.results import write_snapshot
+    from tests.report.test_i18n import store_whatifs
+    from tests.web.test_whatif_page import _validation_report
+
+    store_whatifs(settings)
+    write_snapshot(settings, "sim_validation", validation_rows(_validation_report()))
+
+
+@pytest.fixture(scope="module")
+def lab_client(
+    built_store: Settings, snapshot, tmp_path_factory: pytest.TempPathFactory
+) -> TestClient:
+    from rootcauses.store import import_build
+    from tests.web.test_commitments_pages import seed_tracker
+
+    home = tmp_path_factory.mktemp("lab-i18n")
+    import_build(Settings(home=home), built_store.store_path)
+    settings = Settings(home=home, data=built_store.data)
+    store_policy_lab(settings)
+    seed_tracker(settings, snapshot)  # the Commitments page shows the scorecard with it
+    return TestClient(create_app(settings))
+
+
+def _text(html: str) -> str:
+    html = re.sub(r"<script[^>]*>.*?</script>", " ", html, flags=re.S)
+    attributes = " ".join(re.findall(r'(?:title|aria-label)="([^"]*)"', html))
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html) + " " + attributes))
+
+
+def test_the_policy_lab_speaks_spanish(lab_client: TestClient) -> None:
+    from rootcauses.sim.whatif import COUNTERFACTUALS
+
+    english, spanish = (_text(lab_client.get(f"/policy-lab?lang={k}").text) for k in ("en", "es"))
+    # levers and scenarios (from the YAML specs): names, units, notes, descriptions
+    for words, translated in [
+        ("violence multiplier", "multiplicador de la violencia"),
+        ("factor on the homicide rate", "factor sobre la tasa de homicidios"),
+        ("Violence-reduction programmes act here.", "Aquí actúan los programas de reducción"),
+        ("smuggler fee multiplier", "multiplicador de la tarifa del coyote"),
+        ("harris strategy", "estrategia Harris"),
+        ("anti corruption", "anticorrupción"),
+        # what-if questions, caveats, readings, the verdict; the validation's forecasts
+        (COUNTERFACTUALS[0].question, "¿Qué habría pasado si las expulsiones del Título 42"),
+        (COUNTERFACTUALS[2].caveat, "El coeficiente de violencia es una asociación"),
+        ("exceeds the spread", "supera la dispersión"),
+        ("The model does not yet reproduce", "El modelo aún no reproduce AF2020-AF2024"),
+        ("What if the strategy's aid had been delivered", "la ayuda de la estrategia"),
+        ("Random walk (last value)", "Paseo aleatorio (último valor)"),
+        ("Calibrated model", "Modelo calibrado"),
+    ]:
+        assert words in english and translated not in english, words
+        assert translated in spanish and words not in spanish, words
+    # the scenario descriptions the script shows come in the page's language
+    lab = re.search(r"const LAB = (\{.*?\});\n", lab_client.get("/policy-lab?lang=es").text)
+    assert lab is not None
+    described = {s["name"]: s["description"] for s in json.loads(lab.group(1))["scenarios"]}
+    assert described["climate_shock"].startswith("Una sequía prolongada en el Corredor Seco")
+    assert re.findall(r".{80}FY2020.{20}", spanish) == []  # fiscal years as AF
+    assert "AF2020..AF2024" in spanish
+
+
+def test_policy_lab_and_scorecard_words_stay_english_in_the_api(lab_client: TestClient) -> None:
+    lab_client.cookies.set("lang", "es")
+    spanish = {"Accept-Language": "es"}
+    levers = lab_client.get("/api/sim/parameters?lever=true&lang=es", headers=spanish).json()
+    notes = {row["name"]: row["note"] for row in levers["data"]}
+    assert notes["violence_multiplier"] == "Violence-reduction programmes act here."
+    scenarios = lab_client.get("/api/sim/scenarios?lang=es", headers=spanish).json()["data"]
+    assert any(s["description"].startswith("A prolonged Dry Corridor drought") for s in scenarios)
+    # the scorecard is computed once per build: a Spanish page first, then the API, in English
+    assert "Crecimiento del PIB per cápita" in lab_client.get("/commitments?lang=es").text
+    rows = lab_client.get("/api/scorecard?lang=es&limit=500", headers=spanish).json()["data"]
+    labels = {row["label"] for row in rows}
+    assert "GDP per capita growth" in labels and "Crecimiento del PIB per cápita" not in labels
+    caveats = " ".join(c for row in rows for c in row["caveats"])
+    assert "Donor pool:" in caveats and "Grupo de donantes" not in caveats
+    assert all(isinstance(row["statement"], str) for row in rows)
