@@ -48,8 +48,6 @@ def _dates(start: str | None, end: str | None) -> None:
 def indicators(store: Store, page: Paging, format: Format = "json") -> Response:
     """The catalogue: every indicator with its unit, frequency, country count, span and sources."""
     frame = query.indicators_catalogue(store)
-    for column in ("frequency", "sources"):  # string_agg(DISTINCT …) has no fixed order
-        frame[column] = frame[column].map(lambda joined: ", ".join(sorted(joined.split(", "))))
     return frame_response(frame, format, "indicators", page)
 
 

@@ -51,7 +51,7 @@ def shapes(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "ORDER BY code"
     ).df()
     licence = con.execute(
-        "SELECT any_value(licence) FROM sources WHERE table_name = ?", [SHAPES_TABLE]
+        "SELECT min(licence) FROM sources WHERE table_name = ?", [SHAPES_TABLE]
     ).fetchone()
     features = [
         {
@@ -79,7 +79,7 @@ def attribution(con: duckdb.DuckDBPyConnection) -> str:
     """The credit line the department outlines' licence requires (empty without them)."""
     if SHAPES_TABLE not in _tables(con):
         return ""
-    row = con.execute(f"SELECT any_value(attribution) FROM {SHAPES_TABLE}").fetchone()
+    row = con.execute(f"SELECT min(attribution) FROM {SHAPES_TABLE}").fetchone()
     return str(row[0]) if row and row[0] else ""
 
 
@@ -92,9 +92,9 @@ def catalogue(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """One row per department indicator and country: plain name, theme, description, unit,
     first and last year, departments covered and how it was measured."""
     frame = con.execute(
-        f"SELECT indicator, v.country, any_value(unit) AS unit, min(year) AS first_year, "
+        f"SELECT indicator, v.country, min(unit) AS unit, min(year) AS first_year, "
         "max(year_end) AS last_year, count(DISTINCT code) AS departments, "
-        "string_agg(DISTINCT measure, ', ') AS measure, any_value(v.source) AS source "
+        "string_agg(DISTINCT measure, ', ' ORDER BY measure) AS measure, min(v.source) AS source "
         f"FROM ({_values(con)}) v GROUP BY indicator, v.country ORDER BY indicator, v.country"
     ).df()
     datasets = {"emigration_departments": ["emigration_departments"]}

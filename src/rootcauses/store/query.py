@@ -247,7 +247,7 @@ def indicator_by_year(
 
 def indicators_catalogue(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(
-        "SELECT indicator, any_value(unit) AS unit, "
+        "SELECT indicator, min(unit) AS unit, "
         "string_agg(DISTINCT frequency, ', ' ORDER BY frequency) AS frequency, "
         "count(DISTINCT country) AS countries, min(period) AS first, "
         "max(period) AS last, string_agg(DISTINCT source, ', ' ORDER BY source) AS sources "

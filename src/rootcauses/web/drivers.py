@@ -69,11 +69,11 @@ class Theme:
 def indicator_themes(con: duckdb.DuckDBPyConnection) -> list[Theme]:
     """The Northern Triangle's indicators by theme, plain names, error series left out."""
     frame = con.execute(
-        "SELECT i.indicator, any_value(i.unit) AS unit, "
+        "SELECT i.indicator, min(i.unit) AS unit, "
         "string_agg(DISTINCT i.frequency, ', ' ORDER BY i.frequency) AS frequency, "
         "strftime(min(i.period), '%Y') AS first, strftime(max(i.period), '%Y') AS last, "
-        "list(DISTINCT s.dataset) AS datasets, "
-        "string_agg(DISTINCT s.title, '; ') AS titles FROM indicators i "
+        "list(DISTINCT s.dataset ORDER BY s.dataset) AS datasets, "
+        "string_agg(DISTINCT s.title, '; ' ORDER BY s.title) AS titles FROM indicators i "
         "JOIN sources s ON s.id = i.source WHERE i.country IN ('GTM', 'HND', 'SLV') "
         "GROUP BY i.indicator"
     ).df()
