@@ -5,13 +5,16 @@ data that leaves a finding out)."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
 from rootcauses.config import Settings
+from rootcauses.errors import BuildError
+from rootcauses.findings import cache, cached_per_build, compute_findings, findings_for
 from rootcauses.findings import compute as fc
-from rootcauses.findings import compute_findings, findings_for
 
 SW = "Southwest Land Border"
 NT = ("GTM", "HND", "SLV")
@@ -200,6 +203,42 @@ def test_aid_against_promise_equals_sql(found, store) -> None:
 def test_findings_are_cached_per_build(built_store: Settings) -> None:
     first = findings_for(built_store)
     assert findings_for(built_store) is first
+
+
+def _hand_made_build(folder: Path, build_id: str) -> Path:
+    path = folder / f"{build_id}.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE build_info AS SELECT ? AS build_id", [build_id])
+    con.close()
+    return path
+
+
+def test_cached_per_build_computes_once_per_build_and_kind(tmp_path: Path) -> None:
+    from rootcauses.store import import_build
+
+    settings = Settings(home=tmp_path / "home", data=tmp_path / "data")
+    calls: list[str] = []
+
+    def build_id(con: duckdb.DuckDBPyConnection) -> list[str]:
+        calls.append(con.execute("SELECT build_id FROM build_info").fetchone()[0])
+        return [calls[-1]]  # a new object each time, so `is` tells a hit from a recomputation
+
+    cache.clear()
+    with pytest.raises(BuildError):  # no store yet: an error, and nothing remembered
+        cached_per_build("test", settings, build_id)
+    import_build(settings, _hand_made_build(tmp_path, "first"))
+    first = cached_per_build("test", settings, build_id)
+    assert first == ["first"] and cached_per_build("test", settings, build_id) is first
+    other = cached_per_build("other-kind", settings, build_id)  # kept apart from "test"
+    assert other == ["first"] and other is not first
+    assert calls == ["first", "first"]
+
+    import_build(settings, _hand_made_build(tmp_path, "second"))  # another build is current
+    assert cached_per_build("test", settings, build_id) == ["second"]
+    assert calls == ["first", "first", "second"]
+    cache.clear()
+    assert cached_per_build("test", settings, build_id) == ["second"]
+    assert calls[-1] == "second" and len(calls) == 4
 
 
 # --- pure functions on hand-made frames -----------------------------------------------------

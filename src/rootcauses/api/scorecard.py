@@ -26,7 +26,7 @@ from rootcauses.api.paging import CSV_TOO, Page, Paging, frame_response, page_of
 from rootcauses.config import Settings
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.errors import RootCausesError
-from rootcauses.findings.cache import _cached
+from rootcauses.findings import cached_per_build
 
 router = APIRouter(tags=["scorecard"])
 VerdictName = Literal["better", "worse", "no_detectable_change", "insufficient_data"]
@@ -37,7 +37,7 @@ assert set(Country.__args__) == set(NORTHERN_TRIANGLE)  # type: ignore[attr-defi
 def scorecard_for(settings: Settings) -> Scorecard:
     """The scorecard of the current build of ``settings``' home (cached per build; raises
     :class:`~rootcauses.errors.BuildError` when there is no store)."""
-    return _cached("scorecard", settings, scorecard_from_store)
+    return cached_per_build("scorecard", settings, scorecard_from_store)
 
 
 class WeightPublic(BaseModel):

@@ -1,7 +1,8 @@
 """Headline findings: dated statements computed from the store, each with its value, period,
-countries, source, chart and caveat (:mod:`.compute`), cached per build (:mod:`.cache`)."""
+countries, source, chart and caveat (:mod:`.compute`), cached per build (:mod:`.cache`, whose
+:func:`cached_per_build` also keeps the API's scorecard)."""
 
-from rootcauses.findings.cache import data_through_for, findings_for
+from rootcauses.findings.cache import cached_per_build, data_through_for, findings_for
 from rootcauses.findings.compute import (
     ChartSpec,
     Finding,
@@ -18,6 +19,7 @@ __all__ = [
     "Findings",
     "Series",
     "SourceRef",
+    "cached_per_build",
     "compute_findings",
     "data_through",
     "data_through_for",

@@ -4,7 +4,8 @@ served from memory until the build pointer names another build.
 A build is never written after it is published, so what is computed from a build id never
 changes; finding the current build id reads the pointer file only (no DuckDB connection on a
 hit). The "data through" month is cached on its own, as it is one cheap query that every page
-and API answer shows, while the findings take a few queries more.
+and API answer shows, while the findings take a few queries more. :func:`cached_per_build` is
+that memory for anything else computed from a build alone (the API's scorecard uses it).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TypeVar, cast
+
+import duckdb
 
 from rootcauses import i18n
 from rootcauses.config import Settings
@@ -43,15 +46,21 @@ def _put(key: Key, value: object) -> None:
             _CACHE.popitem(last=False)
 
 
-def _cached(kind: str, settings: Settings, make: Callable[..., T]) -> T:
+def cached_per_build(
+    kind: str, settings: Settings, compute: Callable[[duckdb.DuckDBPyConnection], T]
+) -> T:
+    """``compute(con)`` on the current build of ``settings``' home, computed once per build and
+    ``kind`` (a name that keeps apart what is computed from the same build; e.g. ``"scorecard"``)
+    and then answered from memory while that build stays current. ``compute`` must depend on
+    the build alone. Raises :class:`~rootcauses.errors.BuildError` when there is no store."""
     current = layout.read_current(settings)
     if current is not None:
         hit = _get((kind, str(settings.home), current.build_id))
         if hit is not None:
-            return hit  # type: ignore[return-value]
+            return cast(T, hit)
     with query.connect(settings) as con:
         build = con.execute("SELECT build_id FROM build_info").fetchone()
-        value = make(con)
+        value = compute(con)
     _put((kind, str(settings.home), str(build[0]) if build else ""), value)
     return value
 
@@ -60,14 +69,14 @@ def findings_for(settings: Settings) -> Findings:
     """The findings of the current build of ``settings``' home, in the current language (the
     API's are English; a Spanish page gets its own, cached apart); raises
     :class:`~rootcauses.errors.BuildError` when there is no store."""
-    return _cached(f"findings:{i18n.current()}", settings, compute_findings)
+    return cached_per_build(f"findings:{i18n.current()}", settings, compute_findings)
 
 
 def data_through_for(settings: Settings) -> str | None:
     """``YYYY-MM`` of the current build's last encounter month, or None when there is no store
     (a page without a store still renders)."""
     try:
-        return _cached("through", settings, data_through)
+        return cached_per_build("through", settings, data_through)
     except RootCausesError:
         return None
 
