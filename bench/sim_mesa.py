@@ -117,6 +117,7 @@ def month_terms(
     feedbacks: engine.Feedbacks | None = None,
     shift: np.ndarray | None = None,
     border: np.ndarray | None = None,
+    backlog: engine.Backlog | None = None,
 ) -> MonthTerms:
     """Month ``t``'s terms; ``shift`` ([month, country], :func:`engine._month_terms_all`) and
     ``border`` ([month, type, ·], :func:`engine.border_rules`) cover every month, so a model
@@ -152,6 +153,9 @@ def month_terms(
         expect = feedbacks.country_term(params, type_shares)
         origin_extra = [float(v) for v in feedbacks.origin_term(params)]
         type_cdf = feedbacks.type_cdf(params, type_shares)
+    if backlog is not None:  # the COVID catch-up (engine.Backlog), with the expectations
+        assert inputs.covid is not None
+        expect = expect + backlog.term(float(inputs.covid[t]), params)
     mx = 1.0 + params["mx_enforcement_effect"] * float(inputs.regime("mexico_enforcement")[t])
     return MonthTerms(
         log_homicide=[
@@ -397,11 +401,19 @@ class MigrationModel(mesa.Model):
         self.feedbacks = engine.Feedbacks.start(
             self.border[0], people, len(inputs.countries), n_origins, params
         )
+        self.backlog = engine.Backlog.start(counts, inputs, params)
         self.month = self._month_terms(0)
 
     def _month_terms(self, t: int) -> MonthTerms:
         return month_terms(
-            self.inputs, self.params, self.tables, t, self.feedbacks, self.shift, self.border
+            self.inputs,
+            self.params,
+            self.tables,
+            t,
+            self.feedbacks,
+            self.shift,
+            self.border,
+            self.backlog,
         )
 
     def step(self) -> None:
@@ -422,6 +434,12 @@ class MigrationModel(mesa.Model):
         tally.origins[:, kernel.O_DEPARTURES] = self.origin_departures
         tally.origins[:, kernel.O_NEW_NETWORK] = self.new_network
         self.feedbacks.update(tally, self.params)
+        assert self.inputs.covid is not None
+        self.backlog.update(
+            float(self.inputs.covid[self.month_index]),
+            tally.origins[:, kernel.O_DEPARTURES],
+            self.params,
+        )
         self.month_index += 1
 
 

@@ -236,6 +236,50 @@ def test_diffusion_raises_departures_as_networks_grow(tiny_network, params):
     assert late[5.0] > 1.2 * late[0.0]
 
 
+def test_the_covid_backlog_by_hand(tiny_network, params):
+    """Owed while closed (departures × (e^(−β·s) − 1) × share), paid at owed / (months × usual)
+    once open; the extra departures made pay it down."""
+    params.update(
+        beta_covid=-np.log(2.0),
+        covid_deferral_share=1.0,
+        covid_release_months=2.0,
+        base_departure_rate=0.01,
+    )
+    inputs = tiny_inputs(tiny_network)
+    backlog = engine.Backlog.start(np.array([1000]), inputs, params)
+    np.testing.assert_allclose(backlog.usual, [10.0])
+    one_each = np.zeros(tiny_network.origins.size)
+    assert backlog.term(1.0, params) == pytest.approx([0.0])  # closed: no catch-up
+    backlog.update(1.0, one_each + 5 / one_each.size, params)
+    np.testing.assert_allclose(backlog.owed, [5.0])  # 5 made, 5 more held back (e^ln2 − 1 = 1)
+    np.testing.assert_allclose(backlog.usual, [0.7 * 10 + 0.3 * 5 * 2])
+    assert backlog.term(0.0, params) == pytest.approx(np.log([1 + 5 / (2 * 10)]))
+    backlog.update(0.0, one_each + 12 / one_each.size, params)
+    extra = 12 * (1 - 1 / 1.25)
+    np.testing.assert_allclose(backlog.owed, [5 - extra])
+    np.testing.assert_allclose(backlog.usual, [0.7 * 10 + 0.3 * (12 - extra)])
+    params.update(covid_deferral_share=0.0)
+    fresh = engine.Backlog.start(np.array([1000]), inputs, params)
+    fresh.update(1.0, one_each + 5 / one_each.size, params)
+    assert fresh.owed == pytest.approx([0.0])
+
+
+def test_departures_held_back_by_a_closure_are_made_up_after_it(tiny_network, params):
+    """Closed in months 3-5: with the catch-up, departures after the closure exceed the same world
+    without it by about what the closure held back, and nothing changes before the closure."""
+    _safe(params).update(base_departure_rate=0.02, beta_covid=-2.0, covid_release_months=3.0)
+    closure = np.r_[np.zeros(3), np.ones(3), np.zeros(12)]
+    inputs = replace(tiny_inputs(tiny_network, months=18), covid=closure)
+    runs = {}
+    for share in (0.0, 1.0):
+        params.update(covid_deferral_share=share)
+        runs[share] = _counts(inputs, params, households=40_000)[:, _col("departures")]
+    np.testing.assert_array_equal(runs[0.0][:6], runs[1.0][:6])
+    held = runs[0.0][3:6].sum() * (np.exp(2.0) - 1)
+    made_up = runs[1.0][6:].sum() - runs[0.0][6:].sum()
+    assert 0.7 * held < made_up < 1.3 * held
+
+
 def test_country_effects_and_season_by_hand(inputs, params):
     params.update(season_cos=0.4, season_sin=-0.2, country_effect_HND=0.7)
     hnd = replace(inputs, countries=("HND",))

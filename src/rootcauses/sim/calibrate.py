@@ -79,6 +79,8 @@ SEARCH_BOX: dict[str, tuple[float, float]] = {
     "beta_diffusion": (-3.0, 3.0),
     "beta_cascade": (-1.0, 2.0),
     "beta_covid": (-5.0, 1.0),
+    "covid_deferral_share": (0.0, 1.0),
+    "covid_release_months": (1.0, 24.0),
     "mx_enforcement_effect": (-0.9, 5.0),
     "beta_us_unemployment": (-1.0, 1.0),
     "recross_probability": (0.0, 0.9),
@@ -98,6 +100,8 @@ def _filled(value: np.ndarray | None) -> np.ndarray:
 ACTIVE_WITH: dict[str, Callable[[engine.SimInputs], np.ndarray]] = {
     "beta_covid": lambda inputs: _filled(inputs.covid),
     "beta_storm": lambda inputs: _filled(inputs.storms),
+    "covid_deferral_share": lambda inputs: _filled(inputs.covid),
+    "covid_release_months": lambda inputs: _filled(inputs.covid),
     "recross_probability": lambda inputs: inputs.regime("title_42"),
     "title42_expulsion_probability": lambda inputs: inputs.regime("title_42"),
     "title42_expulsion_family": lambda inputs: inputs.regime("title_42"),

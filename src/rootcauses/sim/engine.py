@@ -432,6 +432,57 @@ class Feedbacks:
         )
 
 
+@dataclass
+class Backlog:
+    """Departures the COVID-19 border closures held back, made up after they end.
+
+    The closures stopped journeys, not the reasons to leave (an assumption, marked so in
+    ``parameters.yaml``): while a closure is in force (share ``s`` of the month), the departures
+    it prevented — the month's departures times e^(−β_covid·s) − 1 in the small-hazard limit of
+    the logistic — are owed, times ``covid_deferral_share``. Once the closure is over, each
+    country's hazard carries log(1 + owed / (``covid_release_months`` × usual)) until the debt is
+    paid, ``usual`` being a smoothed count of the departures a month would have without closure or
+    catch-up; the extra departures made pay it down. Nothing is owed before the first closure, so
+    a run whose window has none is unchanged.
+    """
+
+    owed: np.ndarray  # [country] sampled departures held back and not yet made up
+    usual: np.ndarray  # [country] smoothed departures a month without closure or catch-up
+    multiplier: np.ndarray  # [country] this month's catch-up factor on the hazard (1: none)
+    origin_country: np.ndarray  # [origin] country index
+
+    SMOOTHING = 0.3  # weight of the last month in ``usual``
+
+    @classmethod
+    def start(cls, sampled: np.ndarray, inputs: SimInputs, params: Mapping[str, float]) -> Backlog:
+        origin_country = np.zeros(inputs.network.origins.size, dtype=np.int64)
+        for c, origins in enumerate(origins_by_country(inputs)):
+            origin_country[origins] = c
+        usual = np.asarray(sampled, dtype=float) * params["base_departure_rate"]
+        return cls(np.zeros(usual.size), usual, np.ones(usual.size), origin_country)
+
+    def term(self, closed: float, params: Mapping[str, float]) -> np.ndarray:
+        """[country] log-odds added this month (``closed``: its share under closure)."""
+        months = params["covid_release_months"]
+        if closed > 0 or months <= 0:
+            self.multiplier = np.ones_like(self.owed)
+        else:
+            self.multiplier = 1.0 + self.owed / (months * np.maximum(self.usual, 1e-9))
+        term: np.ndarray = np.log(self.multiplier)
+        return term
+
+    def update(self, closed: float, departures: np.ndarray, params: Mapping[str, float]) -> None:
+        """After the month: ``departures`` [origin] of sampled households this month."""
+        made = np.bincount(self.origin_country, weights=departures, minlength=self.owed.size)
+        held = float(np.exp(-min(params["beta_covid"], 0.0) * closed))  # ≥ 1
+        extra = made * (1.0 - 1.0 / self.multiplier)
+        self.owed = np.maximum(
+            self.owed + params["covid_deferral_share"] * made * (held - 1.0) - extra, 0.0
+        )
+        w = self.SMOOTHING
+        self.usual = (1 - w) * self.usual + w * (made - extra) * held
+
+
 def _sector_probabilities(shares: np.ndarray, reachable: np.ndarray) -> np.ndarray:
     """[origin, sector] choice probabilities: the month's shares among reachable sectors
     (``shares`` [sector]); for ``shares`` [month, sector], [month, origin, sector]."""
@@ -551,10 +602,15 @@ def simulate(
     border = border_rules(inputs, params)
     shares = type_shares(params)
     feedbacks = Feedbacks.start(border[0], people, n_countries, n_origins, params)
+    backlog = Backlog.start(counts_by_country, inputs, params)
+    assert inputs.covid is not None  # filled in SimInputs.__post_init__
+    closed = inputs.covid
 
     def month_hazard_terms(t: int) -> kernel.HazardTerms:
         return kernel.HazardTerms(
-            by_month.country_const[t] + feedbacks.country_term(params, shares),
+            by_month.country_const[t]
+            + feedbacks.country_term(params, shares)
+            + backlog.term(float(closed[t]), params),
             by_month.violence[t],
             by_month.climate[t],
             by_month.origin_const[t] + feedbacks.origin_term(params),
@@ -610,6 +666,7 @@ def simulate(
         counts[t, :, IN_US_STOCK] = in_us
         counts[t, :, DEAD_STOCK] = dead
         feedbacks.update(tally, params)
+        backlog.update(float(closed[t]), tally.origins[:, kernel.O_DEPARTURES], params)
         if progress is not None:
             progress(t + 1, n_months)
     state_bytes = people.bytes_per_household()
