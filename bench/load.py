@@ -25,22 +25,20 @@ import gc
 import importlib.util
 import json
 import os
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import AsyncExitStack, contextmanager
+from contextlib import AsyncExitStack, ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from rootcauses.config import Settings
-from rootcauses.store import import_build
+from rootcauses.web.serving import copy_home, serve_process
 
 HEADLINE = ("GTM", "HND", "SLV", "MEX", "OTHER")
 FOUR = "country=GTM&country=HND&country=SLV&country=MEX"
@@ -89,68 +87,25 @@ class LoadResult:
         return self.server_cpu_seconds / n * 1000, self.client_cpu_seconds / n * 1000
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def serve_command(host: str, port: int) -> list[str]:
-    """``rootcauses serve`` exactly as a user runs it: the console script beside this
-    interpreter, or the same entry point through ``-c`` where the script is not installed."""
-    script = Path(sys.executable).with_name("rootcauses")
-    entry = (
-        [str(script)]
-        if script.exists()
-        else [sys.executable, "-c", "from rootcauses.cli import main; main()"]
-    )
-    return [*entry, "serve", "--host", host, "--port", str(port)]
-
-
 @contextmanager
-def serve_copy(
-    settings: Settings, startup_timeout: float = 60.0
-) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Serve a copy of the store with ``rootcauses serve``; yields its base URL and process."""
+def serve_copy(settings: Settings) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Serve a copy of the store (and its results) with ``rootcauses serve``
+    (:mod:`rootcauses.web.serving`); yields its base URL and process."""
     if not settings.store_path.exists():
         raise SystemExit(f"no store at {settings.store_path}; run `rootcauses data build` first")
-    with tempfile.TemporaryDirectory(prefix="rootcauses-load-") as home:
-        import_build(Settings(home=Path(home)), settings.store_path)
-        if settings.results_dir.is_dir():  # forecasts, driver models … as stored
-            shutil.copytree(settings.results_dir, Path(home) / "results")
-        port = _free_port()
-        env = {**os.environ, "ROOTCAUSES_HOME": home, "ROOTCAUSES_DATA": str(settings.data)}
-        server = subprocess.Popen(
-            serve_command("127.0.0.1", port), env=env, stdout=subprocess.DEVNULL
-        )
-        base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="rootcauses-load-") as home, ExitStack() as stack:
+        copy_home(settings, Path(home))
         try:
-            deadline = time.monotonic() + startup_timeout
-            while True:
-                if server.poll() is not None:
-                    raise SystemExit(f"the server exited with {server.returncode}")
-                try:
-                    if httpx.get(f"{base}/api/sources?limit=1", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"the server did not answer within {startup_timeout:.0f} s")
-                time.sleep(0.2)
-            yield base, server
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            served = stack.enter_context(serve_process(Path(home), settings.data))
+        except RuntimeError as exc:  # the server did not start: its output, no traceback
+            raise SystemExit(str(exc)) from None
+        yield served.url, served.process
 
 
 # --- the client process -------------------------------------------------------------------

@@ -6,11 +6,6 @@ while the tests read)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -21,9 +16,8 @@ from pathlib import Path
 import httpx
 
 from rootcauses.config import Settings
-from rootcauses.store import import_build
+from rootcauses.web.serving import copy_home, serve_process
 
-START_S = 180  # an upper bound on the server's start-up (imports on a busy machine), not a target
 FINAL = ("done", "failed", "cancelled")
 
 
@@ -39,12 +33,6 @@ class LiveServer:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def prepare_home(home: Path, source: Settings) -> str:
     """A home with ``source``'s current build and results, the snapshot's tracker data and an
     admin user; returns the admin's API token."""
@@ -53,10 +41,7 @@ def prepare_home(home: Path, source: Settings) -> str:
     from rootcauses.tracker.db import open_tracker
     from rootcauses.tracker.schemas import UserCreate
 
-    settings = Settings(home=home, data=source.data)
-    import_build(settings, source.store_path)
-    if (source.home / "results").is_dir():
-        shutil.copytree(source.home / "results", home / "results", dirs_exist_ok=True)
+    settings = copy_home(source, home)
     tracker = open_tracker(settings)
     try:
         with tracker.session(write=True) as session:
@@ -70,49 +55,14 @@ def prepare_home(home: Path, source: Settings) -> str:
     return token
 
 
-def _console_script() -> str:
-    script = Path(sys.executable).with_name("rootcauses")
-    return str(script) if script.exists() else "rootcauses"
-
-
 @contextmanager
 def serve(
     home: Path, data: Path, token: str, env: Mapping[str, str] | None = None
 ) -> Iterator[LiveServer]:
-    """``rootcauses serve`` on ``home`` until the block ends; its output goes to a log file."""
-    port = free_port()
-    log = home / "serve.log"
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("ROOTCAUSES_") and k != "DATABASE_URL"
-    }
-    environment.update(ROOTCAUSES_HOME=str(home), ROOTCAUSES_DATA=str(data), **(env or {}))
-    command = [_console_script(), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, env=environment, stdout=out, stderr=subprocess.STDOUT)
-    server = LiveServer(f"http://127.0.0.1:{port}", token, home, log)
-    try:
-        deadline = time.monotonic() + START_S
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the server exited ({process.returncode}):\n{log.read_text()}")
-            try:
-                if httpx.get(f"{server.url}/api/sim/limits", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not answer within {START_S} s")
-            time.sleep(0.5)
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    """``rootcauses serve`` on ``home`` until the block ends
+    (:func:`rootcauses.web.serving.serve_process`); its output goes to a log file."""
+    with serve_process(home, data, env=env) as served:
+        yield LiveServer(served.url, token, home, served.log)
 
 
 @dataclass
