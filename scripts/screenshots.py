@@ -16,11 +16,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 PAGES = (
@@ -43,36 +38,14 @@ BAND_DRAWN = (
 )
 
 
-@contextmanager
-def serve() -> Iterator[str]:
-    import uvicorn
-
-    from rootcauses.config import get_settings
-    from rootcauses.web.app import create_app
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(get_settings()), host="127.0.0.1", port=port, log_level="error")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-
-
 def take(output: Path, chromium: Path) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
+    from rootcauses.web.serving import serve_in_thread
+
     output.mkdir(parents=True, exist_ok=True)
     written = []
-    with serve() as base, sync_playwright() as playwright:
+    with serve_in_thread(log_level="error") as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         page = browser.new_context(
             base_url=base, viewport={"width": 1280, "height": 900}

@@ -3,17 +3,15 @@ on 127.0.0.1 and a free port, and Debian's chromium driven by Playwright."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 
 from rootcauses.config import Settings
 from rootcauses.store import import_build
+from rootcauses.web.serving import serve_in_thread
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -40,31 +38,10 @@ def served_store(built_store: Settings, tmp_path_factory: pytest.TempPathFactory
     return settings
 
 
-@contextmanager
-def served(settings: Settings) -> Iterator[str]:
-    """The app on ``settings``, served by uvicorn in a thread on 127.0.0.1 and a free port."""
-    import uvicorn
-
-    from rootcauses.web.app import create_app
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start within 10 s")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
+def served(settings: Settings) -> AbstractContextManager[str]:
+    """The app on ``settings``, served by uvicorn in a thread on 127.0.0.1 and a free port
+    (:func:`rootcauses.web.serving.serve_in_thread`)."""
+    return serve_in_thread(settings, start_s=10)
 
 
 @pytest.fixture(scope="session")
