@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from rootcauses.config import Settings
 from rootcauses.web.app import create_app
 
-PAGES = ["/", "/drivers", "/forecasts", "/sources", "/commitments", "/policy-lab"]
+PAGES = ["/", "/drivers", "/forecasts", "/sources", "/commitments", "/policy-lab", "/docs"]
 # Okabe & Ito (2008). Greys (no hue: outlines, event rules, "other") are safe too and allowed.
 OKABE_ITO = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"}
 HEX = re.compile(r"#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")

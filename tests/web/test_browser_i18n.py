@@ -18,7 +18,7 @@ PAGES = [
     ("/", "#chart .main-svg", "Hallazgos"),
     ("/policy-lab", "#lab", "Totales de la corrida"),
     ("/sources", "#sources-table tbody tr", "Conjunto de datos"),
-    ("/docs", ".opblock", "Documento OpenAPI"),
+    ("/docs", "details.operation", "Documento OpenAPI"),
     ("/forecasts", "#chart .main-svg", "Historial de aciertos"),
     ("/commitments", "#timeline .main-svg", "Cronología de plazos"),
 ]

@@ -25,7 +25,7 @@ PAGES = [
     ("/commitments/C103", "#targets, #not-found, .promise"),
     ("/policy-lab", "#lab"),
     ("/sources", "#sources-table tbody tr"),
-    ("/docs", ".opblock"),
+    ("/docs", "details.operation"),
     ("/embed/encounters?basis=usbp", "#chart .main-svg"),
 ]
 
@@ -125,15 +125,40 @@ def test_the_commitments_table_keeps_status_and_deadline_on_a_phone(sized) -> No
 
 
 def test_docs_shows_the_operations_of_the_openapi_31_document(sized, base_url: str) -> None:
+    document = httpx.get(f"{base_url}/openapi.json").json()
+    assert document["openapi"].startswith("3.1")
     page = sized(DESKTOP)
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
     page.goto("/docs")
+    # the operations are the page's own HTML: shown at once, without Swagger UI's 1.7 MB
+    paths = page.locator("details.operation .path").all_inner_texts()
+    assert "/api/encounters" in paths and len(paths) == sum(
+        m in ("get", "post", "put", "patch", "delete")
+        for item in document["paths"].values()
+        for m in item
+    )
+    page.wait_for_load_state("networkidle")
+    assert not any("swagger-ui" in url for url in requested)
+    # Swagger UI on demand: it reads the 3.1 document and draws the same operations
+    page.get_by_role("button", name="Try the API in Swagger UI").click()
     page.wait_for_selector(".opblock", timeout=60_000)
     assert page.locator(".errors-wrapper").count() == 0
     assert "valid version field" not in page.content()
-    paths = page.locator(".opblock-summary-path").all_inner_texts()
-    document = httpx.get(f"{base_url}/openapi.json").json()
-    assert document["openapi"].startswith("3.1")
-    assert "/api/encounters" in [p.replace("\u200b", "") for p in paths]
+    swagger_paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/api/encounters" in [p.replace("\u200b", "") for p in swagger_paths]
+    assert page.locator("#api-operations").is_hidden()
+    assert page.problems == []
+
+
+def test_a_swagger_ui_deep_link_opens_swagger_ui_at_its_operation(sized) -> None:
+    page = sized(PHONE)
+    page.goto("/docs")
+    link = page.locator("details.operation", has_text="/api/encounters").first
+    link.locator("summary").click()
+    link.get_by_role("link", name="Try it in Swagger UI").click()
+    page.wait_for_selector(".opblock.is-open", timeout=60_000)  # Swagger UI opens the linked one
+    assert "/api/encounters" in page.locator(".opblock.is-open .opblock-summary-path").inner_text()
     assert page.problems == []
 
 
