@@ -8,7 +8,9 @@ request-body size limit (413), and the store cache (ETags, 304s and an in-proces
 data; ``no-store`` for the tracker and the policy lab).
 
 Static files (``/assets``, :mod:`rootcauses.web.assets`) are fingerprinted, precompressed and
-cached for a year; ``/docs`` is Swagger UI 5 from the package (reads OpenAPI 3.1, no CDN).
+cached for a year; ``/docs`` lists the operations of the OpenAPI document as plain HTML
+(:mod:`rootcauses.web.apidocs`) and loads Swagger UI 5 from the package (reads OpenAPI 3.1, no
+CDN) only when the reader asks to try the API.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from rootcauses.api.caching import StoreCacheMiddleware
 from rootcauses.api.errors import ERROR_RESPONSES, install_error_handlers
 from rootcauses.config import Settings, get_settings
 from rootcauses.i18n import gettext
-from rootcauses.web import commitments, pages, policylab
+from rootcauses.web import apidocs, commitments, pages, policylab
 from rootcauses.web import drivers as drivers_page
 from rootcauses.web import forecasts as forecasts_page
 from rootcauses.web import scorecard as scorecard_page
@@ -162,6 +164,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "title": gettext("{api} — documentation").format(api=app.title),
                 "openapi_url": app.openapi_url,
                 "openapi_version": app.openapi_version,
+                "api": {"title": app.title, "version": app.version, "description": app.description},
+                "tags": apidocs.operations(app.openapi()),
             },
         )
 
