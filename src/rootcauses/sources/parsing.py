@@ -12,9 +12,10 @@ from rootcauses.countries import to_iso3
 from rootcauses.errors import CheckError, ParseError, SchemaDriftError
 
 HEADER_ROWS = 1  # rows before the first data row in a plain CSV; row numbers are 1-based lines
-# Text that means "no value" in a numeric column (blank, pandas' spellings of NA, the ".." of
-# World Bank and other statistical offices).
-MISSING_NUMBER = ("", "nan", "None", "NaN", "<NA>", "..", "NA")
+# Text that means "no value": in a count column, a blank or pandas' spellings of NA; in any
+# other numeric column also the ".." of World Bank and other statistical offices, and "NA".
+MISSING_COUNT = ("", "nan", "None", "NaN", "<NA>")
+MISSING_NUMBER = (*MISSING_COUNT, "..", "NA")
 
 
 def read_csv(
@@ -68,6 +69,17 @@ def _first_bad(values: pd.Series, ok: pd.Series) -> tuple[int, object]:
     return pos, values.iloc[pos]
 
 
+def _numbers(
+    values: pd.Series, blanks: tuple[str, ...], allow_missing: bool
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """``values`` as numbers (thousands commas dropped), which are missing (NA or one of
+    ``blanks``), and which are acceptable (a number, or missing when that is allowed)."""
+    text = values.astype(str).str.strip().str.replace(",", "", regex=False)
+    missing = pd.Series(values.isna().to_numpy() | text.isin(list(blanks)), index=values.index)
+    numeric = pd.to_numeric(text.where(~missing), errors="coerce")
+    return numeric, missing, numeric.notna() | (missing & allow_missing)
+
+
 def to_int(
     values: pd.Series,
     name: str,
@@ -77,11 +89,7 @@ def to_int(
     allow_missing: bool = False,
 ) -> pd.Series:
     """Whole non-negative counts; the error names the first bad row (1-based file line)."""
-    text = values.astype(str).str.strip().str.replace(",", "", regex=False)
-    missing = values.isna().to_numpy() | text.isin(["", "nan", "None", "NaN", "<NA>"])
-    missing = pd.Series(missing, index=values.index)
-    numeric = pd.to_numeric(text.where(~missing), errors="coerce")
-    ok = numeric.notna() | (missing & allow_missing)
+    numeric, missing, ok = _numbers(values, MISSING_COUNT, allow_missing)
     if not ok.all():
         pos, bad = _first_bad(values, ok)
         what = "is missing (truncated file?)" if missing.iloc[pos] else f"is {bad!r}"
@@ -115,11 +123,7 @@ def to_float(
     allow_missing: bool = True,
 ) -> pd.Series:
     """Numbers; blanks become NA when allowed, anything else non-numeric is an error."""
-    text = values.astype(str).str.strip().str.replace(",", "", regex=False)
-    missing = values.isna().to_numpy() | text.isin(list(MISSING_NUMBER))
-    missing = pd.Series(missing, index=values.index)
-    numeric = pd.to_numeric(text.where(~missing), errors="coerce")
-    ok = numeric.notna() | (missing & allow_missing)
+    numeric, missing, ok = _numbers(values, MISSING_NUMBER, allow_missing)
     if not ok.all():
         pos, bad = _first_bad(values, ok)
         what = "is missing" if missing.iloc[pos] else f"is {bad!r}"
