@@ -189,3 +189,101 @@ def test_intervals_never_use_outcomes_after_their_origin() -> None:
     columns = ["lo80", "hi80", "lo95", "hi95", "local_scale"]
     pd.testing.assert_frame_equal(before.loc[past, columns], after.loc[past, columns])
     assert not before.loc[~past, "hi80"].equals(after.loc[~past, "hi80"])  # later ones see them
+
+
+def test_level_gap_by_hand() -> None:
+    # levels e − 1, e² − 1, e³ − 1: log(1 + level) = 1, 2, 3; over a 2-month span (at least one
+    # month known) the gap at the third month is 3 − (2 + 3)/2
+    months = pd.date_range("2000-01-01", periods=3, freq="MS")
+    observed = pd.DataFrame({"S": np.expm1([1.0, 2.0, 3.0])}, index=months)
+    frame = pd.DataFrame({"series": ["S", "S", "T"], "origin": months[[2, 0, 2]]})
+    gap = conformal.level_gap(frame, 2, observed)
+    assert gap[0] == pytest.approx(0.5) and gap[1] == 0 and np.isnan(gap[2])  # no series T
+    # without ``observed`` the frame's own outcomes give the levels
+    own = pd.DataFrame(
+        {"series": "S", "origin": months[[0, 1, 2]], "month": months, "actual": observed["S"]}
+    )
+    np.testing.assert_allclose(conformal.level_gap(own, 2), [0, 0.5, 0.5])
+
+
+def test_reversion_slope_uses_only_known_outcomes_and_never_widens_a_trend() -> None:
+    # h = 2: errors are −0.5 × the gap at the origin, known two months later
+    rng = np.random.default_rng(0)
+    origins = np.arange(60)
+    gaps = rng.normal(0, 1, 60)
+    errors = -0.5 * gaps
+    slopes = conformal.reversion_slopes(origins, origins + 2, errors, gaps, window=60, min_count=24)
+    # origin 24 knows the targets 2..24 (23 rows): no slope yet; origin 25 knows 24
+    assert (slopes[:25] == 0).all()
+    np.testing.assert_allclose(slopes[25:], -0.5)
+    # outcomes after an origin do not change its slope
+    later = errors.copy()
+    later[40:] = 5.0
+    moved = conformal.reversion_slopes(origins, origins + 2, later, gaps, window=60, min_count=24)
+    np.testing.assert_array_equal(moved[:42], slopes[:42])
+    # errors that go with the gap (momentum) give β = 0, not a shift away from the mean
+    flat = conformal.reversion_slopes(origins, origins + 2, -errors, gaps, window=60)
+    assert (flat == 0).all()
+
+
+def _reverting_frame(seed: int, months: int = 240, horizon: int = 6) -> pd.DataFrame:
+    """Random-walk forecasts of a log level that reverts to 8 (AR(1), coefficient 0.6, monthly
+    noise 0.2): their misses at long horizons point back towards the mean."""
+    rng = np.random.default_rng(seed)
+    log_y = np.empty(months)
+    log_y[0] = 8.0
+    for t in range(1, months):
+        log_y[t] = 8 + 0.6 * (log_y[t - 1] - 8) + rng.normal(0, 0.2)
+    frame = _walk_frame(seed, months=months, horizon=horizon)
+    origin = (frame["origin"].dt.year - 2000) * 12 + frame["origin"].dt.month - 1
+    frame["mean"] = np.expm1(log_y[origin])
+    frame["actual"] = np.expm1(log_y[origin + frame["h"]])
+    return frame
+
+
+def _log_interval_score(out: pd.DataFrame, rows: pd.Series) -> float:
+    """The 80% interval score in log space (width plus 10 × the distance outside)."""
+    y, lo, hi = (np.log1p(out[c]) for c in ("actual", "lo80", "hi80"))
+    score = hi - lo + 10 * ((lo - y).clip(lower=0) + (y - hi).clip(lower=0))
+    return float(score[rows].sum())
+
+
+def test_reversion_moves_the_interval_towards_the_recent_mean_and_keeps_the_forecast() -> None:
+    plain_score = shifted_score = 0.0
+    for seed in range(4):
+        frame = _reverting_frame(seed)
+        plain = conformal.adaptive_intervals(frame, (80, 95))
+        shifted = conformal.adaptive_intervals(frame, (80, 95), reversion_span=36)
+        late = (frame["origin"] >= pd.Timestamp("2008-01-01")) & (frame["h"] == 6)
+        plain_score += _log_interval_score(plain, late)
+        shifted_score += _log_interval_score(shifted, late)
+        covered = (shifted["actual"] >= shifted["lo80"]) & (shifted["actual"] <= shifted["hi80"])
+        assert 0.7 < covered[late].mean() < 0.9
+    # on mean-reverting series the shifted intervals score better at long horizons
+    assert shifted_score < 0.9 * plain_score
+    # the shift points back towards the recent mean, and is recorded
+    gap = conformal.level_gap(frame, 36)
+    shift = shifted["reversion_shift"].to_numpy()
+    assert (shift[late] * gap[late] <= 0).all() and (shift[late] != 0).mean() > 0.9
+    assert "reversion_shift" not in plain.columns
+    union = conformal.adaptive_intervals(frame, (80, 95), reversion_span=36, reversion_union=True)
+    for out in (shifted, union):  # the forecast itself stays inside the interval
+        assert (out["lo80"] <= out["mean"] * (1 + 1e-12)).all()
+        assert (out["hi80"] >= out["mean"] * (1 - 1e-12)).all()
+    # the union contains both the plain and the shifted interval
+    assert (union["lo80"] <= np.minimum(plain["lo80"], shifted["lo80"]) * (1 + 1e-12)).all()
+    assert (union["hi80"] >= np.maximum(plain["hi80"], shifted["hi80"]) * (1 - 1e-12)).all()
+
+
+def test_reversion_never_uses_outcomes_after_the_origin() -> None:
+    frame = _reverting_frame(0)
+    cut = pd.Timestamp("2012-06-01")
+    changed = frame.copy()
+    later = changed["month"] > cut
+    changed.loc[later, "actual"] *= np.exp(np.random.default_rng(1).normal(0, 2, later.sum()))
+    columns = ["lo80", "hi80", "lo95", "hi95", "reversion_shift"]
+    before = conformal.adaptive_intervals(frame, (80, 95), reversion_span=36)[columns]
+    after = conformal.adaptive_intervals(changed, (80, 95), reversion_span=36)[columns]
+    past = frame["origin"] <= cut
+    pd.testing.assert_frame_equal(before[past], after[past])
+    assert not before.loc[~past, "reversion_shift"].equals(after.loc[~past, "reversion_shift"])

@@ -17,6 +17,18 @@ from the miss indicator of the interval issued for it (ACI); ``α_t ≤ 0`` give
 interval the scores allow (their maximum), ``α_t ≥ 1`` a zero-width one. ``gamma = 0`` keeps
 ``α_t = α``. Until ``min_scores`` outcomes are known (or while the scale is unknown) the model's
 own interval is kept.
+
+Optional, off by default (``reversion_span`` 0): a *reversion scorecaster* that moves the
+interval's centre by ``β · g``, where ``g`` is the gap at the origin between the log level and its
+mean over the last ``reversion_span`` months, and ``β ≤ 0`` the least-squares slope (through 0)
+of the log errors on those gaps over the forecasts of the same model and horizon, pooled across
+series, whose outcome was known at the origin within the last ``reversion_window`` months (0
+until ``REVERSION_MIN_ROWS`` are). The scores are then those of the shifted forecasts as they were
+issued (``|e − β g| / s``), and the interval is stretched to contain the forecast itself; with
+``reversion_union`` it is also stretched to contain the unshifted interval. Past errors of these
+series shrink a level far above (below) its recent mean back towards it at long horizons, so the
+shifted intervals score better (weighted interval score) on the backtest; they are not the
+default because they over-cover under Title 42 (bench/forecast_backtest.py).
 """
 
 from __future__ import annotations
@@ -29,6 +41,8 @@ import pandas as pd
 GROUP = ("series", "model", "h")
 SCALE_GROUP = ("series", "model")
 SCALE_FLOOR = 1e-3  # a mean one-month log error below 0.1% counts as 0.1%: no division by ~0
+REVERSION_GROUP = ("model", "h")  # the reversion slope is pooled across series
+REVERSION_MIN_ROWS = 24  # known outcomes before a reversion slope is fitted (0 until then)
 
 
 def conformal_quantile(scores: np.ndarray, level: float) -> float:
@@ -118,6 +132,56 @@ def aci_path(
     return half, alphas
 
 
+def level_gap(frame: pd.DataFrame, span: int, observed: pd.DataFrame | None = None) -> np.ndarray:
+    """Per row, ``log(1 + level)`` of its series at its origin minus the mean of that over the
+    ``span`` months ending at the origin (at least half of them known; NaN otherwise). The levels
+    are ``observed`` (months × series) when given, else the frame's own outcomes (the actual of
+    any row whose target is that month): only months up to the origin enter."""
+    if observed is None:
+        known = frame.dropna(subset=["actual"])
+        months = pd.to_datetime(known["month"])
+        levels = known["actual"].groupby([months, known["series"]]).first().unstack()
+    else:
+        levels = observed.copy()
+        levels.index = pd.to_datetime(levels.index)
+    logs = np.log1p(levels.astype(float).sort_index())
+    logs = logs.reindex(pd.date_range(logs.index.min(), logs.index.max(), freq="MS"))
+    gap = logs - logs.rolling(span, min_periods=max(span // 2, 1)).mean()
+    origin_key = _month_key(pd.Series(gap.index))
+    rows = pd.Index(origin_key).get_indexer(_month_key(frame["origin"]))
+    columns = gap.columns.get_indexer(frame["series"])
+    values = gap.to_numpy()
+    found = (rows >= 0) & (columns >= 0)
+    out = np.full(len(frame), np.nan)
+    out[found] = values[rows[found], columns[found]]
+    return out
+
+
+def reversion_slopes(
+    origins: np.ndarray,
+    targets: np.ndarray,
+    errors: np.ndarray,
+    gaps: np.ndarray,
+    *,
+    window: int,
+    min_count: int = REVERSION_MIN_ROWS,
+) -> np.ndarray:
+    """Per row, the slope ``β = min(0, Σ g e / Σ g²)`` of the log errors ``e`` on the level gaps
+    ``g`` of the rows whose target month is in (origin − ``window``, origin] (outcome known at
+    the origin); 0 while fewer than ``min_count`` such rows (with both values) are known.
+    ``origins`` and ``targets`` are comparable month keys."""
+    usable = ~np.isnan(errors) & ~np.isnan(gaps)
+    order = np.flatnonzero(usable)[np.argsort(targets[usable], kind="stable")]
+    known = targets[order]
+    cross = np.concatenate([[0.0], np.cumsum(gaps[order] * errors[order])])
+    square = np.concatenate([[0.0], np.cumsum(gaps[order] ** 2)])
+    last = np.searchsorted(known, origins, side="right")
+    first = np.searchsorted(known, origins - window, side="right")
+    count, sxy, sxx = last - first, cross[last] - cross[first], square[last] - square[first]
+    slope = np.divide(sxy, sxx, out=np.zeros(origins.size), where=sxx > 0)
+    return np.where(count >= min_count, np.minimum(slope, 0.0), 0.0)
+
+
 def adaptive_intervals(
     frame: pd.DataFrame,
     levels: Sequence[int] = (80, 95),
@@ -127,11 +191,19 @@ def adaptive_intervals(
     min_scores: int = 6,
     scale_halflife: float = 12.0,
     scale_power: float = 0.5,
+    reversion_span: int = 0,
+    reversion_window: int = 60,
+    reversion_union: bool = False,
+    observed: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """``frame`` (series, model, h, origin, month, actual, mean and the model's own lo/hi per
     level) with its bounds replaced by conformal ones wherever enough outcomes were known at the
     origin, the ``alpha{level}`` each interval was issued with and the ``local_scale`` ``s``
-    (``scale_power`` 0: no local scale; ``σ`` is floored at ``SCALE_FLOOR``)."""
+    (``scale_power`` 0: no local scale; ``σ`` is floored at ``SCALE_FLOOR``). With
+    ``reversion_span`` > 0 the centres move by the reversion scorecaster (module docstring;
+    ``observed``, months × series, gives the levels' history, else the frame's outcomes do) and
+    a ``reversion_shift`` column (log space) is added; ``gamma`` then counts misses of the
+    shifted interval before it is stretched to contain the forecast."""
     out = frame.copy()
     origin_key = _month_key(out["origin"])
     target_key = _month_key(out["month"])
@@ -139,6 +211,19 @@ def adaptive_intervals(
     error = np.log1p(out["actual"].to_numpy(float)) - mean
     scale = _local_scales(out, origin_key, target_key, error, scale_halflife, min_scores)
     scale = np.maximum(scale, SCALE_FLOOR) ** scale_power if scale_power else np.ones(len(out))
+    shift = np.zeros(len(out))
+    if reversion_span:
+        gap = level_gap(out, reversion_span, observed)
+        for _, index in out.groupby(list(REVERSION_GROUP), sort=False).indices.items():
+            slope = reversion_slopes(
+                origin_key[index],
+                target_key[index],
+                error[index],
+                gap[index],
+                window=reversion_window,
+            )
+            shift[index] = np.nan_to_num(slope * gap[index])
+    residual = error - shift
     for level in levels:
         lo = out[f"lo{level}"].to_numpy(float).copy()
         hi = out[f"hi{level}"].to_numpy(float).copy()
@@ -147,10 +232,7 @@ def adaptive_intervals(
         alpha_column = np.full(len(out), np.nan)
         for _, index in out.groupby(list(GROUP), sort=False).indices.items():
             index = index[np.argsort(origin_key[index], kind="stable")]
-            half, alphas = aci_path(
-                origin_key[index],
-                target_key[index],
-                error[index],
+            path = dict(
                 level=level / 100,
                 gamma=gamma,
                 window=window,
@@ -158,14 +240,25 @@ def adaptive_intervals(
                 own_miss=own_miss[index],
                 scale=scale[index],
             )
+            origins, targets = origin_key[index], target_key[index]
+            half, alphas = aci_path(origins, targets, residual[index], **path)
+            centre = mean[index] + shift[index]
+            low = np.minimum(centre - half, mean[index])  # the forecast stays inside
+            high = np.maximum(centre + half, mean[index])
+            if reversion_union and reversion_span:
+                plain, _ = aci_path(origins, targets, error[index], **path)
+                low = np.minimum(low, mean[index] - plain)
+                high = np.maximum(high, mean[index] + plain)
             known = ~np.isnan(half)
             rows = index[known]
-            lo[rows] = np.clip(np.expm1(mean[rows] - half[known]), 0, None)
-            hi[rows] = np.clip(np.expm1(mean[rows] + half[known]), 0, None)
+            lo[rows] = np.clip(np.expm1(low[known]), 0, None)
+            hi[rows] = np.clip(np.expm1(high[known]), 0, None)
             alpha_column[index] = alphas
         out[f"lo{level}"], out[f"hi{level}"] = lo, hi
         out[f"alpha{level}"] = alpha_column
     out["local_scale"] = scale
+    if reversion_span:
+        out["reversion_shift"] = shift
     for inner, outer in zip(sorted(levels), sorted(levels)[1:], strict=False):
         # each level has its own α: keep the intervals nested all the same
         out[f"lo{outer}"] = np.minimum(out[f"lo{outer}"], out[f"lo{inner}"])
