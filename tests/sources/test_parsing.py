@@ -1,14 +1,16 @@
 """Numbers read from text columns (:func:`~rootcauses.sources.parsing.to_int`,
 :func:`~rootcauses.sources.parsing.to_float`): thousands commas, which text counts as missing for
-a count and for any other number, and errors that name the file, row and column."""
+a count and for any other number, and errors that name the file, row and column; and the
+position of a mask's first True that those errors start from (``first_true``)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from rootcauses.errors import CheckError, ParseError
-from rootcauses.sources.parsing import to_float, to_int
+from rootcauses.sources.parsing import first_true, to_float, to_int
 
 
 def test_counts_drop_thousands_commas_and_may_be_missing_when_allowed() -> None:
@@ -46,3 +48,10 @@ def test_numbers_take_the_statistical_offices_no_data_as_missing() -> None:
 def test_a_bad_number_names_its_row_and_column(cell: str, allow_missing: bool, what: str) -> None:
     with pytest.raises(ParseError, match=f"f.csv: row 4, column 'value' {what}; expected a number"):
         to_float(pd.Series(["1", "2", cell]), "f.csv", "value", allow_missing=allow_missing)
+
+
+def test_first_true_is_a_position_not_a_label() -> None:
+    mask = pd.Series([False, False, True, True], index=[10, 20, 30, 40])
+    assert first_true(mask) == 2
+    assert first_true(~mask) == 0
+    assert first_true(np.array([0, 0, 0, 5])) == 3

@@ -12,7 +12,7 @@ import pandas as pd
 
 from rootcauses.errors import ParseError
 from rootcauses.periods import MONTH_NUMBER
-from rootcauses.sources.parsing import to_choice
+from rootcauses.sources.parsing import first_true, to_choice
 
 # The unaccompanied-children label changed between releases.
 DEMOGRAPHICS = {
@@ -30,7 +30,7 @@ def parse_fiscal_year(values: pd.Series, name: str) -> pd.Series:
     """``2021`` or ``2026 (FYTD)`` → 2021 / 2026."""
     years = values.astype(str).str.extract(r"^\s*(\d{4})", expand=False)
     if years.isna().any():
-        pos = int(years.isna().to_numpy().nonzero()[0][0])
+        pos = first_true(years.isna())
         raise ParseError(
             f"{name}: row {pos + 2}, column 'Fiscal Year' is {values.iloc[pos]!r}; "
             "expected a year such as 2021 or '2026 (FYTD)'"

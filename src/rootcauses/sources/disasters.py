@@ -26,6 +26,7 @@ from rootcauses.sources.base import FileSpec, Part, Publication, RawFile, Source
 from rootcauses.sources.catalogue import DISASTERS, IndicatorInfo, named
 from rootcauses.sources.frames import events_frame, indicators_frame
 from rootcauses.sources.parsing import (
+    first_true,
     read_csv,
     rename_exact,
     to_choice,
@@ -148,7 +149,7 @@ def parse_emdat(raw: RawFile) -> pd.DataFrame:
     out["damage_usd"] = damage * 1000.0
     negative = (out.select_dtypes("number") < 0).any(axis=1)
     if negative.any():
-        pos = int(negative.to_numpy().nonzero()[0][0])
+        pos = first_true(negative)
         raise CheckError(f"{name}: row {pos + 1 + header_rows} has a negative count or damage")
     _check_total_affected(out, name, header_rows)
     out = out[keep.to_numpy()].reset_index(drop=True)
@@ -167,7 +168,7 @@ def _check_total_affected(out: pd.DataFrame, name: str, header_rows: int) -> Non
     expected = parts.sum(axis=1, min_count=1)
     bad = ~((expected == out["affected"]) | (expected.isna() & out["affected"].isna()))
     if bad.any():
-        pos = int(bad.to_numpy().nonzero()[0][0])
+        pos = first_true(bad)
         raise CheckError(
             f"{name}: row {pos + 1 + header_rows}, column 'Total affected' is "
             f"{out['affected'].iloc[pos]}; expected Affected + Injured + Homeless = "

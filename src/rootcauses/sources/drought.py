@@ -33,7 +33,7 @@ from rootcauses.errors import CheckError, ParseError, SchemaDriftError, SourceEr
 from rootcauses.sources.base import FileSpec, Part, Publication, RawFile, SourceSpec, by_role
 from rootcauses.sources.catalogue import CLIMATE, IndicatorInfo, named
 from rootcauses.sources.frames import indicators_frame
-from rootcauses.sources.parsing import read_csv, to_float, to_int, to_iso3_series
+from rootcauses.sources.parsing import first_true, read_csv, to_float, to_int, to_iso3_series
 
 CRU_ID = "cru_precip"
 DERIVED_ID = "cru_precip_derived"
@@ -129,7 +129,7 @@ def parse_country_csv(raw: RawFile, columns: list[str], value: str) -> pd.DataFr
         out["month"] = to_int(df["month"], name, "month").astype(int)
         bad = ~out["month"].between(1, 12)
         if bad.any():
-            pos = int(bad.to_numpy().nonzero()[0][0])
+            pos = first_true(bad)
             raise ParseError(
                 f"{name}: row {pos + 2}, column 'month' is {df['month'].iloc[pos]!r}; expected 1-12"
             )
@@ -137,7 +137,7 @@ def parse_country_csv(raw: RawFile, columns: list[str], value: str) -> pd.DataFr
     key = ["country", "year", "month"] if "month" in columns else ["country", "year"]
     dup = out.duplicated(key, keep=False)
     if dup.any():
-        pos = int(dup.to_numpy().nonzero()[0][0])
+        pos = first_true(dup)
         raise CheckError(f"{name}: row {pos + 2} repeats {out.loc[pos, key].tolist()}")
     return out
 

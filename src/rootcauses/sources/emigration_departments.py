@@ -35,7 +35,7 @@ from rootcauses.sources.catalogue import (
     named,
 )
 from rootcauses.sources.checks import part_frame
-from rootcauses.sources.parsing import read_csv, to_float
+from rootcauses.sources.parsing import first_true, read_csv, to_float
 
 SOURCE_ID = "emigration_departments"
 TABLE = "department_emigration"
@@ -60,7 +60,7 @@ def read_emigration(raw: RawFile) -> pd.DataFrame:
     codes = df["iso_3166_2"].str.strip()
     bad = ~codes.str.fullmatch(ISO_3166_2) | (codes.str[:2] != df["iso2"].str.strip())
     if bad.any():
-        pos = int(bad.to_numpy().nonzero()[0][0])
+        pos = first_true(bad)
         raise ParseError(
             f"{name}: row {pos + 2}, column 'iso_3166_2' is {df['iso_3166_2'].iloc[pos]!r} with "
             f"iso2 {df['iso2'].iloc[pos]!r}; expected an ISO 3166-2 code of that country "
@@ -70,7 +70,7 @@ def read_emigration(raw: RawFile) -> pd.DataFrame:
     parsed = periods.str.extract(PERIOD)
     bad = parsed[0].isna()
     if bad.any():
-        pos = int(bad.to_numpy().nonzero()[0][0])
+        pos = first_true(bad)
         raise ParseError(
             f"{name}: row {pos + 2}, column 'period' is {df['period'].iloc[pos]!r}; expected a "
             "year (2018) or a range of years (2014-2024)"
@@ -79,7 +79,7 @@ def read_emigration(raw: RawFile) -> pd.DataFrame:
     year_end = parsed[1].fillna(parsed[0]).astype(int)
     backwards = year_end < year
     if backwards.any():
-        pos = int(backwards.to_numpy().nonzero()[0][0])
+        pos = first_true(backwards)
         raise ParseError(
             f"{name}: row {pos + 2}, column 'period' {periods.iloc[pos]!r} runs backwards"
         )

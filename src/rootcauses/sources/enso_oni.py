@@ -23,7 +23,7 @@ from rootcauses.errors import CheckError, ParseError, SchemaDriftError
 from rootcauses.sources.base import FileSpec, Part, Publication, RawFile, SourceSpec, one
 from rootcauses.sources.catalogue import CLIMATE, IndicatorInfo, named
 from rootcauses.sources.frames import indicators_frame
-from rootcauses.sources.parsing import to_choice, to_float, to_int
+from rootcauses.sources.parsing import first_true, to_choice, to_float, to_int
 
 SOURCE_ID = "enso_oni"
 DERIVED_ID = "enso_oni_derived"
@@ -53,7 +53,7 @@ def parse_oni(raw: RawFile) -> pd.DataFrame:
     cells = body.str.split()
     widths = cells.str.len()
     if (widths != len(HEADER)).any():
-        pos = int((widths != len(HEADER)).to_numpy().nonzero()[0][0])
+        pos = first_true(widths != len(HEADER))
         raise ParseError(
             f"{name}: line {pos + 2} has {widths.iloc[pos]} fields ({body.iloc[pos]!r}); "
             f"expected {len(HEADER)}: {' '.join(HEADER)} (truncated file?)"
@@ -73,7 +73,7 @@ def parse_oni(raw: RawFile) -> pd.DataFrame:
     ).dt.date
     dup = out.duplicated("period", keep=False)
     if dup.any():
-        pos = int(dup.to_numpy().nonzero()[0][0])
+        pos = first_true(dup)
         raise ParseError(
             f"{name}: line {pos + 2}: season {out['season'].iloc[pos]} {out['year'].iloc[pos]} "
             "appears more than once"
@@ -201,7 +201,7 @@ def check(parts: list[Part]) -> None:
             periods = pd.to_datetime(oni["period"]).sort_values()
             steps = (periods.dt.year * 12 + periods.dt.month).diff().dropna()
             if (steps != 1).any():
-                gap = periods.iloc[int((steps != 1).to_numpy().nonzero()[0][0])]
+                gap = periods.iloc[first_true(steps != 1)]
                 raise CheckError(f"{where}: seasons missing after {gap.date()} (gap in the series)")
         else:
             wide = frame[frame["frequency"] == "annual"].pivot(

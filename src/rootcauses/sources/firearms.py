@@ -29,6 +29,7 @@ from rootcauses.sources.catalogue import VIOLENCE, IndicatorInfo, named
 from rootcauses.sources.frames import indicators_frame
 from rootcauses.sources.parsing import (
     HEADER_ROWS,
+    first_true,
     read_csv,
     to_choice,
     to_float,
@@ -110,7 +111,7 @@ def parse_periods(df: pd.DataFrame, name: str) -> pd.DataFrame:
     }
     for what, mask in problems.items():
         if mask.any():
-            pos = int(mask.to_numpy().nonzero()[0][0])
+            pos = first_true(mask)
             raise ParseError(f"{name}: row {pos + 1 + HEADER_ROWS}, column 'period_end': {what}")
     multi = (end > start).fillna(False).astype(bool)
     first = start.map(lambda y: None if pd.isna(y) else dt.date(int(y), 1, 1))

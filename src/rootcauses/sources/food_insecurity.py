@@ -30,7 +30,7 @@ from rootcauses.sources.catalogue import FOOD, IndicatorInfo, named
 from rootcauses.sources.checks import part_frame
 from rootcauses.sources.frames import indicators_frame, year_start
 from rootcauses.sources.owid import OWID_GRAPHER, read_owid_grapher
-from rootcauses.sources.parsing import read_csv, text_or_none, to_float, to_int
+from rootcauses.sources.parsing import first_true, read_csv, text_or_none, to_float, to_int
 
 SOURCE_ID = "food_insecurity"
 POU_ID = "fao_undernourishment"
@@ -95,7 +95,7 @@ def _month(values: pd.Series, name: str, column: str, *, end: bool) -> pd.Series
     parsed = pd.to_datetime(text.where(text != ""), format="%Y-%m", errors="coerce")
     bad = parsed.isna() & (text != "")
     if bad.any():
-        pos = int(bad.to_numpy().nonzero()[0][0])
+        pos = first_true(bad)
         raise ParseError(
             f"{name}: row {pos + 2}, column {column!r} is {values.iloc[pos]!r}; expected YYYY-MM"
         )
@@ -110,7 +110,7 @@ def _period_type(values: pd.Series, name: str) -> pd.Series:
     text = values.str.strip().str.lower()
     kind = text.str.extract(r"^(current|projection)", expand=False)
     if kind.isna().any():
-        pos = int(kind.isna().to_numpy().nonzero()[0][0])
+        pos = first_true(kind.isna())
         raise ParseError(
             f"{name}: row {pos + 2}, column 'period_type' is {values.iloc[pos]!r}; expected "
             "'current' or 'projection …'"
@@ -157,7 +157,7 @@ def read_ipc(raw: RawFile) -> pd.DataFrame:
     dated = out["period_start"].notna() & out["period_end"].notna()
     backwards = dated & (out["period_start"] > out["period_end"])
     if backwards.any():
-        pos = int(backwards.to_numpy().nonzero()[0][0])
+        pos = first_true(backwards)
         raise CheckError(f"{name}: row {pos + 2}: period_start is after period_end")
     return out
 

@@ -17,7 +17,7 @@ import pandas as pd
 from rootcauses.errors import CheckError, ParseError, SchemaDriftError
 from rootcauses.sources.base import FileSpec, Part, RawFile, one
 from rootcauses.sources.frames import indicators_frame
-from rootcauses.sources.parsing import read_csv, to_date, to_float
+from rootcauses.sources.parsing import first_true, read_csv, to_date, to_float
 
 FRED_GRAPH_CSV = "https://fred.stlouisfed.org/graph/fredgraph.csv?id={series}"
 FRED_SERIES_PAGE = "https://fred.stlouisfed.org/series/{series}"
@@ -69,14 +69,14 @@ def read_fred_series(raw: RawFile, series: str) -> pd.DataFrame:
     periods = to_date(frame[date_col], name, date_col, fmt="%Y-%m-%d")
     days = pd.Series([d.day for d in periods])
     if (days != 1).any():
-        pos = int((days != 1).to_numpy().nonzero()[0][0])
+        pos = first_true(days != 1)
         raise ParseError(
             f"{name}: row {pos + 2}, column {date_col!r} is {frame[date_col].iloc[pos]!r}; "
             "expected the first day of a month (a monthly series)"
         )
     repeated = periods.duplicated()
     if repeated.any():
-        pos = int(repeated.to_numpy().nonzero()[0][0])
+        pos = first_true(repeated)
         raise ParseError(
             f"{name}: row {pos + 2}, column {date_col!r}: month {periods.iloc[pos]} appears twice"
         )

@@ -31,6 +31,7 @@ from rootcauses.sources.catalogue import GOVERNANCE, IndicatorInfo, named
 from rootcauses.sources.frames import indicators_frame, year_start
 from rootcauses.sources.parsing import (
     MISSING_NUMBER,
+    first_true,
     numeric_block,
     open_workbook,
     read_csv,
@@ -100,7 +101,7 @@ def header_row(df: pd.DataFrame, where: str, first: str, second: str) -> int:
     )
     if not hits.any():
         raise SchemaDriftError(f"{where}: no header row starting with {[first, second]}")
-    row = int(hits.to_numpy().nonzero()[0][0])
+    row = first_true(hits)
     while row + 1 < len(hits) and hits.iloc[row + 1]:
         row += 1
     return row
@@ -264,7 +265,7 @@ def read_cpi(raw: RawFile) -> Part:
     name_blank = data.iloc[:, 0].isna() | (data.iloc[:, 0].astype(str).str.strip() == "")
     code_blank = data.iloc[:, 1].isna() | (data.iloc[:, 1].astype(str).str.strip() == "")
     if (code_blank & ~name_blank).any():
-        pos = int((code_blank & ~name_blank).to_numpy().nonzero()[0][0])
+        pos = first_true(code_blank & ~name_blank)
         raise CheckError(
             f"{where}: row {pos + 1 + header_rows}, column 'ISO3' is empty for "
             f"{data.iloc[pos, 0]!r}"

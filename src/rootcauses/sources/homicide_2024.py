@@ -19,7 +19,14 @@ from rootcauses.errors import CheckError, ParseError
 from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, one
 from rootcauses.sources.catalogue import VIOLENCE, IndicatorInfo, named
 from rootcauses.sources.frames import indicators_frame, year_start
-from rootcauses.sources.parsing import HEADER_ROWS, read_csv, to_float, to_int, to_iso3_series
+from rootcauses.sources.parsing import (
+    HEADER_ROWS,
+    first_true,
+    read_csv,
+    to_float,
+    to_int,
+    to_iso3_series,
+)
 
 SOURCE_ID = "homicide_2024"
 COLUMNS = (
@@ -47,7 +54,7 @@ def publisher(values: pd.Series, name: str) -> pd.Series:
     for prefix, key in PUBLISHERS.items():
         out = out.mask(out.isna() & text.str.startswith(prefix), key)
     if out.isna().any():
-        pos = int(out.isna().to_numpy().nonzero()[0][0])
+        pos = first_true(out.isna())
         raise ParseError(
             f"{name}: row {pos + 1 + HEADER_ROWS}, column 'source' is {values.iloc[pos]!r}; "
             f"expected it to start with one of {sorted(PUBLISHERS)}"
@@ -78,7 +85,7 @@ def check_rate_against_count(rows: pd.DataFrame, name: str) -> None:
     implied = rows["count"].astype("float64") / rows["population"] * 100_000
     off = both & ((implied - rows["rate"]).abs() > RATE_TOLERANCE)
     if off.any():
-        pos = int(off.to_numpy().nonzero()[0][0])
+        pos = first_true(off)
         raise CheckError(
             f"{name}: row {pos + 1 + HEADER_ROWS}, column 'homicide_rate_per_100k' is "
             f"{rows['rate'].iloc[pos]}, but homicides_count / population_used gives "

@@ -41,7 +41,7 @@ from rootcauses.sources.base import (
 )
 from rootcauses.sources.catalogue import DISASTERS, IndicatorInfo, named
 from rootcauses.sources.frames import events_frame, indicators_frame
-from rootcauses.sources.parsing import read_csv, to_float
+from rootcauses.sources.parsing import first_true, read_csv, to_float
 
 SOURCE_ID = "hurdat2"
 EXPOSURE_ID = "hurdat2_exposure"
@@ -100,10 +100,6 @@ NUMBERED = re.compile(
 # Parsing
 
 
-def _first(mask: pd.Series | np.ndarray) -> int:
-    return int(np.asarray(mask).nonzero()[0][0])
-
-
 def _coordinate(
     values: pd.Series, name: str, column: str, hemispheres: str, lines: np.ndarray
 ) -> pd.Series:
@@ -112,7 +108,7 @@ def _coordinate(
     number = pd.to_numeric(text.str[:-1], errors="coerce")
     ok = text.str[-1:].isin(list(hemispheres)) & number.notna()
     if not ok.all():
-        pos = _first(~ok)
+        pos = first_true(~ok)
         raise ParseError(
             f"{name}: row {lines[pos]}, column {column!r} is {values.iloc[pos]!r}; expected "
             f"degrees followed by {hemispheres[0]} or {hemispheres[1]}"
@@ -123,7 +119,7 @@ def _coordinate(
 def _times(values: pd.Series, name: str, column: str, fmt: str, lines: np.ndarray) -> pd.Series:
     parsed = pd.to_datetime(values.str.strip(), format=fmt, errors="coerce")
     if parsed.isna().any():
-        pos = _first(parsed.isna())
+        pos = first_true(parsed.isna())
         raise ParseError(
             f"{name}: row {lines[pos]}, column {column!r} is {values.iloc[pos]!r}; "
             f"expected a date and time ({fmt})"
@@ -137,7 +133,7 @@ def _choice(
     text = values.str.strip().str.upper()
     ok = text.isin(list(allowed))
     if not ok.all():
-        pos = _first(~ok)
+        pos = first_true(~ok)
         raise ParseError(
             f"{name}: row {lines[pos]}, column {column!r} is {values.iloc[pos]!r}; "
             f"expected one of {list(allowed)}"
@@ -188,7 +184,7 @@ def _text_cells(body: str, name: str, lines: np.ndarray) -> pd.DataFrame:
             number = pd.to_numeric(text, errors="coerce")
             bad = (number.isna() & (text != "")) | ((text == "") & (i <= 1))
             if bad.any():
-                pos = _first(bad)
+                pos = first_true(bad)
                 raise ParseError(
                     f"{name}: row {lines[pos]}, column {column!r} is {text.iloc[pos]!r}; "
                     "expected a number"
@@ -212,7 +208,7 @@ def _text_times(date: pd.Series, hhmm: pd.Series, name: str, lines: np.ndarray) 
     times = pd.to_datetime(parts, errors="coerce")
     bad = times.isna() | (parts["minute"] >= 60)
     if bad.any():
-        pos = _first(bad)
+        pos = first_true(bad)
         raise ParseError(
             f"{name}: row {lines[pos]}, column 'date/time' is {date.iloc[pos]} "
             f"{hhmm.iloc[pos]:04d}; expected YYYYMMDD, HHMM"
@@ -232,7 +228,7 @@ def parse_text(raw: RawFile) -> pd.DataFrame:
     is_data = first.str.fullmatch(r"\d{8}")
     bad = ~(is_header | is_data | (lines.str.strip() == ""))
     if bad.any():
-        pos = _first(bad)
+        pos = first_true(bad)
         raise ParseError(
             f"{name}: line {pos + 1} starts with {first.iloc[pos]!r}; expected a storm header "
             "(e.g. AL092021) or a date YYYYMMDD"
@@ -241,7 +237,7 @@ def parse_text(raw: RawFile) -> pd.DataFrame:
         raise ParseError(f"{name}: line 1 is not a storm header (e.g. 'AL092021, IDA, 40,')")
     repeated = first.where(is_header).duplicated() & is_header
     if repeated.any():
-        pos = _first(repeated)
+        pos = first_true(repeated)
         raise ParseError(f"{name}: line {pos + 1}: storm {first.iloc[pos]} appears twice")
     # Storm id / name / declared number of fixes, carried down to the data lines.
     head = lines[is_header].str.split(",", expand=True).reindex(columns=[0, 1, 2])
@@ -255,7 +251,7 @@ def parse_text(raw: RawFile) -> pd.DataFrame:
     mismatch = declared.reindex(counted.index) != counted
     if mismatch.any():
         sid = mismatch[mismatch].index[0]
-        line = _first(first == sid) + 1
+        line = first_true(first == sid) + 1
         raise ParseError(
             f"{name}: line {line}: storm {sid} declares {declared[sid]} fixes but "
             f"{counted[sid]} follow (truncated file?)"
@@ -267,7 +263,7 @@ def parse_text(raw: RawFile) -> pd.DataFrame:
     )
     short = required < 19
     if short.any():
-        pos = _first(short)
+        pos = first_true(short)
         raise ParseError(
             f"{name}: line {line_no[pos]} has {required.iloc[pos]} of 19 required fields "
             "(date, time, status, lat, lon, wind, pressure, 12 radii; then record id and, "
@@ -312,7 +308,7 @@ def parse_csv(raw: RawFile) -> pd.DataFrame:
     lines = np.arange(len(df)) + 2  # file line of each row (after the header)
     for column in ("lat", "lon"):
         if numbers[column].isna().any():
-            pos = int(numbers[column].isna().to_numpy().nonzero()[0][0])
+            pos = first_true(numbers[column].isna())
             raise ParseError(
                 f"{name}: row {pos + 2}, column {column!r} is missing; expected a number"
             )
@@ -328,7 +324,7 @@ def parse_csv(raw: RawFile) -> pd.DataFrame:
     out[NUMERIC] = numbers.to_numpy()
     bad_id = ~out["storm_id"].str.match(HEADER_ID)
     if bad_id.any():
-        pos = int(bad_id.to_numpy().nonzero()[0][0])
+        pos = first_true(bad_id)
         raise ParseError(
             f"{name}: row {pos + 2}, column 'storm_id' is {df['storm_id'].iloc[pos]!r}; "
             "expected basin + number + year such as AL131998"

@@ -31,7 +31,7 @@ from rootcauses.errors import CheckError, ParseError
 from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, one
 from rootcauses.sources.catalogue import ENFORCEMENT, IndicatorInfo, named
 from rootcauses.sources.frames import indicators_frame
-from rootcauses.sources.parsing import read_csv, to_int, to_iso3_series
+from rootcauses.sources.parsing import first_true, read_csv, to_int, to_iso3_series
 
 SOURCE_ID = "ice_removals"
 TOTAL_ID = "ice_removals_total"
@@ -55,7 +55,7 @@ def fiscal_year_start(years: pd.Series) -> list[dt.date]:
 
 
 def _first_row(mask: pd.Series) -> int:
-    return int(mask.to_numpy().nonzero()[0][0]) + 2  # 1-based file line after the header
+    return first_true(mask) + 2  # 1-based file line after the header
 
 
 def _refuse_repeats(df: pd.DataFrame, keys: list[str], name: str) -> None:

@@ -41,6 +41,7 @@ from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, Status,
 from rootcauses.sources.catalogue import ENFORCEMENT, IndicatorInfo, named
 from rootcauses.sources.frames import indicators_frame
 from rootcauses.sources.parsing import (
+    first_true,
     read_csv,
     text_or_none,
     to_choice,
@@ -145,14 +146,10 @@ ENFORCEMENT_ID = "journey_mx_enforcement"
 MMP_ID = "iom_missing_migrants_americas"
 
 
-def _first(mask: pd.Series) -> int:
-    return int(mask.to_numpy().nonzero()[0][0])
-
-
 def _required(values: pd.Series, name: str, column: str) -> pd.Series:
     text = text_or_none(values)
     if text.isna().any():
-        pos = _first(text.isna())
+        pos = first_true(text.isna())
         raise ParseError(f"{name}: row {pos + 2}, column {column!r} is empty; expected a value")
     return text
 
@@ -261,7 +258,7 @@ def parse_parameters(raw: RawFile) -> pd.DataFrame:
     df = read_csv(raw.data, name, expected=PARAMETER_COLUMNS)
     value = df["value"].str.strip()
     if (value == "").any():
-        pos = _first(value == "")
+        pos = first_true(value == "")
         raise ParseError(f"{name}: row {pos + 2}, column 'value' is empty; expected a value")
     return pd.DataFrame(
         {
@@ -372,7 +369,7 @@ def mmp_part(raw: RawFile) -> Part:
     month = to_int(df["month"], name, "month").astype("int64")
     bad = (month < 1) | (month > 12)
     if bad.any():
-        pos = _first(bad)
+        pos = first_true(bad)
         raise ParseError(
             f"{name}: row {pos + 2}, column 'month' is {df['month'].iloc[pos]!r}; expected 1-12"
         )

@@ -18,6 +18,7 @@ from rootcauses.periods import MONTH_NAME_NUMBER, month_of_fiscal_year
 from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, one
 from rootcauses.sources.frames import encounters_frame
 from rootcauses.sources.parsing import (
+    first_true,
     open_workbook,
     read_excel_sheet,
     to_choice,
@@ -100,7 +101,7 @@ def fiscal_month(values: pd.Series, where: str) -> pd.Series:
     expected = (order + 8) % 12 + 1
     bad = names.isna() | (names != expected)
     if bad.any():
-        pos = int(bad.to_numpy().nonzero()[0][0])
+        pos = first_true(bad)
         raise ParseError(
             f"{where}: row {pos + 2}, column 'Month' is {values.iloc[pos]!r}; expected a "
             "fiscal month such as '01 October' or '04 January'"

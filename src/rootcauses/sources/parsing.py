@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from rootcauses.countries import to_iso3
@@ -64,8 +65,14 @@ def rename_exact(frame: pd.DataFrame, mapping: Mapping[str, str], where: str) ->
     return frame.rename(columns=dict(mapping))
 
 
+def first_true(mask: pd.Series | np.ndarray) -> int:
+    """Position (0-based) of the first True in ``mask``, for an error that names its row; the
+    caller has checked that there is one."""
+    return int(np.flatnonzero(np.asarray(mask))[0])
+
+
 def _first_bad(values: pd.Series, ok: pd.Series) -> tuple[int, object]:
-    pos = int((~ok).to_numpy().nonzero()[0][0])
+    pos = first_true(~ok)
     return pos, values.iloc[pos]
 
 
@@ -169,7 +176,7 @@ def to_iso3_series(
         try:
             codes[label] = to_iso3(label)
         except CheckError:
-            pos = int((text == label).to_numpy().nonzero()[0][0])
+            pos = first_true(text == label)
             raise CheckError(
                 f"{name}: row {pos + 1 + header_rows}, column {column!r}: unknown country "
                 f"{label!r}; add the spelling to rootcauses.countries.ALIASES if it is a "

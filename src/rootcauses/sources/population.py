@@ -41,6 +41,7 @@ from rootcauses.sources.base import FileSpec, Part, Publication, RawFile, Source
 from rootcauses.sources.catalogue import POPULATION, IndicatorInfo, named
 from rootcauses.sources.frames import indicators_frame, year_start
 from rootcauses.sources.parsing import (
+    first_true,
     numeric_block,
     read_csv,
     to_choice,
@@ -80,7 +81,7 @@ def m49_to_iso3(codes: pd.Series, name: str, column: str, first_row: int = 2) ->
         else:
             country = pycountry.countries.get(numeric=f"{code:03d}")
             if country is None:
-                pos = int((codes == code).to_numpy().nonzero()[0][0])
+                pos = first_true(codes == code)
                 raise CheckError(
                     f"{name}: row {first_row + pos}, column {column!r}: unknown M49 country code "
                     f"{code}; add it to M49_SPECIAL or M49_NOT_COUNTRIES if it is a known area"
@@ -229,7 +230,7 @@ def parse_reference_dates(values: pd.Series, name: str, column: str) -> pd.Serie
     parts = values.str.strip().str.extract(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
     bad = parts.isna().any(axis=1)
     if bad.any():
-        pos = int(bad.to_numpy().nonzero()[0][0])
+        pos = first_true(bad)
         raise ParseError(
             f"{name}: row {pos + 2}, column {column!r} is {values.iloc[pos]!r}; "
             "expected a date d/m/yy or d/m/yyyy"
@@ -238,7 +239,7 @@ def parse_reference_dates(values: pd.Series, name: str, column: str) -> pd.Serie
     year = year.where(parts[2].str.len() == 4, np.where(year >= 50, 1900 + year, 2000 + year))
     month = parts[1].astype(int)
     if not month.between(1, 12).all():
-        pos = int((~month.between(1, 12)).to_numpy().nonzero()[0][0])
+        pos = first_true(~month.between(1, 12))
         raise ParseError(f"{name}: row {pos + 2}, column {column!r}: month out of range")
     return pd.Series(
         [dt.date(y, m, 1) for y, m in zip(year, month, strict=True)], index=values.index
@@ -302,7 +303,7 @@ def household_size_transcribed(raw: RawFile) -> pd.DataFrame:
     wide["avg"] = wide["persons"].astype(float) / wide["households"].astype(float)
     off = (wide["avg"] - wide["computed"]).abs() > 0.006
     if off.any():
-        pos = int(off.to_numpy().nonzero()[0][0])
+        pos = first_true(off)
         raise CheckError(
             f"{name}: row {pos + 2}, column 'avg_hh_size_computed' is "
             f"{wide['computed'].iloc[pos]!r} but persons / households = {wide['avg'].iloc[pos]:.3f}"

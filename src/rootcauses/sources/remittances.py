@@ -18,7 +18,7 @@ from rootcauses.errors import CheckError
 from rootcauses.sources.base import FileSpec, Part, Publication, RawFile, SourceSpec, one
 from rootcauses.sources.catalogue import ECONOMY, REMITTANCES, IndicatorInfo, named
 from rootcauses.sources.frames import indicators_frame, year_start
-from rootcauses.sources.parsing import read_csv, to_float, to_int, to_iso3_series
+from rootcauses.sources.parsing import first_true, read_csv, to_float, to_int, to_iso3_series
 
 SOURCE_ID = "remittances"
 UNIT = "current US$"
@@ -46,12 +46,12 @@ def parse(raw: RawFile) -> pd.DataFrame:
     )
     negative = (wide[list(VALUES)] < 0).any(axis=1)
     if negative.any():
-        pos = int(negative.to_numpy().nonzero()[0][0])
+        pos = first_true(negative)
         raise CheckError(f"{name}: row {pos + 2} has a negative amount; expected US$ ≥ 0")
     recomputed = 100 * wide["remittances_received_usd"] / wide["gdp_current_usd"]
     off = (recomputed - wide[PCT_COLUMN]).abs() > PCT_TOLERANCE
     if off.any():
-        pos = int(off.to_numpy().nonzero()[0][0])
+        pos = first_true(off)
         raise CheckError(
             f"{name}: row {pos + 2}, column {PCT_COLUMN!r} is {wide[PCT_COLUMN].iloc[pos]!r} "
             f"but 100 × received / GDP = {recomputed.iloc[pos]:.4f}"

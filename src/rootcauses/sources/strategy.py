@@ -39,6 +39,7 @@ from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, Status,
 from rootcauses.sources.catalogue import US_AID, IndicatorInfo, named
 from rootcauses.sources.frames import events_frame, indicators_frame
 from rootcauses.sources.parsing import (
+    first_true,
     read_csv,
     text_or_none,
     to_choice,
@@ -143,10 +144,6 @@ URL = re.compile(r"^https?://\S+$")
 # --------------------------------------------------------------------------- helpers
 
 
-def _first(mask: pd.Series) -> int:
-    return int(mask.to_numpy().nonzero()[0][0])
-
-
 def partial_dates(
     values: pd.Series, name: str, column: str, *, allow_missing: bool = True
 ) -> tuple[pd.Series, pd.Series]:
@@ -159,7 +156,7 @@ def partial_dates(
     real = pd.to_datetime(padded.where(shape), format="%Y-%m-%d", errors="coerce").notna()
     ok = (shape & real) | (blank & allow_missing)
     if not ok.all():
-        pos = _first(~ok)
+        pos = first_true(~ok)
         what = "is missing" if blank.iloc[pos] else f"is {values.iloc[pos]!r}"
         raise ParseError(
             f"{name}: row {pos + 2}, column {column!r} {what}; expected a date YYYY, YYYY-MM "
@@ -193,7 +190,7 @@ def events_parts(raw: RawFile) -> list[Part]:
         }
     )
     if events["event"].isna().any():
-        pos = _first(events["event"].isna())
+        pos = first_true(events["event"].isna())
         raise ParseError(f"{name}: row {pos + 2}, column 'event' is empty; expected a text")
     frame = events_frame(events, EVENTS_ID)
     details = events[["date", "country", "category", "event"]].assign(
@@ -355,7 +352,7 @@ def aid_rows(raw: RawFile, official: bool) -> pd.DataFrame:
         keep &= df["country"].str.strip().isin(NORTHERN_TRIANGLE)
     bad = keep & ~years.str.fullmatch(r"\d{4}")
     if bad.any():
-        pos = _first(bad)
+        pos = first_true(bad)
         raise ParseError(
             f"{name}: row {pos + 2}, column {label['fiscal_year']!r} is {years.iloc[pos]!r}; "
             "expected a year such as 2021"

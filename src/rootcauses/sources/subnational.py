@@ -32,6 +32,7 @@ from rootcauses.sources.catalogue import POPULATION, POVERTY, VIOLENCE, Indicato
 from rootcauses.sources.checks import part_frame
 from rootcauses.sources.frames import indicators_frame, year_start
 from rootcauses.sources.parsing import (
+    first_true,
     numeric_block,
     read_csv,
     text_or_none,
@@ -81,7 +82,7 @@ def _codes(values: pd.Series, name: str, column: str) -> pd.Series:
     text = values.str.strip()
     bad = ~text.str.fullmatch(ISO_3166_2)
     if bad.any():
-        pos = int(bad.to_numpy().nonzero()[0][0])
+        pos = first_true(bad)
         raise ParseError(
             f"{name}: row {pos + 2}, column {column!r} is {values.iloc[pos]!r}; expected an "
             "ISO 3166-2 code of GT, HN or SV (e.g. GT-01, HN-AT)"

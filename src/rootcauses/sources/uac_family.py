@@ -44,6 +44,7 @@ from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, Status,
 from rootcauses.sources.catalogue import ENFORCEMENT, IndicatorInfo, named
 from rootcauses.sources.frames import encounters_frame, indicators_frame
 from rootcauses.sources.parsing import (
+    first_true,
     read_csv,
     text_or_none,
     to_choice,
@@ -232,10 +233,6 @@ def _row_error(name: str, pos: int, column: str, value: object, expected: str) -
     return ParseError(f"{name}: row {pos + 2}, column {column!r} is {value!r}; expected {expected}")
 
 
-def _first(mask: pd.Series) -> int:
-    return int(mask.to_numpy().nonzero()[0][0])
-
-
 def _blank(values: pd.Series) -> pd.Series:
     return values.astype(str).str.strip() == ""
 
@@ -266,7 +263,7 @@ def parse_main(raw: RawFile) -> pd.DataFrame:
     name = raw.name
     df = read_csv(raw.data, name, expected=MAIN_COLUMNS)
     if not _blank(df["month"]).all():
-        pos = _first(~_blank(df["month"]))
+        pos = first_true(~_blank(df["month"]))
         raise _row_error(name, pos, "month", df["month"].iloc[pos], "empty (annual table)")
     out = pd.DataFrame(
         {
@@ -281,7 +278,7 @@ def parse_main(raw: RawFile) -> pd.DataFrame:
         }
     )
     if out["citizenship"].str.contains("+", regex=False).any():
-        pos = _first(out["citizenship"].str.contains("+", regex=False))
+        pos = first_true(out["citizenship"].str.contains("+", regex=False))
         raise _row_error(name, pos, "citizenship", out["label"].iloc[pos], "one country")
     total = out["label"] == ALL
     residual = out["label"].where(out["label"].isin(RESIDUALS))
@@ -289,7 +286,7 @@ def parse_main(raw: RawFile) -> pd.DataFrame:
     ids = [MAIN_PARTS.get((t, v, None if pd.isna(r) else r)) for t, v, r in keys]
     out["source_id"] = ids
     if out["source_id"].isna().any():
-        pos = _first(out["source_id"].isna())
+        pos = first_true(out["source_id"].isna())
         row = out.iloc[pos]
         raise ParseError(
             f"{name}: row {pos + 2}: citizenship {row['label']!r} with value_type "
@@ -355,7 +352,7 @@ def parse_sector_rows(raw: RawFile) -> pd.DataFrame:
     derived_fy = pd.Series([fiscal_year(m) for m in month], index=out.index)
     wrong = derived_fy != out["fiscal_year"]
     if wrong.any():
-        pos = _first(wrong)
+        pos = first_true(wrong)
         raise _row_error(
             name,
             pos,
@@ -367,7 +364,7 @@ def parse_sector_rows(raw: RawFile) -> pd.DataFrame:
     bad = out["subtotal"] & (out["area"].map(SUBTOTALS) != out["region"])
     bad |= ~out["subtotal"] & (out["region"] == "ALL")
     if bad.any():
-        pos = _first(bad)
+        pos = first_true(bad)
         raise _row_error(
             name,
             pos,
@@ -455,7 +452,7 @@ def orr_part(raw: RawFile) -> Part:
     bound = df["share_text"].str.strip()
     bad = share.isna() & ~bound.str.fullmatch(r"<\d+(\.\d+)?%")
     if bad.any():
-        pos = _first(bad)
+        pos = first_true(bad)
         raise _row_error(
             name, pos, "share", df["share"].iloc[pos], "a share or '<x%' in share_text"
         )
@@ -503,7 +500,7 @@ def partial_part(raw: RawFile) -> Part:
     df = read_csv(raw.data, name, expected=PARTIAL_COLUMNS)
     parsed = df["period"].str.strip().str.extract(PERIOD)
     if parsed[0].isna().any():
-        pos = _first(parsed[0].isna())
+        pos = first_true(parsed[0].isna())
         raise _row_error(
             name,
             pos,

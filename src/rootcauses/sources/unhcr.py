@@ -49,6 +49,7 @@ from rootcauses.errors import CheckError, ParseError, SchemaDriftError
 from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, one
 from rootcauses.sources.catalogue import DISPLACEMENT, IndicatorInfo, named
 from rootcauses.sources.frames import indicators_frame, year_start
+from rootcauses.sources.parsing import first_true
 
 RAW_BASE = "https://raw.githubusercontent.com/PopulationStatistics/refugees/main/data/"
 HOMEPAGE = "https://www.unhcr.org/refugee-statistics/"
@@ -179,10 +180,6 @@ def _numbers(values: pd.Series, name: str, table: Table, column: str) -> np.ndar
     raise ParseError(f"{_where(name, table, column)} holds text; expected numbers")
 
 
-def _first(mask: np.ndarray) -> int:
-    return int(np.flatnonzero(mask)[0])
-
-
 def _text_series(codes: np.ndarray, labels: list[str | None]) -> pd.Series:
     """Codes + labels → a string column (code -1 → NA)."""
     return pd.Series(np.array([*labels, None], dtype=object)[codes], dtype="str")
@@ -192,12 +189,12 @@ def _countries(values: pd.Series, name: str, table: Table, column: str) -> pd.Se
     """UNHCR's ISO3 column → project codes (UNK → XXX; XXA/TIB kept); unknown codes fail."""
     codes, labels = _labels(values, name, table, column)
     if (codes < 0).any():
-        raise CheckError(f"{_where(name, table, column, _first(codes < 0))} is missing")
+        raise CheckError(f"{_where(name, table, column, first_true(codes < 0))} is missing")
     mapped = []
     for i, label in enumerate(labels):
         label = UNHCR_CODES.get(label.strip(), label.strip())
         if not label:
-            raise CheckError(f"{_where(name, table, column, _first(codes == i))} is missing")
+            raise CheckError(f"{_where(name, table, column, first_true(codes == i))} is missing")
         if label in NOT_COUNTRIES:
             mapped.append(label)
             continue
@@ -207,7 +204,7 @@ def _countries(values: pd.Series, name: str, table: Table, column: str) -> pd.Se
             mapped.append(to_iso3(label))
         except CheckError:
             raise CheckError(
-                f"{_where(name, table, column, _first(codes == i))}: unknown country code "
+                f"{_where(name, table, column, first_true(codes == i))}: unknown country code "
                 f"{label!r}; expected ISO3 (add it to rootcauses.countries if it is a country)"
             ) from None
     return _text_series(codes, mapped)
@@ -216,7 +213,7 @@ def _countries(values: pd.Series, name: str, table: Table, column: str) -> pd.Se
 def _text(values: pd.Series, name: str, table: Table, column: str) -> pd.Series:
     codes, labels = _labels(values, name, table, column)
     if (codes < 0).any():
-        raise CheckError(f"{_where(name, table, column, _first(codes < 0))} is missing (NA)")
+        raise CheckError(f"{_where(name, table, column, first_true(codes < 0))} is missing (NA)")
     return _text_series(codes, labels)
 
 
@@ -232,7 +229,7 @@ def table_frame(raw: RawFile, columns: pd.DataFrame, table: Table) -> pd.DataFra
     year = _numbers(columns["year"], name, table, "year")
     bad = np.isnan(year) | (year != np.round(year))
     if bad.any():
-        row = _first(bad)
+        row = first_true(bad)
         raise ParseError(f"{_where(name, table, 'year', row)} is {year[row]:g}; expected a year")
     out: dict[str, object] = {
         "year": year.astype(np.int64),
@@ -244,7 +241,7 @@ def table_frame(raw: RawFile, columns: pd.DataFrame, table: Table) -> pd.DataFra
     for column in table.figures:
         values = _numbers(columns[column], name, table, column)
         if (values < 0).any():
-            row = _first(values < 0)
+            row = first_true(values < 0)
             raise CheckError(
                 f"{_where(name, table, column, row)} is {values[row]:g}; expected a count ≥ 0"
             )
@@ -256,7 +253,7 @@ def _refuse_repeats(frame: pd.DataFrame, table: Table, name: str) -> None:
     keys = ["year", "origin", "asylum", *table.categories]
     repeated = frame.duplicated(subset=keys)
     if repeated.any():
-        row = _first(repeated.to_numpy())
+        row = first_true(repeated.to_numpy())
         cell = ", ".join(f"{k}={frame[k].iloc[row]!r}" for k in keys)
         raise CheckError(
             f"{name}: data frame {table.name!r}, row {row + 1} repeats the cell {cell}"

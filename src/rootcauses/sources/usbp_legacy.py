@@ -16,7 +16,7 @@ from rootcauses.errors import CheckError, ParseError
 from rootcauses.periods import month_of_fiscal_year
 from rootcauses.sources.base import FileSpec, Part, RawFile, SourceSpec, one
 from rootcauses.sources.frames import encounters_frame
-from rootcauses.sources.parsing import read_csv, to_int
+from rootcauses.sources.parsing import first_true, read_csv, to_int
 
 SOURCE_ID = "usbp_legacy"
 SECTOR_REGIONS = {
@@ -79,7 +79,7 @@ def read(files: Sequence[RawFile]) -> list[Part]:
         parts = numbers[list(SECTOR_REGIONS[region])].sum(axis=1)
         bad = parts != numbers[subtotal]
         if bad.any():
-            row = int(bad.to_numpy().nonzero()[0][0])
+            row = first_true(bad)
             raise CheckError(
                 f"{name}: row {row + 2}: {region} sectors sum to {parts.iloc[row]}, but column "
                 f"{subtotal!r} says {numbers[subtotal].iloc[row]}"
