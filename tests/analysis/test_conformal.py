@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from rootcauses.analysis import conformal
+from rootcauses.errors import ForecastError
 
 
 def test_conformal_quantile_by_hand() -> None:
@@ -287,3 +288,11 @@ def test_reversion_never_uses_outcomes_after_the_origin() -> None:
     past = frame["origin"] <= cut
     pd.testing.assert_frame_equal(before[past], after[past])
     assert not before.loc[~past, "reversion_shift"].equals(after.loc[~past, "reversion_shift"])
+
+
+def test_reversion_settings_are_checked() -> None:
+    frame = _frame(np.zeros(10))
+    with pytest.raises(ForecastError, match="reversion_span must be 0"):
+        conformal.adaptive_intervals(frame, (80,), reversion_span=-1)
+    with pytest.raises(ForecastError, match="reversion_window positive, got 36 and 0"):
+        conformal.adaptive_intervals(frame, (80,), reversion_span=36, reversion_window=0)

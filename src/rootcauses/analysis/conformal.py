@@ -38,6 +38,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from rootcauses.errors import ForecastError
+
 GROUP = ("series", "model", "h")
 SCALE_GROUP = ("series", "model")
 SCALE_FLOOR = 1e-3  # a mean one-month log error below 0.1% counts as 0.1%: no division by ~0
@@ -204,6 +206,11 @@ def adaptive_intervals(
     ``observed``, months × series, gives the levels' history, else the frame's outcomes do) and
     a ``reversion_shift`` column (log space) is added; ``gamma`` then counts misses of the
     shifted interval before it is stretched to contain the forecast."""
+    if reversion_span < 0 or reversion_window <= 0:
+        raise ForecastError(
+            f"reversion_span must be 0 (off) or more and reversion_window positive, got "
+            f"{reversion_span} and {reversion_window} months"
+        )
     out = frame.copy()
     origin_key = _month_key(out["origin"])
     target_key = _month_key(out["month"])
