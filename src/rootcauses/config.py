@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+from rootcauses.errors import ConfigError
 
 _CHECKOUT = Path(__file__).resolve().parents[2]
 
@@ -63,4 +65,19 @@ class Settings(BaseSettings):
 
 
 def get_settings() -> Settings:
-    return Settings()
+    """The settings, or a :class:`ConfigError` naming each bad variable and why (not a
+    traceback)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        prefix = Settings.model_config.get("env_prefix", "")
+        problems = "; ".join(
+            f"{prefix}{str(e['loc'][0]).upper() if e['loc'] else ''}={e.get('input')!r}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise ConfigError(f"bad setting in the environment: {problems}") from None
+    except SettingsError as exc:  # a value that is not the JSON a list setting needs
+        raise ConfigError(
+            f"bad setting in the environment: {exc} (a list is JSON, e.g. "
+            "'[\"https://example.org\"]')"
+        ) from None
