@@ -11,6 +11,12 @@ npm (``npx`` fetches the pinned Lighthouse once; see the README's bench section)
 mobile profile multiplies the main-thread time it observes, so the scores fall when other work
 loads the machine: the section states the load average before and after. With ``--runs`` above 1
 each page's row is its run with the median performance score, beside the range of the runs.
+
+What is measured is a page load without input, as Lighthouse makes it: the overview, Drivers and
+Forecasts pages draw their charts as SVG sketches until the reader shows intent (common.js), so
+plotly.js is neither fetched nor run in these runs; a reader's first touch, click, key or mouse
+move then loads it and redraws the charts with it. ``/docs`` lists the operations as HTML and
+loads Swagger UI only when asked.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ def _traces(page, element: str) -> int:
 
 
 def _wait_chart(page, element: str = "chart") -> None:
-    page.locator(f"#{element}").scroll_into_view_if_needed()  # drawn when it nears the screen
+    page.locator(f"#{element}").hover()  # seen and pointed at: plotly.js replaces the sketch
     page.wait_for_function(
         f"() => document.getElementById('{element}').data && "
         f"document.getElementById('{element}').data.length > 0",
@@ -68,7 +68,7 @@ def test_basis_and_per_100k_switch_change_the_chart(page) -> None:
     _wait_chart(page, "share")
     # the permalink restores the view
     page.goto(page.url)
-    page.locator("#chart").scroll_into_view_if_needed()
+    page.locator("#chart").hover()  # seen and pointed at: plotly.js replaces the sketch
     page.wait_for_function(
         "() => (document.getElementById('chart').layout?.yaxis?.title?.text || '')"
         ".includes('100,000')"

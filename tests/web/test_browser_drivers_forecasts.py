@@ -70,7 +70,7 @@ def open_page(browser, url: str):
 @pytest.mark.parametrize("width", [DESKTOP, PHONE])
 def test_drivers_page_renders_with_maps_drawn_offline(open_page, width: int) -> None:
     page = open_page(width, "/drivers")
-    page.locator("#chart").scroll_into_view_if_needed()  # charts are drawn when near the screen
+    page.locator("#chart").hover()  # seen and pointed at: plotly.js replaces the sketch
     page.wait_for_selector("#chart .main-svg")
     page.click("#tab-map")
     page.wait_for_function(
@@ -123,6 +123,7 @@ def test_drivers_page_renders_with_maps_drawn_offline(open_page, width: int) -> 
 
 def test_drivers_indicator_search_and_scales(open_page) -> None:
     page = open_page(DESKTOP, "/drivers")
+    page.locator("#chart").hover()
     page.wait_for_selector("#chart .main-svg")
     assert page.locator("#indicator option[value$='_std_err']").count() == 0  # error series hidden
     source = page.locator("#source-line").inner_text()  # the publication's title, not a store id
@@ -150,6 +151,7 @@ def test_drivers_indicator_search_and_scales(open_page) -> None:
 @pytest.mark.parametrize("width", [DESKTOP, PHONE])
 def test_forecasts_page_renders_with_earlier_forecasts_and_log_scale(open_page, width) -> None:
     page = open_page(width, "/forecasts")
+    page.locator("#chart").hover()
     page.wait_for_selector("#chart .main-svg")
     page.wait_for_selector("#record tbody tr")
     names = page.evaluate("document.getElementById('chart').data.map(t => t.name)")

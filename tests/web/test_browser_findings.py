@@ -18,8 +18,9 @@ def test_landing_page_shows_each_finding(page, base_url: str, width: int) -> Non
     page.set_viewport_size({"width": width, "height": 900})
     page.goto("/")
     for item in body["data"]:
-        # a chart is drawn when it nears the screen (common.js plot())
-        page.locator(f"#chart-{item['id']}").scroll_into_view_if_needed()
+        # a chart is drawn when it nears the screen (common.js plot()), by plotly.js once the
+        # reader points at the page (a sketch before)
+        page.locator(f"#chart-{item['id']}").hover()
         page.wait_for_function(
             f"() => {{ const c = document.getElementById('chart-{item['id']}');"
             " return c && c.data && c.data.length > 0; }",

@@ -101,7 +101,9 @@ def tracker(served_store: Settings, snapshot: Path) -> Settings:
 
 
 def show_every_chart(page) -> None:
-    """Scroll each chart into view (charts are drawn when they near the screen)."""
+    """Scroll each chart into view (charts are drawn when they near the screen), the pointer
+    moved first (the pages' sketches are then drawn by plotly.js, with its mode bar)."""
+    page.mouse.move(1, 1)
     for chart in page.locator("div.chart[id]").all():
         if chart.is_visible():
             chart.scroll_into_view_if_needed()
@@ -136,6 +138,7 @@ def test_no_english_label_after_the_scripts_ran(
 
 def test_drivers_scripts_write_spanish(page, base_url: str) -> None:
     page.goto("/drivers?lang=es")
+    page.mouse.move(1, 1)  # the reader's pointer: plotly.js replaces the sketch
     page.wait_for_selector("#chart .main-svg", timeout=30_000)
     assert page.evaluate("LOCALE") == "es-419"
     # an exported image's footer and the citation speak Spanish
@@ -168,6 +171,7 @@ def test_drivers_scripts_write_spanish(page, base_url: str) -> None:
 
 def test_forecast_scripts_write_spanish(page, base_url: str) -> None:
     page.goto("/forecasts?lang=es")
+    page.mouse.move(1, 1)  # the reader's pointer: plotly.js replaces the sketch
     page.wait_for_selector("#chart .main-svg", timeout=30_000)
     page.wait_for_function("() => document.getElementById('scale-note').textContent.length > 0")
     assert page.text_content("#scale-note").startswith("Escala logarítmica")

@@ -1,7 +1,8 @@
 """What keeps the pages light on a phone: no page blocks its first paint on plotly.js (the page
 names its bundle and common.js loads it when a chart first nears the screen), charts are drawn
-when they near the screen, and bench/lighthouse.py's section for ``make bench`` says when it
-could not run and states the machine load beside the scores."""
+when they near the screen, as sketches until the reader points at the page (then by plotly.js),
+and bench/lighthouse.py's section for ``make bench`` says when it could not run and states the
+machine load beside the scores."""
 
 from __future__ import annotations
 
@@ -58,24 +59,71 @@ def _drawn(page, element: str) -> bool:
     return page.evaluate(f"!!document.querySelector('#{element} .main-svg')")
 
 
+def _sketched(page, element: str) -> bool:
+    return page.evaluate(
+        f"document.getElementById('{element}').classList.contains('sketched') && "
+        f"!!document.querySelector('#{element} > .sketch svg path, #{element} > .sketch svg rect')"
+    )
+
+
 @pytest.mark.browser
-def test_charts_are_drawn_when_they_near_the_screen(page) -> None:
+def test_charts_are_sketched_until_the_reader_points_then_drawn_by_plotly(page) -> None:
     requested: list[str] = []
     page.on("request", lambda r: requested.append(r.url))
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/")
     first = page.locator("#findings .chart").first
     first.scroll_into_view_if_needed()
+    first_id = first.get_attribute("id")
     page.wait_for_function(
-        "() => !!document.querySelector('#findings .chart .main-svg')", timeout=20_000
+        f"() => document.getElementById('{first_id}').classList.contains('sketched')",
+        timeout=20_000,
     )
     page.wait_for_load_state("networkidle")
+    # before any sign of intent: a sketch of the figure, and no plotly.js fetched or run
+    assert _sketched(page, first_id) and not _drawn(page, first_id)
+    assert not any(PLOTLY.search(u) for u in requested)
+    assert page.evaluate("typeof window.Plotly") == "undefined"
+    csv = page.evaluate(f"chartCSV(document.getElementById('{first_id}'))")  # export from a sketch
     # the encounters charts at the foot of the page wait until they are scrolled to
-    assert not _drawn(page, "chart") and not _drawn(page, "share")
+    assert not _drawn(page, "chart") and not _sketched(page, "chart")
+    # the reader's pointer: plotly.js is loaded once and replaces the sketch with the same figure
+    page.mouse.move(5, 5)
+    page.wait_for_function(
+        f"() => !!document.querySelector('#{first_id} .main-svg')", timeout=20_000
+    )
+    assert not _sketched(page, first_id) and page.locator(f"#{first_id} > .sketch").count() == 0
+    assert page.evaluate(f"chartCSV(document.getElementById('{first_id}'))") == csv
     page.locator("#share").scroll_into_view_if_needed()
     page.wait_for_function("() => !!document.querySelector('#share .main-svg')", timeout=20_000)
     assert page.evaluate("document.getElementById('share').data.length") == 1
     assert len([u for u in requested if PLOTLY.search(u)]) == 1  # loaded once, for every chart
+    assert page.problems == []
+
+
+@pytest.mark.browser
+def test_a_sketch_shows_the_figure_it_stands_for(page) -> None:
+    """The forecast's sketch: a band per interval, the forecast and the observed line in their
+    colours, and the legend's names."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/forecasts?series=GTM&log=0")
+    page.wait_for_function(
+        "() => document.getElementById('chart').classList.contains('sketched')", timeout=20_000
+    )
+    sketch = page.evaluate(
+        """() => {
+        const svg = document.querySelector('#chart > .sketch svg');
+        return {bands: svg.querySelectorAll('polygon').length,
+                strokes: [...svg.querySelectorAll('path')].map(p => p.getAttribute('stroke')),
+                words: [...svg.querySelectorAll('text')].map(t => t.textContent)};
+        }"""
+    )
+    figure = page.evaluate("chartData(document.getElementById('chart'))")
+    assert sketch["bands"] == sum(t.get("fill") == "tonexty" for t in figure) == 2
+    assert "#0072B2" in sketch["strokes"] and "#000" in sketch["strokes"]
+    legend = [t["name"] for t in figure if t.get("name") and t.get("showlegend") is not False]
+    assert set(legend) <= set(sketch["words"])
+    assert "encounters per month" in sketch["words"]  # the y axis title
     assert page.problems == []
 
 
@@ -128,6 +176,7 @@ def test_the_drivers_page_loads_the_maps_bundle_only_for_a_map(page) -> None:
     # once and rightly asks for the maps bundle
     page.set_viewport_size({"width": 1280, "height": 700})
     page.goto("/drivers")
+    page.mouse.move(5, 5)  # the reader's pointer: plotly.js replaces the sketches
     page.wait_for_function("() => !!document.querySelector('#chart .main-svg')", timeout=20_000)
     assert (
         page.evaluate("document.getElementById('departments-section').getBoundingClientRect().top")

@@ -59,11 +59,15 @@ function chartSource(gd) {
   return line ? line.textContent.replace(/\s+/g, " ").replace(lead, "").trim() : SITE;
 }
 
+// The figure a chart shows: Plotly's once it has drawn it, else the one its sketch shows.
+const chartData = gd => gd.data || SKETCHES.get(gd)?.[0] || [];
+const chartLayout = gd => gd.layout || SKETCHES.get(gd)?.[1] || {};
+
 function dataThrough(gd) {
   const info = CHART_INFO[gd.id] || {};
   if (info.through) return info.through;
   let last = "";
-  for (const trace of gd.data || []) {
+  for (const trace of chartData(gd)) {
     for (const x of trace.x || []) if (typeof x === "string" && /^\d{4}-\d{2}/.test(x) && x > last) last = x;
   }
   return last.slice(0, 7);
@@ -85,7 +89,7 @@ function footerText(gd) {
 
 // The figure as published: title and subtitle above, source and date below.
 function publishedFigure(gd) {
-  const layout = JSON.parse(JSON.stringify(gd.layout || {}));
+  const layout = JSON.parse(JSON.stringify(chartLayout(gd)));
   const info = CHART_INFO[gd.id] || {};
   const margin = layout.margin || {};
   layout.title = {text: chartTitle(gd), x: 0.01, xanchor: "left", font: {size: 20},
@@ -98,18 +102,18 @@ function publishedFigure(gd) {
   layout.width = 1200;
   layout.height = 675;
   layout.autosize = false;
-  return {data: gd.data, layout};
+  return {data: chartData(gd), layout};
 }
 
 function downloadChart(gd, format) {
-  return loadChartlib(gd.data).then(Plotly => Plotly.downloadImage(publishedFigure(gd), {format, filename: chartFilename(gd), width: 1200, height: 675}));
+  return loadChartlib(chartData(gd)).then(Plotly => Plotly.downloadImage(publishedFigure(gd), {format, filename: chartFilename(gd), width: 1200, height: 675}));
 }
 
 // The numbers the chart shows, one row per point: series, x, y (bands as lower/upper bounds; on a
 // map, x is the place's code and y its value).
 function chartCSV(gd) {
   const rows = [["series", "x", "y"]];
-  const data = (gd.data || []).filter(t => !(t.meta && t.meta.csv === false));
+  const data = chartData(gd).filter(t => !(t.meta && t.meta.csv === false));
   data.forEach((trace, i) => {
     let name = trace.name;
     const next = data[i + 1];
@@ -283,10 +287,19 @@ const nextTask = () => new Promise(resolve => setTimeout(resolve, 0));
 
 async function drawNow(gd, figure) {
   if (!readyChartlib(figure[0])) {
+    if (!wantPlotly && sketchable(figure[0])) {
+      sketch(gd, figure[0], figure[1]);
+      SKETCHES.set(gd, figure);
+      return gd;
+    }
     await loadChartlib(figure[0]);
     await nextTask();  // the library's start and each first chart in tasks of their own
   }
   FIGURES.set(gd, figure);
+  if (SKETCHES.delete(gd)) {
+    gd.querySelector(":scope > .sketch")?.remove();
+    gd.classList.remove("sketched");
+  }
   await chartlib.plotly.react(gd, ...figure);  // once loaded, a redraw happens at once
   return gd;
 }
@@ -321,6 +334,295 @@ function plot(target, data, layout, config = PLOT_CONFIG) {
     if (!CHARTS_WAITING.has(gd)) NEAR_SCREEN.observe(gd);
     CHARTS_WAITING.set(gd, job);
   });
+}
+
+// ------------------------------------------------------------------ sketches before plotly.js
+// Evaluating plotly.js and drawing its first chart blocks a phone's main thread for a second or
+// more. On a page that asks for it (<body data-sketch>: the overview, Drivers and Forecasts pages
+// and their embeds), until the reader shows intent (touches, clicks, types, moves a mouse or
+// wheel), line and bar charts are drawn as sketches: a plain SVG of the same figure (axes, ticks, lines,
+// bands, bars, legend, vertical event lines), a few milliseconds each. The first sign of intent
+// loads plotly.js once the main thread is idle and redraws every sketched chart as the interactive
+// Plotly chart (a hidden one when it is next seen); exports and the CSV work from either. Maps
+// (choropleth) and other trace types are drawn by plotly.js only.
+const SKETCHES = new Map();  // element -> the figure its sketch shows
+let wantPlotly = document.body.dataset.sketch === undefined;  // pages without sketches: at once
+const INTENT = ["pointerdown", "pointermove", "touchstart", "keydown", "wheel", "focusin", "input"];
+const SVG_NS = "http://www.w3.org/2000/svg";
+const FONT = '"Open Sans", verdana, arial, sans-serif';
+
+function sketchable(data) {
+  return (data || []).every(trace => !trace.type || trace.type === "scatter" || trace.type === "bar");
+}
+
+function upgradeSketches() {
+  if (wantPlotly) return;
+  wantPlotly = true;
+  for (const type of INTENT) window.removeEventListener(type, onIntent, true);
+  for (const [gd, figure] of SKETCHES) {
+    if (gd.offsetParent !== null) {
+      drawNow(gd, figure).catch(error => console.warn(error));
+    } else if (NEAR_SCREEN && !CHARTS_WAITING.has(gd)) {  // hidden: drawn when next seen
+      CHARTS_SEEN.delete(gd);
+      CHARTS_WAITING.set(gd, {figure, callbacks: []});
+      NEAR_SCREEN.observe(gd);
+    }
+  }
+}
+
+function onIntent() {
+  for (const type of INTENT) window.removeEventListener(type, onIntent, true);
+  if ("requestIdleCallback" in window) requestIdleCallback(upgradeSketches, {timeout: 1500});
+  else setTimeout(upgradeSketches, 50);
+}
+if (!wantPlotly) for (const type of INTENT) window.addEventListener(type, onIntent, {capture: true, passive: true});
+
+function svg(tag, attributes, parent) {
+  const element = document.createElementNS(SVG_NS, tag);
+  for (const [key, value] of Object.entries(attributes)) if (value !== undefined && value !== null) element.setAttribute(key, value);
+  if (parent) parent.append(element);
+  return element;
+}
+
+function svgText(parent, x, y, words, attributes = {}) {
+  const text = svg("text", {x, y, "font-size": 12, fill: "#444", ...attributes}, parent);
+  text.textContent = words;
+  return text;
+}
+
+const isDate = v => typeof v === "string" && /^\d{4}-\d{2}/.test(v);
+const dateValue = v => Date.parse(v.length === 7 ? `${v}-01` : v.slice(0, 10));
+const finite = v => v !== null && v !== undefined && v !== "" && Number.isFinite(Number(v));
+
+function niceTicks(low, high, count) {
+  const raw = (high - low) / Math.max(count, 1) || 1;
+  const size = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map(m => m * size).find(m => m >= raw);
+  const ticks = [];
+  for (let v = Math.ceil(low / step) * step; v <= high + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  return ticks;
+}
+
+function dateTicks(low, high, count) {
+  const years = (high - low) / (365.25 * 864e5);
+  const first = new Date(low);
+  const ticks = [];
+  if (years >= 2) {
+    const step = [1, 2, 5, 10, 20, 50].find(s => years / s <= count) || 100;
+    for (let y = Math.ceil(first.getUTCFullYear() / step) * step; Date.UTC(y, 0, 1) <= high; y += step) {
+      if (Date.UTC(y, 0, 1) >= low) ticks.push([Date.UTC(y, 0, 1), String(y)]);
+    }
+  } else {
+    const step = [1, 2, 3, 6, 12].find(s => years * 12 / s <= count) || 12;
+    for (let m = first.getUTCFullYear() * 12 + first.getUTCMonth(); Date.UTC(Math.floor(m / 12), m % 12, 1) <= high; m += 1) {
+      const at = Date.UTC(Math.floor(m / 12), m % 12, 1);
+      if (at >= low && (m % 12) % step === 0) {
+        ticks.push([at, new Date(at).toLocaleDateString(LOCALE, {month: "short", year: "numeric", timeZone: "UTC"})]);
+      }
+    }
+  }
+  return ticks;
+}
+
+function tickLabel(value, format) {
+  if (format && format.includes("%")) return `${formatNumber(value * 100, {maximumFractionDigits: 1})}%`;
+  return formatNumber(value, Math.abs(value) >= 1e4 ? {notation: "compact", maximumSignificantDigits: 3} : {maximumSignificantDigits: 4});
+}
+
+// The x axis: dates, numbers or categories (bars always categories, as plotly spaces them).
+function sketchXAxis(traces) {
+  const values = traces.flatMap(t => [...(t.x || [])]);
+  if (traces.some(t => t.type === "bar") || !values.every(v => isDate(v) || finite(v))) {
+    const categories = [...new Set(values.map(String))];
+    return {kind: "category", categories, value: v => categories.indexOf(String(v)), low: -0.5, high: categories.length - 0.5};
+  }
+  const dates = values.every(isDate);
+  const value = dates ? dateValue : Number;
+  const numbers = values.map(value);
+  return {kind: dates ? "date" : "linear", value, low: Math.min(...numbers), high: Math.max(...numbers)};
+}
+
+function sketch(gd, data, layout = {}) {
+  const width = gd.clientWidth || 600;
+  const height = gd.clientHeight || 400;
+  const traces = (data || []).filter(t => t.visible !== false);
+  const drawn = traces.filter(t => t.visible !== "legendonly");
+  const x = sketchXAxis(drawn.length ? drawn : traces);
+  const yAxis = layout.yaxis || {};
+  const log = yAxis.type === "log";
+  const stacked = layout.barmode === "stack";
+  // the y range: given, or the data's (stacked bars summed; bars and "tozero" from zero)
+  let ys = [];
+  if (stacked) {
+    const sums = {};
+    for (const t of drawn.filter(t => t.type === "bar")) {
+      (t.x || []).forEach((v, i) => { if (finite(t.y[i])) sums[v] = (sums[v] || 0) + Number(t.y[i]); });
+    }
+    ys = Object.values(sums);
+  }
+  ys = [...ys, ...drawn.flatMap(t => [...(t.y || [])].filter(finite).map(Number))].filter(v => !log || v > 0);
+  let [low, high] = ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
+  if (yAxis.range) {
+    [low, high] = yAxis.range.map(Number);
+  } else if (log) {
+    [low, high] = [Math.log10(low), Math.log10(high)];
+    const pad = (high - low) * 0.05 || 0.5;
+    [low, high] = [low - pad, high + pad];
+  } else {
+    if (yAxis.rangemode === "tozero" || drawn.some(t => t.type === "bar")) [low, high] = [Math.min(low, 0), Math.max(high, 0)];
+    const pad = (high - low) * 0.05 || 1;
+    if (low !== 0) low -= pad;
+    if (high !== 0) high += pad;
+  }
+  const yTicks = log
+    ? niceTicks(Math.ceil(low), Math.floor(high), 6).filter(Number.isInteger).map(p => [p, tickLabel(10 ** p)])
+    : niceTicks(low, high, Math.max(3, Math.min(8, height / 50))).filter(v => v >= low && v <= high).map(v => [v, tickLabel(v, yAxis.tickformat)]);
+  // the legend: one entry per named trace (or legend group) shown in it, in rows
+  const entries = [];
+  for (const [i, t] of traces.entries()) {
+    if (!t.name || t.showlegend === false) continue;
+    if (t.legendgroup && entries.some(e => e.group === t.legendgroup)) continue;
+    entries.push({trace: t, i, group: t.legendgroup});
+  }
+  const showLegend = layout.showlegend ?? entries.length > 1;
+  const margin = layout.margin || {};
+  const yTitle = yAxis.title?.text || "";
+  const labelWidth = Math.max(0, ...yTicks.map(([, label]) => label.length * 7));
+  const left = Math.max(margin.l ?? 80, labelWidth + (yTitle ? 26 : 8));
+  const right = margin.r ?? 80;
+  const plotWidth = Math.max(40, width - left - right);
+  const rows = [];
+  if (showLegend) {
+    let row = [], used = 0;
+    for (const entry of entries) {
+      entry.width = 40 + entry.trace.name.length * 6.5;
+      if (row.length && used + entry.width > plotWidth) { rows.push(row); row = []; used = 0; }
+      row.push(entry);
+      used += entry.width;
+    }
+    if (row.length) rows.push(row);
+  }
+  const legendAbove = (layout.legend?.y ?? 0) >= 1;
+  const legendHeight = rows.length * 19;
+  const top = (margin.t ?? 100) + (legendAbove ? legendHeight : 0);
+  const bottom = Math.max(margin.b ?? 80, 30 + (legendAbove ? 0 : legendHeight + 8));
+  const plotHeight = Math.max(40, height - top - bottom);
+  const px = v => left + (x.value(v) - x.low) / ((x.high - x.low) || 1) * plotWidth;
+  const py = v => {
+    const value = log ? Math.log10(v) : Number(v);
+    return top + plotHeight - (value - low) / ((high - low) || 1) * plotHeight;
+  };
+
+  const root = document.createElement("div");
+  root.className = "sketch";
+  const chart = svg("svg", {viewBox: `0 0 ${width} ${height}`, width: "100%", height: "100%", "aria-hidden": "true",
+                            "font-family": FONT, style: "display: block; overflow: hidden"}, root);
+  const clip = `sketch-clip-${gd.id}`;
+  svg("rect", {x: left, y: top, width: plotWidth, height: plotHeight}, svg("clipPath", {id: clip}, svg("defs", {}, chart)));
+  // grid and tick labels
+  for (const [value, label] of yTicks) {
+    const y = top + plotHeight - (value - low) / ((high - low) || 1) * plotHeight;
+    svg("line", {x1: left, x2: left + plotWidth, y1: y, y2: y, stroke: "#eee"}, chart);
+    svgText(chart, left - 6, y + 4, label, {"text-anchor": "end"});
+  }
+  const xTicks = x.kind === "date" ? dateTicks(x.low, x.high, Math.max(2, plotWidth / 80))
+    : x.kind === "linear" ? niceTicks(x.low, x.high, Math.max(2, plotWidth / 80)).map(v => [v, tickLabel(v)])
+    : x.categories.map((c, i) => [i, c]).filter((_, i, all) => i % Math.ceil(all.length / Math.max(1, plotWidth / 50)) === 0);
+  for (const [value, label] of xTicks) {
+    const at = left + (value - x.low) / ((x.high - x.low) || 1) * plotWidth;
+    if (x.kind !== "category") svg("line", {x1: at, x2: at, y1: top, y2: top + plotHeight, stroke: "#eee"}, chart);
+    svgText(chart, at, top + plotHeight + 17, label, {"text-anchor": "middle"});
+  }
+  if (yTitle) {
+    svgText(chart, 0, 0, yTitle, {"text-anchor": "middle", "font-size": 13,
+                                  transform: `translate(14 ${top + plotHeight / 2}) rotate(-90)`});
+  }
+  const plotArea = svg("g", {"clip-path": `url(#${clip})`}, chart);
+  // vertical lines (events) from the layout's shapes
+  for (const shape of layout.shapes || []) {
+    if (shape.type !== "line" || shape.x0 !== shape.x1 || shape.yref !== "paper") continue;
+    const at = px(shape.x0);
+    svg("line", {x1: at, x2: at, y1: top, y2: top + plotHeight, stroke: shape.line?.color || "#444",
+                 "stroke-width": shape.line?.width ?? 1, "stroke-dasharray": dash(shape.line?.dash)}, plotArea);
+  }
+  // bars, grouped or stacked
+  const bars = drawn.filter(t => t.type === "bar");
+  const slot = 0.8 / (stacked ? 1 : Math.max(1, bars.length));
+  const base = {};
+  bars.forEach((t, b) => {
+    const colour = barColour(t, traces.indexOf(t));
+    (t.x || []).forEach((v, i) => {
+      if (!finite(t.y[i])) return;
+      const start = stacked ? (base[v] || 0) : 0;
+      const end = start + Number(t.y[i]);
+      if (stacked) base[v] = end;
+      const centre = x.value(v) - 0.4 + slot * (stacked ? 0.5 : b + 0.5);
+      const x0 = left + (centre - slot / 2 - x.low) / (x.high - x.low) * plotWidth;
+      const [y0, y1] = [py(Math.max(start, end)), py(Math.min(start, end))];
+      svg("rect", {x: x0, y: y0, width: Math.max(1, slot / (x.high - x.low) * plotWidth), height: Math.max(0, y1 - y0), fill: colour}, plotArea);
+    });
+  });
+  // lines, bands (fill to the previous trace) and markers
+  const points = t => (t.x || []).map((v, i) => (finite(t.y?.[i]) && (!log || t.y[i] > 0) ? [px(v), py(t.y[i])] : null));
+  traces.forEach((t, i) => {
+    if (t.type === "bar" || t.visible === "legendonly") return;
+    const mine = points(t);
+    if (t.fill === "tonexty" && i > 0) {
+      const lower = points(traces[i - 1]).filter(Boolean).reverse();
+      const upper = mine.filter(Boolean);
+      if (upper.length && lower.length) {
+        svg("polygon", {points: [...upper, ...lower].map(p => p.join(",")).join(" "), fill: t.fillcolor || "rgba(0,114,178,0.3)"}, plotArea);
+      }
+    }
+  });
+  traces.forEach((t, i) => {
+    if (t.type === "bar" || t.visible === "legendonly") return;
+    const mine = points(t);
+    const mode = t.mode || (mine.length < 20 ? "lines+markers" : "lines");
+    const colour = t.line?.color || t.marker?.color || OKABE_ITO[i % OKABE_ITO.length];
+    if (mode.includes("lines") && (t.line?.width ?? 2) > 0) {
+      let path = "";
+      let pen = "M";
+      for (const p of mine) {
+        if (!p) { pen = "M"; continue; }
+        path += `${pen}${p[0].toFixed(1)},${p[1].toFixed(1)}`;
+        pen = "L";
+      }
+      svg("path", {d: path, fill: "none", stroke: colour, "stroke-width": t.line?.width ?? 2,
+                   "stroke-dasharray": dash(t.line?.dash), "stroke-linejoin": "round"}, plotArea);
+    }
+    if (mode.includes("markers")) {
+      const size = (typeof t.marker?.size === "number" ? t.marker.size : 6) / 2;
+      const fill = typeof t.marker?.color === "string" ? t.marker.color : colour;
+      for (const p of mine) if (p) svg("circle", {cx: p[0], cy: p[1], r: size, fill}, plotArea);
+    }
+  });
+  // axes and the legend
+  svg("line", {x1: left, x2: left + plotWidth, y1: top + plotHeight, y2: top + plotHeight, stroke: "#444"}, chart);
+  let legendY = legendAbove ? top - legendHeight + 12 : top + plotHeight + 38;
+  for (const row of rows) {
+    let at = left;
+    for (const {trace, i, width: entryWidth} of row) {
+      const colour = trace.type === "bar" ? barColour(trace, i)
+        : trace.fill === "tonexty" ? trace.fillcolor : trace.line?.color || trace.marker?.color || OKABE_ITO[i % OKABE_ITO.length];
+      if (trace.type === "bar" || trace.fill === "tonexty") svg("rect", {x: at, y: legendY - 9, width: 24, height: 10, fill: colour}, chart);
+      else svg("line", {x1: at, x2: at + 24, y1: legendY - 4, y2: legendY - 4, stroke: colour, "stroke-width": 2, "stroke-dasharray": dash(trace.line?.dash)}, chart);
+      svgText(chart, at + 30, legendY, trace.name, {opacity: trace.visible === "legendonly" ? 0.5 : 1});
+      at += entryWidth;
+    }
+    legendY += 19;
+  }
+  gd.querySelector(":scope > .sketch")?.remove();
+  gd.append(root);
+  gd.classList.add("sketched");
+}
+
+function barColour(trace, i) {
+  return typeof trace.marker?.color === "string" ? trace.marker.color : OKABE_ITO[i % OKABE_ITO.length];
+}
+
+function dash(kind) {
+  return {dash: "6,4", dot: "2,3", dashdot: "6,3,2,3", longdash: "10,5"}[kind];
 }
 
 // Printing draws the charts not yet drawn (at once when plotly.js is loaded, as it is once one
