@@ -82,8 +82,8 @@ def test_every_page_renders_without_errors_or_sideways_scroll(
     page = sized(width)
     response = page.goto(path)
     assert response.status == 200
-    if ready.endswith(".main-svg"):  # a chart is drawn when it nears the screen
-        page.locator(ready.split()[0]).scroll_into_view_if_needed()
+    if ready.endswith(".main-svg"):  # drawn when it nears the screen, by plotly.js once pointed at
+        page.locator(ready.split()[0]).hover()
     page.wait_for_selector(ready, timeout=60_000)
     page.wait_for_load_state("load")
     page.wait_for_timeout(500)  # late layout (charts resizing to their box)
@@ -151,19 +151,24 @@ def test_docs_shows_the_operations_of_the_openapi_31_document(sized, base_url: s
     assert page.problems == []
 
 
-def test_a_swagger_ui_deep_link_opens_swagger_ui_at_its_operation(sized) -> None:
+def test_try_it_opens_swagger_ui_at_the_operation(sized) -> None:
     page = sized(PHONE)
     page.goto("/docs")
-    link = page.locator("details.operation", has_text="/api/encounters").first
-    link.locator("summary").click()
-    link.get_by_role("link", name="Try it in Swagger UI").click()
-    page.wait_for_selector(".opblock.is-open", timeout=60_000)  # Swagger UI opens the linked one
+    operation = page.locator("details.operation", has_text="/api/encounters").first
+    operation.locator("summary").click()
+    operation.get_by_role("link", name="Try it in Swagger UI").click()
+    page.wait_for_selector(".opblock.is-open", timeout=60_000)  # Swagger UI opens that one
     assert "/api/encounters" in page.locator(".opblock.is-open .opblock-summary-path").inner_text()
     assert page.problems == []
+    # a Swagger UI deep link in the address of a fresh page opens Swagger UI too
+    linked = sized(PHONE)
+    linked.goto("/docs#/encounters")
+    linked.wait_for_selector(".opblock-tag", timeout=60_000)
+    assert linked.locator("#api-operations").is_hidden() and linked.problems == []
 
 
 def _wait_chart(page, element: str = "chart") -> None:
-    page.locator(f"#{element}").scroll_into_view_if_needed()  # drawn when it nears the screen
+    page.locator(f"#{element}").hover()  # seen and pointed at: plotly.js replaces the sketch
     page.wait_for_function(
         f"() => document.getElementById('{element}').data && "
         f"document.getElementById('{element}').data.length > 0",
@@ -207,7 +212,7 @@ def test_exported_svg_and_png_carry_title_source_and_date(sized) -> None:
 def test_csv_as_shown_includes_the_per_100k_rate(sized) -> None:
     page = sized(DESKTOP, accept_downloads=True)
     page.goto("/?per100k=1")
-    page.locator("#chart").scroll_into_view_if_needed()
+    page.locator("#chart").hover()  # seen and pointed at: plotly.js replaces the sketch
     page.wait_for_function(
         "() => (document.getElementById('chart').layout?.yaxis?.title?.text || '')"
         ".includes('100,000')"

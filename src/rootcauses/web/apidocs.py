@@ -40,6 +40,8 @@ class Response:
 class Operation:
     method: str
     path: str
+    tag: str
+    operation_id: str
     anchor: str  # Swagger UI's deep link: #/{tag}/{operationId}
     summary: str
     description: Markup
@@ -167,6 +169,8 @@ def operations(document: dict[str, Any]) -> list[Tag]:
                 Operation(
                     method=method,
                     path=path,
+                    tag=tag,
+                    operation_id=operation_id,
                     anchor=re.sub(r"\s", "%20", f"/{tag.strip()}/{operation_id}"),
                     summary=operation.get("summary", ""),
                     description=text(operation.get("description")),

@@ -7,6 +7,8 @@
   const root = document.getElementById("swagger-ui");
   const status = document.getElementById("try-status");
   let loading = null;
+  let drawn;
+  const ready = new Promise(resolve => { drawn = resolve; });  // Swagger UI has drawn the document
 
   function load(tag, attributes) {
     return new Promise((resolve, reject) => {
@@ -40,7 +42,7 @@
         plugins: [SwaggerUIBundle.plugins.DownloadUrl],
         validatorUrl: null,
         tryItOutEnabled: false,
-        onComplete: levelHeadings,
+        onComplete: () => { levelHeadings(); drawn(); },
       });
       new MutationObserver(levelHeadings).observe(root, {childList: true, subtree: true});
       status.textContent = "";
@@ -54,6 +56,18 @@
   }
 
   button.addEventListener("click", openSwagger);
+  // An operation's "Try it" link opens Swagger UI at that operation (through its API, not its
+  // #/tag/operationId deep link, which Swagger UI 5 reports as deprecated when the id has "_").
+  document.getElementById("api-operations").addEventListener("click", event => {
+    const link = event.target.closest("a[data-operation]");
+    if (!link) return;
+    event.preventDefault();
+    const key = ["operations", link.dataset.tag, link.dataset.operation];
+    openSwagger().then(() => ready).then(() => {
+      window.ui.layoutActions.show(key, true);
+      window.ui.layoutActions.scrollTo(key);
+    });
+  });
   const deepLink = () => window.location.hash.startsWith("#/");
   window.addEventListener("hashchange", () => { if (deepLink()) openSwagger(); });
   if (deepLink()) openSwagger();
