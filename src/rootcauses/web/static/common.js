@@ -432,6 +432,7 @@ function tickLabel(value, format) {
 // The x axis: dates, numbers or categories (bars always categories, as plotly spaces them).
 function sketchXAxis(traces) {
   const values = traces.flatMap(t => [...(t.x || [])]);
+  if (!values.length) return {kind: "linear", value: Number, low: 0, high: 1};
   if (traces.some(t => t.type === "bar") || !values.every(v => isDate(v) || finite(v))) {
     const categories = [...new Set(values.map(String))];
     return {kind: "category", categories, value: v => categories.indexOf(String(v)), low: -0.5, high: categories.length - 0.5};
