@@ -151,7 +151,7 @@ def identified(free: Sequence[str], inputs: engine.SimInputs) -> tuple[str, ...]
 
 
 LOG_SCALE = ("base_departure_rate",)
-REGION_STEPS = 4  # bisection steps on each side of each parameter (:func:`_plausible_region`)
+REGION_STEPS = 8  # bisection steps on each side of each parameter (:func:`_plausible_region`)
 BURN_IN = 2  # months left out of the objective and the metrics: the journey pipeline fills up
 SEASON = 12
 ENCOUNTERS = engine.METRICS.index("encounters")
