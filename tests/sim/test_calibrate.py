@@ -346,3 +346,55 @@ def test_policy_response_needs_two_years_of_policy_in_the_window(tiny_network):
     regimes[-24:, engine.REGIMES.index("mexico_enforcement")] = 1.0
     long = engine.SimInputs(**{**inputs.__dict__, "regimes": regimes})
     assert cal.identified(wanted, long) == wanted
+
+
+def test_nelder_mead_reports_a_region_when_asked_within_its_budget(world):
+    inputs, target, specs, params = world
+    calibration = cal.fit(
+        inputs,
+        target.values[:24],
+        _start(params),
+        specs,
+        free=FREE,
+        households=HOUSEHOLDS,
+        seed=SEED,
+        method="nelder-mead",
+        max_evaluations=120,
+        region_seeds=3,
+    )
+    assert calibration.evaluations <= 120
+    for key in FREE:
+        region = calibration.region[key]
+        assert region["low"] <= calibration.fitted[key] <= region["high"]
+    plain = cal.fit(
+        inputs, target.values[:24], _start(params), specs, free=FREE, households=HOUSEHOLDS,
+        seed=SEED, method="nelder-mead", max_evaluations=60,
+    )  # fmt: skip
+    assert plain.region == {}
+
+
+def test_a_fit_starts_from_a_saved_calibrations_fitted_point(tmp_path, monkeypatch):
+    """The point fitted at the calibration's training start, not its re-anchored overrides;
+    another training start, or no fitted point, is an error naming the file and key."""
+    path = tmp_path / "latest.yaml"
+    specs = load_parameter_specs(calibrated=False)
+
+    def write(provenance: dict) -> None:
+        cal.write_calibrated(
+            path, cal.calibrated_document({"base_departure_rate": 0.009}, provenance)
+        )
+
+    write({"fitted_at_train_start": {"base_departure_rate": 0.002, "beta_violence": 0.7},
+           "train_start": "2012-10"})  # fmt: skip
+    monkeypatch.setattr(scenarios, "calibration_path", lambda name: path)
+    values = cal.starting_values("latest", specs, cal.Window(2013, 2024))
+    assert values["base_departure_rate"] == 0.002 and values["beta_violence"] == 0.7
+    assert values["beta_income_gap"] == specs["beta_income_gap"].value
+    with pytest.raises(
+        SimError,
+        match=r"train_start: 2012-10, but the training window FY2015..FY2024 starts 2014-10",
+    ):
+        cal.starting_values("latest", specs, cal.Window(2015, 2024))
+    write({"train_start": "2012-10"})
+    with pytest.raises(SimError, match=r"latest.yaml: provenance: fitted_at_train_start: missing"):
+        cal.starting_values("latest", specs, cal.Window(2013, 2024))

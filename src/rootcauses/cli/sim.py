@@ -397,6 +397,13 @@ def calibrate(
     backend: BackendOption = Backend.auto,
     address: AddressOption = None,
     output: Annotated[Path | None, typer.Option(help="JSON report to write.")] = None,
+    start_from: Annotated[
+        str | None,
+        typer.Option(
+            help="Start from the fitted point of this saved calibration (latest, validation or "
+            "a saved name; same training start), e.g. to refine it with --method nelder-mead."
+        ),
+    ] = None,
     save: Annotated[
         str | None,
         typer.Option(
@@ -435,6 +442,7 @@ def calibrate(
             method=method,
             executor=executor,
             free=free_names,
+            start_from=start_from,
         )
     if output is not None:
         runs.write_json(report, output)
@@ -448,6 +456,7 @@ def calibrate(
             + (f" --workers {workers}" if executor.uses_ray() else " --backend serial")
             + (f" --validate {validate}" if validate else "")
             + (f" --free {free}" if free else "")
+            + (f" --start-from {start_from}" if start_from else "")
             + f" --save {save}"
         )
         document["provenance"] = {

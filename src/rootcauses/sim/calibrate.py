@@ -464,9 +464,11 @@ def fit(
     ``method="evolution"`` runs differential evolution over the search boxes (``popsize`` × the
     number of free parameters per generation, as many generations as ``max_evaluations`` allows;
     ``map_population`` evaluates a generation in parallel, e.g. on Ray) and reports the
-    **plausible region**: the final population's members whose loss is within two standard
-    deviations of seed noise (the best point rerun with ``region_seeds`` other seeds) of the best.
-    ``"nelder-mead"`` refines from ``values`` (restarted with a smaller simplex).
+    **plausible region** (:func:`_plausible_region`: around the best point, where the loss stays
+    within seed noise of the best; the noise from the best point rerun with ``region_seeds``
+    other seeds). ``"nelder-mead"`` refines from ``values`` (restarted with a smaller simplex),
+    and reports the region too when ``region_seeds`` is given (its evaluations come out of the
+    budget first).
 
     The simulation is given the first ``len(observed_train)`` months of ``inputs`` and nothing
     after, so later months of the inputs cannot influence the fit. ``types`` (encounters by
@@ -537,13 +539,9 @@ def fit(
             evaluations += int(refined.nfev)
             if refined.fun < result.fun:
                 result.x, result.fun = refined.x, refined.fun
-        noise = _seed_noise(loss, result.x, region_seeds, seed)
-        region, spent = _plausible_region(
-            loss, result.x, float(result.fun), noise, free, values, lower, upper, map_population
-        )
-        evaluations += spent
     else:
         evaluations = 0
+        region_cost = 2 * REGION_STEPS * len(free) + region_seeds if region_seeds else 0
 
         def counted(theta: np.ndarray) -> float:
             nonlocal evaluations
@@ -563,7 +561,7 @@ def fit(
         # the objective is a step function of the parameters (a fixed seed, a finite sample), so
         # Nelder-Mead can stall on a plateau: restart from the best point with a smaller simplex
         for attempt in range(restarts + 1):
-            budget = max_evaluations - evaluations
+            budget = max_evaluations - region_cost - evaluations
             if budget < x.size + 2:
                 break
             trial = minimize(
@@ -581,6 +579,12 @@ def fit(
             if result is None or trial.fun <= result.fun:
                 result = trial
             x = result.x
+    if method == "evolution" or region_seeds:
+        noise = _seed_noise(loss, result.x, region_seeds, seed)
+        region, spent = _plausible_region(
+            loss, result.x, float(result.fun), noise, free, values, lower, upper, map_population
+        )
+        evaluations += spent
     params = _decode(result.x, free, values)
     return Calibration(
         free=free,
@@ -833,6 +837,31 @@ def calibrate_target(
 # --------------------------------------------------------------------------- against the store
 
 
+def starting_values(
+    name: str, specs: Mapping[str, ParameterSpec], train: Window
+) -> dict[str, float]:
+    """The documented values with calibration ``name``'s fitted point applied: the values it
+    fitted at its own training start (``provenance.fitted_at_train_start``), not its overrides,
+    whose base rate is re-anchored to a later month. Its training must start where ``train``
+    does, or the point would mean something else."""
+    from rootcauses.sim.scenarios import apply_overrides, calibration_path, read_calibration
+
+    path = calibration_path(name)
+    calibration = read_calibration(path, specs, name)
+    fitted = calibration.provenance.get("fitted_at_train_start")
+    if not isinstance(fitted, dict) or not fitted:
+        raise SimError(
+            f"{path}: provenance: fitted_at_train_start: missing; cannot start a fit from {name!r}"
+        )
+    started = str(calibration.provenance.get("train_start"))
+    if started != f"{train.start:%Y-%m}":
+        raise SimError(
+            f"{path}: provenance: train_start: {started}, but the training window {train} starts "
+            f"{train.start:%Y-%m}; start from a calibration of the same training start"
+        )
+    return apply_overrides(specs, fitted, f"{path}: provenance.fitted_at_train_start")
+
+
 def calibrate_store(
     settings: Any,
     *,
@@ -848,11 +877,14 @@ def calibrate_store(
     popsize: int = 5,
     executor: Any = None,
     region_seeds: int = 4,
+    start_from: str | None = None,
 ) -> dict[str, Any]:
     """Fit on ``train``, validate on ``validate`` (default: every observed fiscal year after the
     training window), against the built store; returns the report (JSON-ready). With an
     ``executor`` that uses Ray (:class:`rootcauses.sim.ensemble.Executor`), each generation of
-    the evolution is evaluated on Ray (a local one, or the cluster at its address)."""
+    the evolution is evaluated on Ray (a local one, or the cluster at its address). The fit
+    starts from the documented defaults, or from the fitted point of the saved calibration
+    ``start_from`` (:func:`starting_values`), which a ``nelder-mead`` fit then refines."""
     from rootcauses.sim.network import read_network_store
     from rootcauses.sim.scenarios import default_values, load_parameter_specs
     from rootcauses.store.query import connect
@@ -861,8 +893,10 @@ def calibrate_store(
     if households < 1:
         raise SimError(f"--households must be at least 1, got {households}")
     countries = check_countries(countries)
-    specs = load_parameter_specs(calibrated=False)  # fit from the documented defaults
+    specs = load_parameter_specs(calibrated=False)  # fit from the documented defaults …
     values = default_values(specs)
+    if start_from is not None:  # … or from a saved calibration's fitted point
+        values = starting_values(start_from, specs, train)
     con = connect(settings)
     try:
         build_id = current_build(con)
@@ -890,7 +924,7 @@ def calibrate_store(
         "max_evaluations": max_evaluations,
         "method": method,
         "popsize": popsize,
-        "region_seeds": region_seeds if method == "evolution" else 0,
+        "region_seeds": region_seeds,
         "types": types,
     }
     with contextlib.ExitStack() as stack:
@@ -957,6 +991,11 @@ def calibrate_store(
             scores["validation"]["simulation"]["mase"] if "validation" in scores else None
         ),
     }
+    if start_from is not None:  # what the fit started from: that calibration's own record
+        provenance["started_from"] = {
+            "calibration": start_from,
+            "start_values": calibration.start_values,
+        }
     return {
         "model": "rootcauses.sim/0.1",
         "kind": "calibration",
