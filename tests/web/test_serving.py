@@ -62,7 +62,7 @@ def test_a_server_that_exits_before_it_is_ready_is_an_error_with_its_output(
 ) -> None:
     bad = {"ROOTCAUSES_HTTP_TIMEOUT": "not-a-number"}  # the settings refuse it at start-up
     with (
-        pytest.raises(RuntimeError, match=r"(?s)exited \(1\).*http_timeout"),
+        pytest.raises(RuntimeError, match=r"(?is)exited \(1\).*http_timeout"),
         serving.serve_process(tmp_path, tmp_path / "data", env=bad),
     ):
         pytest.fail("the block ran although the server never answered")

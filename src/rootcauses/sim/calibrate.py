@@ -542,6 +542,8 @@ def fit(
     else:
         evaluations = 0
         region_cost = 2 * REGION_STEPS * len(free) + region_seeds if region_seeds else 0
+        if max_evaluations - region_cost < 2 * (len(free) + 2):  # too small a budget for both
+            region_cost = 0
 
         def counted(theta: np.ndarray) -> float:
             nonlocal evaluations
@@ -579,7 +581,7 @@ def fit(
             if result is None or trial.fun <= result.fun:
                 result = trial
             x = result.x
-    if method == "evolution" or region_seeds:
+    if method == "evolution" or region_cost:
         noise = _seed_noise(loss, result.x, region_seeds, seed)
         region, spent = _plausible_region(
             loss, result.x, float(result.fun), noise, free, values, lower, upper, map_population
