@@ -25,17 +25,14 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from rootcauses.config import Settings
+from rootcauses.web.serving import serve_in_thread
 
 LIGHTHOUSE = "lighthouse@12.2.3"  # 13.x wants Node 22; Debian has Node 20
 CHROMIUM = Path(os.environ.get("CHROME_PATH", "/usr/bin/chromium"))
@@ -48,33 +45,6 @@ METRICS = {
     "total-blocking-time": "TBT",
     "cumulative-layout-shift": "CLS",
 }
-
-
-@contextmanager
-def served(settings: Settings | None = None) -> Iterator[str]:
-    """The app on 127.0.0.1 and a free port, in a thread, for the length of the block."""
-    import uvicorn
-
-    from rootcauses.web.app import create_app
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start within 60 s")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def lighthouse(url: str, out: Path, attempts: int = 3) -> dict:
@@ -130,7 +100,7 @@ def measure(
     if not CHROMIUM.exists():
         raise RuntimeError(f"no chromium at {CHROMIUM} (apt-get install chromium)")
     results = {}
-    with served(settings) as base, tempfile.TemporaryDirectory() as tmp:
+    with serve_in_thread(settings) as base, tempfile.TemporaryDirectory() as tmp:
         for path in pages:
             urllib_warm(base + path)
             rows = [
