@@ -79,3 +79,34 @@ def test_a_snapshot_counts_only_its_latest_write(own_store):
     assert done(own_store)
     write_snapshot(own_store, "sim_whatif", pd.DataFrame({"build_id": ["old"]}))
     assert not done(own_store)
+
+
+# what a page says when a section has nothing stored to show (web/templates)
+EMPTY_SECTION = {
+    "/": ("Not fitted in this store yet", "None in this store yet"),
+    "/drivers": ("No driver models in the store yet",),
+    "/forecasts": ("No forecasts in the store yet",),
+    "/policy-lab": ("No validation stored yet", "No counterfactual histories stored yet"),
+}
+
+
+def test_after_the_first_run_no_page_shows_an_empty_section(built_store, tmp_path):
+    """What `make run` does after the build (`rootcauses prepare`, every step) fills every
+    section that says "nothing stored yet" on a fresh store: the pages say it before, not after."""
+    from fastapi.testclient import TestClient
+
+    from rootcauses.web.app import create_app
+    from rootcauses.web.serving import copy_home
+
+    settings = copy_home(built_store, tmp_path / "home")
+    before = TestClient(create_app(settings))
+    for path, markers in EMPTY_SECTION.items():
+        page = before.get(path).text
+        assert all(marker in page for marker in markers), path
+    results = first_run.prepare(settings)
+    assert [r.ran for r in results] == [True] * len(first_run.STEPS)
+    after = TestClient(create_app(settings))
+    for path, markers in EMPTY_SECTION.items():
+        response = after.get(path)
+        assert response.status_code == 200
+        assert not [m for m in markers if m in response.text], path
