@@ -58,6 +58,7 @@ from rootcauses.errors import ModelError
 from rootcauses.findings.compute import SourceRef, source_refs
 from rootcauses.i18n import N_, Message
 from rootcauses.store import query
+from rootcauses.store.results import current_build
 
 Verdict = Literal["better", "worse", "no_detectable_change", "insufficient_data"]
 VERDICTS: tuple[str, ...] = ("better", "worse", "no_detectable_change", "insufficient_data")
@@ -935,7 +936,6 @@ def read_inputs(con: duckdb.DuckDBPyConnection, outcomes: Sequence[Outcome] = OU
     pillars: dict[str, str] = {}
     if "strategy_pillars" in tables:
         pillars = dict(con.execute("SELECT id, pillar FROM strategy_pillars").fetchall())
-    build = con.execute("SELECT build_id FROM build_info").fetchone()
     return Inputs(
         values=pd.concat(values, ignore_index=True),
         gdp_pc=_yearly(con, GDP_INDICATOR, GDP_SOURCE),
@@ -943,7 +943,7 @@ def read_inputs(con: duckdb.DuckDBPyConnection, outcomes: Sequence[Outcome] = OU
         events=events,
         pillars=pillars,
         sources=source_refs(con),
-        build_id=str(build[0]) if build else "",
+        build_id=current_build(con),
     )
 
 

@@ -22,6 +22,7 @@ from rootcauses.config import Settings
 from rootcauses.errors import RootCausesError
 from rootcauses.findings.compute import Findings, compute_findings, data_through
 from rootcauses.store import layout, query
+from rootcauses.store.results import current_build
 
 KEEP = 8  # entries remembered (current and previous build of a few homes)
 T = TypeVar("T")
@@ -59,9 +60,9 @@ def cached_per_build(
         if hit is not None:
             return cast(T, hit)
     with query.connect(settings) as con:
-        build = con.execute("SELECT build_id FROM build_info").fetchone()
+        build_id = current_build(con)
         value = compute(con)
-    _put((kind, str(settings.home), str(build[0]) if build else ""), value)
+    _put((kind, str(settings.home), build_id), value)
     return value
 
 

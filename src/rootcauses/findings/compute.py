@@ -27,6 +27,7 @@ from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.i18n import N_, country, gettext, month
 from rootcauses.periods import fiscal_year
 from rootcauses.store import query
+from rootcauses.store.results import current_build
 
 NT = NORTHERN_TRIANGLE
 BASE_YEAR = 2015  # driver series are compared with this year (or the nearest earlier one)
@@ -823,11 +824,8 @@ STEPS: tuple[Step, ...] = (_encounters, _share, _families, _homicide, _remittanc
 def compute_findings(con: duckdb.DuckDBPyConnection) -> Findings:
     """Every finding the store supports (a finding whose data are absent is left out)."""
     refs = source_refs(con)
-    build = con.execute("SELECT build_id FROM build_info").fetchone()
     items = [f for f in (step(con, refs) for step in STEPS) if f is not None]
-    return Findings(
-        build_id=str(build[0]) if build else "", data_through=data_through(con), items=items
-    )
+    return Findings(build_id=current_build(con), data_through=data_through(con), items=items)
 
 
 __all__ = [

@@ -52,6 +52,8 @@ def new_run_id() -> str:
 
 
 def current_build(con: duckdb.DuckDBPyConnection) -> str:
+    """The id of the build ``con`` reads (a built or imported store always has one
+    ``build_info`` row: :func:`~rootcauses.store.import_build` refuses a store without one)."""
     row = con.execute("SELECT build_id FROM build_info").fetchone()
     assert row is not None, "a built store has its build_info row"
     build_id: str = row[0]
