@@ -107,8 +107,6 @@ def ray_local():
 @pytest.fixture
 def unreachable_address() -> str:
     """host:port of a local port nothing listens on (bound, then released)."""
-    import socket
+    from rootcauses.web.serving import free_port
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"127.0.0.1:{sock.getsockname()[1]}"
+    return f"127.0.0.1:{free_port()}"

@@ -17,7 +17,6 @@ import pickle
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ import pytest
 
 from rootcauses.sim import engine
 from rootcauses.sim.ensemble import Executor, Member, ray_session, run_members, run_sharded
+from rootcauses.web.serving import free_port
 
 pytestmark = [
     pytest.mark.timeout(300),
@@ -45,12 +45,6 @@ HOUSEHOLDS, SHARD_SIZE, SEED = 1300, 400, 7
 class Cluster:
     address: str  # host:port as a user gives it to --address
     token_path: Path  # the head's token, as RAY_AUTH_TOKEN_PATH names it
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _env_without_ray(**extra: str) -> dict[str, str]:
@@ -113,7 +107,7 @@ def cluster() -> Iterator[Cluster]:
     token_path = temp_dir / "auth_token"
     token_path.write_text(secrets.token_hex(32))
     token_path.chmod(0o600)
-    port = _free_port()
+    port = free_port()
     command = [
         str(ray_cli),
         "start",

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -32,6 +31,7 @@ from rootcauses.store.results import (
     read_results,
     write_results,
 )
+from rootcauses.web.serving import free_port
 
 ROOTCAUSES = str(Path(sys.executable).with_name("rootcauses"))  # the console script
 WRITER = """
@@ -231,18 +231,12 @@ def test_a_rebuild_in_another_process_keeps_results_written_here(small: Settings
     assert written and _run_ids(small, "driver_models") == set(written)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def two_servers(small: Settings) -> Iterator[list[str]]:
     env = {**os.environ, "ROOTCAUSES_HOME": str(small.home), "ROOTCAUSES_DATA": str(small.data)}
     servers, urls = [], []
     for _ in range(2):
-        port = _free_port()
+        port = free_port()
         command = [ROOTCAUSES, "serve", "--port", str(port)]
         servers.append(subprocess.Popen(command, env=env, stderr=subprocess.PIPE))
         urls.append(f"http://127.0.0.1:{port}")
