@@ -13,8 +13,9 @@ What is shared with our code is set-up and month-level arithmetic only: the netw
 properties and fastest paths, the split of households across countries, the anchor solve (on
 utilities the agents computed themselves), and per month the country terms
 (``engine._month_terms_all``), the border rules (``engine.border_rules``) and the feedback update
-(``engine.Feedbacks``) from the agents' tallies. Inputs are the same as our run's
-(``runs.store_inputs`` on ``$ROOTCAUSES_HOME``, the documented default parameters, status quo).
+(``engine.Feedbacks``, with its announcements) from the agents' tallies. Inputs are the same
+as our run's (``runs.store_inputs`` on ``$ROOTCAUSES_HOME``, the documented default parameters,
+status quo).
 
 Usage::
 
@@ -302,7 +303,8 @@ class Household(mesa.Agent):
         rand = model.random.random
         c, k = self.country, self.mtype
         port, encounter, expel, remove, recross = m.border[k]
-        model.arrived[c][k] += 1
+        if not self.again:  # a trip counts once, at its first time at the border
+            model.arrived[c][k] += 1
         if port > 0.0 and rand() < port:
             return self.settle()
         if rand() >= encounter:
@@ -402,6 +404,7 @@ class MigrationModel(mesa.Model):
             self.border[0], people, len(inputs.countries), n_origins, params
         )
         self.backlog = engine.Backlog.start(counts, inputs, params)
+        self.announced = engine.announcement_signal(inputs.months)
         self.month = self._month_terms(0)
 
     def _month_terms(self, t: int) -> MonthTerms:
@@ -417,6 +420,9 @@ class MigrationModel(mesa.Model):
         )
 
     def step(self) -> None:
+        announced = self.announced[self.month_index]
+        if announced:
+            self.feedbacks.announce(float(announced), self.params)
         self.month = self._month_terms(self.month_index)
         before = list(self.departures)
         for counter in (self.origin_departures, self.new_network):

@@ -170,8 +170,45 @@ def test_border_rules_by_hand(inputs, params):
     assert rules[family, kernel.B_REMOVE] == pytest.approx(0.6 * (0.1 + 0.15))
     assert rules[uac, kernel.B_EXPEL] == 0.0
     fav = engine.favourable_probability(rules)
-    enc = params["us_encounter_probability"]
-    assert fav[single] == pytest.approx((1 - enc) + enc * (1 - 0.8 - 0.2 * 0.65))
+    enc, recross = params["us_encounter_probability"], params["recross_probability"]
+    each_try = (1 - enc) + enc * (1 - 0.8 - 0.2 * 0.65)
+    # a trip: tries until one is not an expulsion followed by crossing again
+    assert fav[single] == pytest.approx(each_try / (1 - enc * 0.8 * recross))
+    params.update(recross_probability=0.0)
+    fav = engine.favourable_probability(engine.border_rules(world, params)[0])
+    assert fav[single] == pytest.approx(each_try)
+
+
+def test_a_trip_counts_once_at_the_border_whatever_its_tries(tiny_network, params, monkeypatch):
+    """Title 42 expels every single adult, who always crosses again until got away: each trip
+    counts once among the arrivals and, ending in the US, once among the favourable outcomes,
+    so the share the households learn from is the trips' (1), not the tries' (1 − encounter)."""
+    _safe(params).update(
+        share_uac=0.0,
+        share_family=0.0,
+        us_encounter_probability=0.5,
+        title42_expulsion_probability=1.0,
+        recross_probability=1.0,
+        base_departure_rate=0.02,
+    )
+    inputs = _with_regimes(tiny_inputs(tiny_network, months=6), title_42=1.0)
+    trips = {"arrived": 0, "favourable": 0}
+    original = engine.Feedbacks.update
+
+    def spy(self, tally, params):
+        single = kernel.TYPES.index("single")
+        trips["arrived"] += int(tally.types[0, single, kernel.T_ARRIVED])
+        trips["favourable"] += int(tally.types[0, single, kernel.T_FAVOURABLE])
+        original(self, tally, params)
+
+    monkeypatch.setattr(engine.Feedbacks, "update", spy)
+    counts = _counts(inputs, params, households=20_000)
+    encounters = counts[:, _col("encounters")].sum()
+    assert counts[:, _col("re_encounters")].sum() > 0.3 * encounters  # many tries per trip
+    assert trips["arrived"] < 0.8 * (encounters + counts[:, _col("got_away")].sum())
+    assert trips["favourable"] == counts[:, _col("got_away")].sum()
+    # the trips still under way when the run ends are counted as arrived, not yet favourable
+    assert trips["favourable"] >= 0.8 * trips["arrived"]
 
 
 def test_feedbacks_update_by_hand(params):
@@ -198,6 +235,59 @@ def test_feedbacks_update_by_hand(params):
     np.testing.assert_allclose(fb.origin_term(params), [2.0 * 1 / 3, 2.0 * 1 / 1])
     shares = np.array([0.2, 0.3, 0.5])
     assert fb.country_term(params, shares)[0] == pytest.approx(4.0 * (0.2 * -0.125 + 0.5 * 0.125))
+
+
+def test_an_announcement_moves_expectations_by_hand(params):
+    """A restrictive announcement moves every perceived chance a share toward 0, a permissive one
+    toward 1; outcomes then pull them back (update, above)."""
+    people = SimpleNamespacePopulation(origin=np.array([0, 1]), network=np.array([0, 0]))
+    border0 = np.zeros((len(kernel.TYPES), 5))
+    border0[:, kernel.B_ENCOUNTER] = 1.0
+    border0[:, kernel.B_REMOVE] = [0.0, 0.5, 1.0]  # favourable 1, 0.5, 0
+    fb = engine.Feedbacks.start(border0, people, 1, 2, params)
+    params.update(announcement_shift=0.4)
+    fb.announce(-1, params)
+    np.testing.assert_allclose(fb.expectation, [[0.6, 0.3, 0.0]])
+    fb.announce(+1, params)
+    np.testing.assert_allclose(fb.expectation, [[0.76, 0.58, 0.4]])
+    params.update(announcement_shift=0.0)
+    fb.announce(-1, params)
+    np.testing.assert_allclose(fb.expectation, [[0.76, 0.58, 0.4]])
+
+
+def test_announcements_fall_in_the_first_month_after_their_date():
+    months = [dt.date(2016, 12, 1) + dt.timedelta(days=31 * k) for k in range(4)]
+    months = [m.replace(day=1) for m in months]  # 2016-12 .. 2017-03
+    np.testing.assert_array_equal(engine.announcement_signal(months), [0, 0, -1, 0])
+    later = [dt.date(2021, 1, 1), dt.date(2021, 2, 1), dt.date(2025, 2, 1)]
+    np.testing.assert_array_equal(engine.announcement_signal(later), [0, 1, -1])
+    assert not engine.announcement_signal([dt.date(2019, 1, 1)]).any()
+
+
+def test_a_restrictive_announcement_lowers_departures_until_outcomes_pull_back(
+    tiny_network, params
+):
+    """The tiny world moved to October 2016: January 2017's order lands in February (month 4).
+    With learning households (β_expectation > 0) departures fall right after it against the same
+    world without the announcement, and the gap closes as the released migrants' outcomes
+    (unchanged at the border) bring the perceived chance back."""
+    _safe(params).update(
+        base_departure_rate=0.02, beta_expectation=6.0, expectation_weight=0.5, removal_uac=0.0
+    )
+    params.update(us_return_probability=0.0, removal_family=0.0)
+    base = tiny_inputs(tiny_network, months=14)
+    start = pd.Timestamp("2016-10-01")
+    inputs = replace(
+        base, months=tuple((start + pd.DateOffset(months=t)).date() for t in range(14))
+    )
+    departures = {}
+    for shift in (0.0, 0.6):
+        params.update(announcement_shift=shift)
+        departures[shift] = _counts(inputs, params, households=40_000)[:, _col("departures")]
+    with_it, without = departures[0.6], departures[0.0]
+    assert with_it[:4].sum() == without[:4].sum()  # the same draws before the announcement
+    assert with_it[4:6].sum() < 0.6 * without[4:6].sum()
+    assert with_it[11:].sum() > 0.85 * without[11:].sum()
 
 
 class SimpleNamespacePopulation:

@@ -76,6 +76,7 @@ SEARCH_BOX: dict[str, tuple[float, float]] = {
     "beta_expectation": (-10.0, 20.0),
     "beta_type_expectation": (-10.0, 20.0),
     "expectation_weight": (0.05, 1.0),
+    "announcement_shift": (0.0, 1.0),
     "beta_diffusion": (-3.0, 3.0),
     "beta_cascade": (-1.0, 2.0),
     "beta_covid": (-5.0, 1.0),
@@ -111,20 +112,36 @@ ACTIVE_WITH: dict[str, Callable[[engine.SimInputs], np.ndarray]] = {
     "asylum_rule_removal_add": lambda inputs: inputs.regime("securing_the_border"),
     "entry_suspension_removal_add": lambda inputs: inputs.regime("entry_suspension"),
     "beta_us_unemployment": lambda inputs: np.ptp(_filled(inputs.us_unemployment), keepdims=True),
-    "beta_expectation": lambda inputs: _policy_in_force(inputs),
-    "beta_type_expectation": lambda inputs: _policy_in_force(inputs),
-    "expectation_weight": lambda inputs: _policy_in_force(inputs),
+    "beta_expectation": lambda inputs: _expectations_move(inputs),
+    "beta_type_expectation": lambda inputs: _expectations_move(inputs),
+    "expectation_weight": lambda inputs: _expectations_move(inputs),
+    "announcement_shift": lambda inputs: engine.announcement_signal(inputs.months),
 }
 # ... and those that need the input active for some time: the response to a change of policy is
 # told apart from policy's response to the flows (the 2019 surge came before MPP's expansion and
-# the Mexico agreement: fitted on FY2013-FY2019 alone, β_expectation comes out at about -8, a
-# deterrent that attracts) only over several changes, not over the last months of a window
+# the Mexico agreement: fitted on FY2019's policy months alone, β_expectation came out at about
+# -8, a deterrent that attracts) only over several changes or an announcement that came before
+# any change of flows (January 2017), not over the last months of a window
 MIN_ACTIVE_MONTHS: dict[str, int] = {
     "beta_expectation": 24,
     "beta_type_expectation": 24,
     "expectation_weight": 24,
     "mx_enforcement_effect": 24,
 }
+
+
+ANNOUNCEMENT_MONTHS = 24  # months after an announcement that inform the expectations
+
+
+def _expectations_move(inputs: engine.SimInputs) -> np.ndarray:
+    """[month] where the perceived chances can move apart from the outcomes of a stable border:
+    a recorded regime in force, or the :data:`ANNOUNCEMENT_MONTHS` from an announcement on
+    (:data:`engine.ANNOUNCEMENTS`; the months over which the outcomes migrants meet pull the
+    perceived chances back)."""
+    signal = np.abs(engine.announcement_signal(inputs.months))
+    after = np.convolve(signal, np.ones(ANNOUNCEMENT_MONTHS))[: len(signal)]
+    moving: np.ndarray = np.maximum(_policy_in_force(inputs), np.minimum(after, 1.0))
+    return moving
 
 
 def _policy_in_force(inputs: engine.SimInputs) -> np.ndarray:

@@ -103,6 +103,36 @@ MPP_EXPANSION = r"border-wide MPP expansion"
 # dates (Guatemala closed its borders on 2020-03-16 and reopened them on 2020-09-18; Honduras and
 # El Salvador closed in mid-March 2020 and reopened in August-September 2020)
 COVID_CLOSURE = (dt.date(2020, 3, 16), dt.date(2020, 9, 18))
+# Announcements that moved what households expected before any outcome at the border changed
+# (Feedbacks.announce): each incoming administration's first orders on the border, with the
+# direction of the outcome they announced for migrants (-1: fewer get in, +1: more). An
+# assumption of the model: these are the dates where stated policy ran ahead of the outcomes
+# migrants met (the Title 42, MPP, CBP One and 2024 asylum-rule changes act through the outcomes
+# themselves, border_rules); they were chosen knowing the falls of early 2017 and the rise of
+# early 2021 in the encounters, so the responses to them are fits, not predictions.
+ANNOUNCEMENTS: tuple[tuple[dt.date, int, str, str], ...] = (
+    (
+        dt.date(2017, 1, 25),
+        -1,
+        "Executive Order 13767 orders the end of 'catch and release' and detention of those "
+        "apprehended at the border",
+        "https://www.federalregister.gov/documents/2017/01/30/2017-02095/"
+        "border-security-and-immigration-enforcement-improvements",
+    ),
+    (
+        dt.date(2021, 1, 20),
+        +1,
+        "DHS pauses removals for 100 days and suspends new Migrant Protection Protocols enrolments",
+        "https://www.dhs.gov/news/2021/01/20/dhs-statement-suspension-new-enrollments-"
+        "migrant-protection-protocols-program",
+    ),
+    (
+        dt.date(2025, 1, 20),
+        -1,
+        "Proclamation 10888 suspends entry at the southern border (events table)",
+        "https://www.kjzz.org/fronteras-desk/2025-01-21/confusion-among-asylum-seekers-aid-work",
+    ),
+)
 STORM_SOURCE = "hurdat2_storm_events"  # hurricanes tracked over or near each country (HURDAT2)
 STORM_MEMORY_MONTHS = 6.0  # assumption: displacement after a storm fades with this time constant
 Progress = Callable[[int, int], None]
@@ -336,12 +366,20 @@ def border_rules(inputs: SimInputs, params: Mapping[str, float]) -> np.ndarray:
 
 
 def favourable_probability(border: np.ndarray) -> np.ndarray:
-    """[…, type]: the chance a migrant of each type gets into the US (through a port of entry,
-    got away or released)."""
+    """[…, type]: the chance a trip of each type ends in the US (through a port of entry, got
+    away or released), counting the tries of those expelled who cross again: each try succeeds
+    with the same chance a, and one in x = (1 − port)·encounter·expel·recross tries again, so a
+    trip succeeds with a / (1 − x)."""
     port = border[..., kernel.B_PORT]
     enc = border[..., kernel.B_ENCOUNTER]
-    crossing = (1 - enc) + enc * (1 - border[..., kernel.B_EXPEL] - border[..., kernel.B_REMOVE])
-    favourable: np.ndarray = port + (1 - port) * crossing
+    expel = border[..., kernel.B_EXPEL]
+    crossing = (1 - enc) + enc * (1 - expel - border[..., kernel.B_REMOVE])
+    again = (1 - port) * enc * expel * border[..., kernel.B_RECROSS]
+    each_try = port + (1 - port) * crossing
+    # every try expelled and crossing again (x = 1) leaves no try that succeeds: 0
+    favourable: np.ndarray = np.divide(
+        each_try, 1 - again, out=np.zeros_like(each_try), where=again < 1
+    )
     return favourable
 
 
@@ -357,9 +395,10 @@ def type_shares(params: Mapping[str, float]) -> np.ndarray:
 class Feedbacks:
     """The endogenous parts of the hazard, updated after each month from what the migrants met:
 
-    * **expectations** E[c, k]: each country's perceived chance that a migrant of type k gets
-      into the US, an exponentially weighted average (weight ``expectation_weight``) of the
-      outcomes its migrants met at the border the month before; it moves the hazard
+    * **expectations** E[c, k]: each country's perceived chance that a trip of type k ends in
+      the US (after any tries of those expelled who cross again), an exponentially weighted
+      average (weight ``expectation_weight``) of the outcomes its migrants' trips met the month
+      before, moved at once by announcements (:meth:`announce`); it moves the hazard
       (β_expectation × Σ_k share_k (E − E₀)) and the choice of type (β_type_expectation);
     * **diffusion**: the share of an origin's households with family abroad, minus its starting
       value, times β_diffusion;
@@ -420,10 +459,23 @@ class Feedbacks:
         )
         return np.ascontiguousarray(np.cumsum(weights / weights.sum(axis=1, keepdims=True), 1))
 
+    def announce(self, direction: float, params: Mapping[str, float]) -> None:
+        """An announcement (:data:`ANNOUNCEMENTS`) moves every perceived chance a share
+        ``announcement_shift`` of the way to 0 (direction < 0) or to 1 (> 0) at once; the
+        outcomes migrants then meet pull it back (:meth:`update`)."""
+        a = params["announcement_shift"]
+        if direction < 0:
+            self.expectation = (1 - a) * self.expectation
+        elif direction > 0:
+            self.expectation = self.expectation + a * (1 - self.expectation)
+
     def update(self, tally: kernel.Tally, params: Mapping[str, float]) -> None:
+        # trips that first reached the border this month, and trips that ended in the US this
+        # month (some after crossing again, begun in an earlier month): the share, capped at 1
         arrived = tally.types[:, :, kernel.T_ARRIVED]
         seen = arrived > 0
-        met = np.where(seen, tally.types[:, :, kernel.T_FAVOURABLE] / np.maximum(arrived, 1), 0)
+        favourable = tally.types[:, :, kernel.T_FAVOURABLE]
+        met = np.where(seen, np.minimum(favourable / np.maximum(arrived, 1), 1.0), 0)
         w = params["expectation_weight"]
         self.expectation = np.where(seen, (1 - w) * self.expectation + w * met, self.expectation)
         self.networked += tally.origins[:, kernel.O_NEW_NETWORK]
@@ -630,7 +682,10 @@ def simulate(
     dead = np.zeros(n_countries, dtype=np.int64)
     types = np.zeros((n_countries, len(kernel.TYPES), 2), dtype=np.int64)
     origins = np.zeros((n_origins, 2), dtype=np.int64)
+    announced = announcement_signal(inputs.months)
     for t in range(n_months):
+        if announced[t]:
+            feedbacks.announce(float(announced[t]), params)
         terms = month_hazard_terms(t)
         journey = kernel.Journey(
             all_cdf[t],
@@ -977,6 +1032,16 @@ def storm_exposure(
         since = month_number - (row.date.year * 12 + row.date.month)
         hit = np.where(since >= 0, np.exp(-np.maximum(since, 0) / STORM_MEMORY_MONTHS), 0.0)
         out[:, list(countries).index(row.country)] += hit
+    return out
+
+
+def announcement_signal(months: Sequence[dt.date]) -> np.ndarray:
+    """[month] the direction of each :data:`ANNOUNCEMENTS` entry in the first month that starts
+    after its date (the month households first decide knowing it), 0 elsewhere."""
+    out = np.zeros(len(months))
+    for date, direction, _, _ in ANNOUNCEMENTS:
+        first = dt.date(date.year + date.month // 12, date.month % 12 + 1, 1)
+        out[[t for t, month in enumerate(months) if month == first]] += direction
     return out
 
 

@@ -658,12 +658,15 @@ def _border(
     """At the US border, by the migrant's type: presents at a port of entry with an appointment
     (CBP One; not a Border Patrol encounter), got away (not encountered), or encountered and
     then expelled (Title 42; may cross again next month), removed or returned (Title 8), or
-    released. Counts every encounter, by type, and re-encounters of those crossing again; returns
-    OUT_HOME, OUT_US or OUT_RECROSS."""
+    released. Counts every encounter, by type, and re-encounters of those crossing again; a trip
+    counts once among the arrivals (its first time at the border) and once among the favourable
+    outcomes if it ends in the US, whatever the tries: what the household hears is the trip's
+    outcome. Returns OUT_HOME, OUT_US or OUT_RECROSS."""
     c = h.country[i]
     k = h.mtype[i] & TYPE_MASK
     again = (h.mtype[i] & RECROSSING) != 0
-    tally.types[c, k, T_ARRIVED] += 1
+    if not again:
+        tally.types[c, k, T_ARRIVED] += 1
     rule = rules.border[k]
     if rule[B_PORT] > 0.0 and rng.random() < rule[B_PORT]:
         tally.counts[c, PORT_ENTRIES] += 1
