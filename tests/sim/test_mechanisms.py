@@ -290,6 +290,46 @@ def test_a_restrictive_announcement_lowers_departures_until_outcomes_pull_back(
     assert with_it[11:].sum() > 0.85 * without[11:].sum()
 
 
+def test_removals_are_capped_at_the_recorded_capacity_by_hand(params):
+    """Demand = weighted encounters × removal probability; above share × capacity the removal
+    probabilities shrink by their ratio (the rest are released); below it nothing changes."""
+    border = np.zeros((len(kernel.TYPES), 5))
+    border[:, kernel.B_REMOVE] = [0.03, 0.1, 0.6]
+    encounters = np.array([[10, 20, 30], [0, 0, 10]])  # [country, type], sampled
+    weights = np.array([2.0, 1.0])
+    demand = 2 * (0.3 + 2 + 18) + 1 * 6  # 46.6
+    params.update(removal_capacity_share=0.5)
+    capped = engine.border_capacity(border, encounters, weights, 40.0, params)
+    np.testing.assert_allclose(capped[:, kernel.B_REMOVE], border[:, kernel.B_REMOVE] * 20 / demand)
+    assert border[2, kernel.B_REMOVE] == 0.6  # the month's rules are not changed in place
+    assert engine.border_capacity(border, encounters, weights, 100.0, params) is border
+    assert engine.border_capacity(border, encounters, weights, np.nan, params) is border
+    params.update(removal_capacity_share=0.0)
+    assert engine.border_capacity(border, encounters, weights, 1.0, params) is border
+
+
+def test_a_binding_removal_capacity_releases_more_and_raises_departures(tiny_network, params):
+    """Single adults only, removed with probability 0.9 while uncapped: a capacity far below
+    the demand releases most of them, households learn it (β_expectation > 0) and more leave."""
+    _safe(params).update(
+        share_uac=0.0,
+        share_family=0.0,
+        us_return_probability=0.9,
+        base_departure_rate=0.02,
+        beta_expectation=4.0,
+        expectation_weight=0.5,
+    )
+    base = tiny_inputs(tiny_network, months=12)
+    results = {}
+    for capacity in (np.nan, 1.0):
+        inputs = replace(base, removal_capacity=np.full(12, capacity))
+        params.update(removal_capacity_share=1.0)
+        results[capacity] = _counts(inputs, params, households=30_000)
+    free, capped = results[np.nan], results[1.0]
+    assert capped[1:, _col("released_us")].sum() > 5 * free[1:, _col("released_us")].sum()
+    assert capped[6:, _col("departures")].sum() > 1.2 * free[6:, _col("departures")].sum()
+
+
 class SimpleNamespacePopulation:
     def __init__(self, origin: np.ndarray, network: np.ndarray) -> None:
         self.origin = origin.astype(np.uint8)

@@ -86,6 +86,7 @@ SEARCH_BOX: dict[str, tuple[float, float]] = {
     "beta_us_unemployment": (-1.0, 1.0),
     "recross_probability": (0.0, 0.9),
     "cbp_one_port_share": (0.0, 0.8),
+    "removal_capacity_share": (0.0, 3.0),
 }
 DEFAULT_FREE = tuple(SEARCH_BOX)
 
@@ -116,6 +117,7 @@ ACTIVE_WITH: dict[str, Callable[[engine.SimInputs], np.ndarray]] = {
     "beta_type_expectation": lambda inputs: _expectations_move(inputs),
     "expectation_weight": lambda inputs: _expectations_move(inputs),
     "announcement_shift": lambda inputs: engine.announcement_signal(inputs.months),
+    "removal_capacity_share": lambda inputs: np.isfinite(_filled(inputs.removal_capacity)),
 }
 # ... and those that need the input active for some time: the response to a change of policy is
 # told apart from policy's response to the flows (the 2019 surge came before MPP's expansion and

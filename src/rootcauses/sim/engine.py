@@ -156,6 +156,9 @@ class SimInputs:
     # [month, type of kernel.TYPES] Title 42 expulsions as a share of a type's encounters where
     # CBP recorded them (NaN elsewhere: the parameters' rule applies), see border_rules
     recorded_expulsion: np.ndarray | None = None
+    # [month] removals the US carried out of these countries' citizens, per month (ICE, fiscal
+    # years; NaN: no record, no limit): the capacity that Title 8 removals share (border_capacity)
+    removal_capacity: np.ndarray | None = None
     covid: np.ndarray | None = None  # [month] share of the month Central American borders closed
     storms: np.ndarray | None = None  # [month, country] decaying exposure to hurricanes
     us_unemployment: np.ndarray | None = None  # [month] US unemployment rate, %
@@ -177,6 +180,7 @@ class SimInputs:
             "storms": lambda: np.zeros(shape),
             "us_unemployment": lambda: np.zeros(n_months),
             "recorded_expulsion": lambda: np.full((n_months, len(kernel.TYPES)), np.nan),
+            "removal_capacity": lambda: np.full(n_months, np.nan),
         }
         expected = {
             "regimes": (n_months, len(REGIMES)),
@@ -184,6 +188,7 @@ class SimInputs:
             "storms": shape,
             "us_unemployment": (n_months,),
             "recorded_expulsion": (n_months, len(kernel.TYPES)),
+            "removal_capacity": (n_months,),
         }
         for name, make in defaults.items():
             value = getattr(self, name)
@@ -207,7 +212,7 @@ class SimInputs:
             k: getattr(self, k)[:months]
             for k in (
                 "homicide_rate", "log_gdp_pc", "precip_z", "sector_shares", "regimes", "covid",
-                "storms", "us_unemployment", "recorded_expulsion",
+                "storms", "us_unemployment", "recorded_expulsion", "removal_capacity",
             )
         }  # fmt: skip
         return replace(self, months=self.months[:months], **cut)
@@ -683,6 +688,9 @@ def simulate(
     types = np.zeros((n_countries, len(kernel.TYPES), 2), dtype=np.int64)
     origins = np.zeros((n_origins, 2), dtype=np.int64)
     announced = announcement_signal(inputs.months)
+    assert inputs.removal_capacity is not None  # filled in SimInputs.__post_init__
+    capacity = inputs.removal_capacity
+    weights = np.where(sampled > 0, inputs.households / np.maximum(sampled, 1), 0.0)
     for t in range(n_months):
         if announced[t]:
             feedbacks.announce(float(announced[t]), params)
@@ -696,8 +704,17 @@ def simulate(
             interdiction_share[t],
             DAYS_PER_MONTH,
         )
+        month_border = border[t]
+        if t > 0:
+            month_border = border_capacity(
+                border[t],
+                counts[t - 1, :, kernel.ENCOUNTERS_UAC : kernel.ENCOUNTERS_SINGLE + 1],
+                weights,
+                float(capacity[t]),
+                params,
+            )
         rules = kernel.BorderRules(
-            feedbacks.type_cdf(params, shares), border[t], delay, settle_delay
+            feedbacks.type_cdf(params, shares), month_border, delay, settle_delay
         )
         types[:] = 0
         origins[:] = 0
@@ -1010,6 +1027,51 @@ def recorded_expulsion_shares(
     return out
 
 
+def removal_capacity(
+    con: duckdb.DuckDBPyConnection, index: pd.DatetimeIndex, countries: Sequence[str]
+) -> np.ndarray:
+    """[month] ICE removals of ``countries``' citizens in the month's fiscal year / 12 (source
+    ``ice_removals``, transcribed from ICE's annual reports; the nearest fiscal year outside
+    them); NaN throughout when the store has none."""
+    frame = con.execute(
+        """
+        SELECT year(period) + 1 AS fiscal_year, sum(value) AS removals FROM indicators
+        WHERE indicator = 'ice_removals_fy' AND country IN (SELECT unnest(?))
+        GROUP BY ALL HAVING count(*) = ? ORDER BY fiscal_year
+        """,
+        [list(countries), len(countries)],
+    ).df()
+    if frame.empty:
+        return np.full(len(index), np.nan)
+    by_year = frame.set_index("fiscal_year")["removals"]
+    fiscal = np.clip(index.year + (index.month >= 10), by_year.index.min(), by_year.index.max())
+    monthly: np.ndarray = by_year.reindex(fiscal).ffill().to_numpy(dtype=float) / 12
+    return monthly
+
+
+def border_capacity(
+    border: np.ndarray,
+    encounters: np.ndarray,
+    weights: np.ndarray,
+    capacity: float,
+    params: Mapping[str, float],
+) -> np.ndarray:
+    """The month's border rules [type, …] with Title 8 removals scaled down to the capacity:
+    last month's encounters by country and type ([country, type], sampled) times their removal
+    probability, weighted to real people, is the demand; when it exceeds ``capacity`` ×
+    ``removal_capacity_share`` (the part of the recorded removals that goes to recent border
+    crossers), every removal probability is scaled by their ratio and the rest are released."""
+    if not np.isfinite(capacity) or params["removal_capacity_share"] <= 0:
+        return border
+    demand = float(weights @ (encounters @ border[:, kernel.B_REMOVE]))
+    limit = capacity * params["removal_capacity_share"]
+    if demand <= limit:
+        return border
+    capped = border.copy()
+    capped[:, kernel.B_REMOVE] *= limit / demand
+    return capped
+
+
 def storm_exposure(
     con: duckdb.DuckDBPyConnection,
     index: pd.DatetimeIndex,
@@ -1104,6 +1166,7 @@ def load_inputs(
         sector_shares=sector_shares,
         regimes=regimes,
         recorded_expulsion=recorded_expulsion_shares(con, index, countries),
+        removal_capacity=removal_capacity(con, index, countries),
         covid=covid_closure(index),
         storms=storm_exposure(con, index, countries),
         us_unemployment=columns["us_unemployment"][:, 0],
