@@ -15,7 +15,8 @@ utilities the agents computed themselves), and per month the country terms
 (``engine._month_terms_all``), the border rules (``engine.border_rules``) and the feedback update
 (``engine.Feedbacks``, with its announcements) from the agents' tallies. Inputs are the same
 as our run's (``runs.store_inputs`` on ``$ROOTCAUSES_HOME``, the documented default parameters,
-status quo; the removal capacity, ``engine.border_capacity``, is off at those defaults).
+status quo). ``engine.border_capacity`` does not act on its months (from 2014-10): the removal
+limit is off at the documented defaults and CBP One, whose port entries it caps, starts in 2023.
 
 Usage::
 

@@ -295,17 +295,40 @@ def test_removals_are_capped_at_the_recorded_capacity_by_hand(params):
     probabilities shrink by their ratio (the rest are released); below it nothing changes."""
     border = np.zeros((len(kernel.TYPES), 5))
     border[:, kernel.B_REMOVE] = [0.03, 0.1, 0.6]
-    encounters = np.array([[10, 20, 30], [0, 0, 10]])  # [country, type], sampled
+    last = np.zeros((2, len(engine.METRICS)))  # [country, metric], sampled
+    last[:, kernel.ENCOUNTERS_UAC : kernel.ENCOUNTERS_SINGLE + 1] = [[10, 20, 30], [0, 0, 10]]
     weights = np.array([2.0, 1.0])
     demand = 2 * (0.3 + 2 + 18) + 1 * 6  # 46.6
     params.update(removal_capacity_share=0.5)
-    capped = engine.border_capacity(border, encounters, weights, 40.0, params)
+    capped = engine.border_capacity(border, last, weights, 40.0, np.nan, params)
     np.testing.assert_allclose(capped[:, kernel.B_REMOVE], border[:, kernel.B_REMOVE] * 20 / demand)
     assert border[2, kernel.B_REMOVE] == 0.6  # the month's rules are not changed in place
-    assert engine.border_capacity(border, encounters, weights, 100.0, params) is border
-    assert engine.border_capacity(border, encounters, weights, np.nan, params) is border
+    assert engine.border_capacity(border, last, weights, 100.0, np.nan, params) is border
+    assert engine.border_capacity(border, last, weights, np.nan, np.nan, params) is border
     params.update(removal_capacity_share=0.0)
-    assert engine.border_capacity(border, encounters, weights, 1.0, params) is border
+    assert engine.border_capacity(border, last, weights, 1.0, np.nan, params) is border
+
+
+def test_port_entries_are_capped_at_the_recorded_port_encounters_by_hand(params):
+    """Demand for appointments = weighted adults at the border last month (families and single
+    adults encountered, got away, at a port) × the port share; above the recorded port
+    encounters the share shrinks by their ratio; children never use a port."""
+    border = np.zeros((len(kernel.TYPES), 5))
+    border[1:, kernel.B_PORT] = 0.4
+    last = np.zeros((1, len(engine.METRICS)))
+    last[0, [kernel.ENCOUNTERS_UAC, kernel.ENCOUNTERS_FAMILY, kernel.ENCOUNTERS_SINGLE]] = [
+        5,
+        10,
+        20,
+    ]
+    last[0, [kernel.GOT_AWAY, kernel.PORT_ENTRIES]] = [4, 6]
+    weights = np.array([10.0])
+    params.update(removal_capacity_share=0.0)
+    demand = 10 * (10 + 20 + 4 + 6) * 0.4  # 160
+    capped = engine.border_capacity(border, last, weights, np.nan, 40.0, params)
+    np.testing.assert_allclose(capped[:, kernel.B_PORT], [0.0, 0.4 * 40 / demand, 0.1])
+    assert engine.border_capacity(border, last, weights, np.nan, 200.0, params) is border
+    assert engine.border_capacity(border, last, weights, np.nan, np.nan, params) is border
 
 
 def test_a_binding_removal_capacity_releases_more_and_raises_departures(tiny_network, params):

@@ -159,6 +159,10 @@ class SimInputs:
     # [month] removals the US carried out of these countries' citizens, per month (ICE, fiscal
     # years; NaN: no record, no limit): the capacity that Title 8 removals share (border_capacity)
     removal_capacity: np.ndarray | None = None
+    # [month] port-of-entry encounters of these countries' citizens at the southwest border (CBP
+    # OFO, FY2022 on; NaN: no record, no limit): what CBP One appointments can take
+    # (border_capacity)
+    port_capacity: np.ndarray | None = None
     covid: np.ndarray | None = None  # [month] share of the month Central American borders closed
     storms: np.ndarray | None = None  # [month, country] decaying exposure to hurricanes
     us_unemployment: np.ndarray | None = None  # [month] US unemployment rate, %
@@ -181,6 +185,7 @@ class SimInputs:
             "us_unemployment": lambda: np.zeros(n_months),
             "recorded_expulsion": lambda: np.full((n_months, len(kernel.TYPES)), np.nan),
             "removal_capacity": lambda: np.full(n_months, np.nan),
+            "port_capacity": lambda: np.full(n_months, np.nan),
         }
         expected = {
             "regimes": (n_months, len(REGIMES)),
@@ -189,6 +194,7 @@ class SimInputs:
             "us_unemployment": (n_months,),
             "recorded_expulsion": (n_months, len(kernel.TYPES)),
             "removal_capacity": (n_months,),
+            "port_capacity": (n_months,),
         }
         for name, make in defaults.items():
             value = getattr(self, name)
@@ -213,6 +219,7 @@ class SimInputs:
             for k in (
                 "homicide_rate", "log_gdp_pc", "precip_z", "sector_shares", "regimes", "covid",
                 "storms", "us_unemployment", "recorded_expulsion", "removal_capacity",
+                "port_capacity",
             )
         }  # fmt: skip
         return replace(self, months=self.months[:months], **cut)
@@ -689,7 +696,8 @@ def simulate(
     origins = np.zeros((n_origins, 2), dtype=np.int64)
     announced = announcement_signal(inputs.months)
     assert inputs.removal_capacity is not None  # filled in SimInputs.__post_init__
-    capacity = inputs.removal_capacity
+    assert inputs.port_capacity is not None
+    port_limit = inputs.port_capacity
     weights = np.where(sampled > 0, inputs.households / np.maximum(sampled, 1), 0.0)
     for t in range(n_months):
         if announced[t]:
@@ -708,9 +716,10 @@ def simulate(
         if t > 0:
             month_border = border_capacity(
                 border[t],
-                counts[t - 1, :, kernel.ENCOUNTERS_UAC : kernel.ENCOUNTERS_SINGLE + 1],
+                counts[t - 1],
                 weights,
-                float(capacity[t]),
+                float(inputs.removal_capacity[t]),
+                float(port_limit[t]),
                 params,
             )
         rules = kernel.BorderRules(
@@ -1049,26 +1058,65 @@ def removal_capacity(
     return monthly
 
 
+def port_capacity(
+    con: duckdb.DuckDBPyConnection, index: pd.DatetimeIndex, countries: Sequence[str]
+) -> np.ndarray:
+    """[month] southwest-border port-of-entry (OFO) encounters of ``countries``' citizens in
+    CBP's monthly release (source ``cbp_sw``, FY2022 on), the last one held after it (as the
+    drivers are); NaN before the first."""
+    frame = con.execute(
+        """
+        SELECT month, sum(count) AS n FROM encounters
+        WHERE source = 'cbp_sw' AND component = 'OFO' AND citizenship IN (SELECT unnest(?))
+        GROUP BY ALL
+        """,
+        [list(countries)],
+    ).df()
+    if frame.empty:
+        return np.full(len(index), np.nan)
+    by_month = frame.set_index(pd.to_datetime(frame["month"]))["n"]
+    held = by_month.reindex(by_month.index.union(index)).ffill().reindex(index)
+    monthly: np.ndarray = held.to_numpy(dtype=float)
+    return monthly
+
+
 def border_capacity(
     border: np.ndarray,
-    encounters: np.ndarray,
+    last: np.ndarray,
     weights: np.ndarray,
-    capacity: float,
+    removals: float,
+    ports: float,
     params: Mapping[str, float],
 ) -> np.ndarray:
-    """The month's border rules [type, …] with Title 8 removals scaled down to the capacity:
-    last month's encounters by country and type ([country, type], sampled) times their removal
-    probability, weighted to real people, is the demand; when it exceeds ``capacity`` ×
-    ``removal_capacity_share`` (the part of the recorded removals that goes to recent border
-    crossers), every removal probability is scaled by their ratio and the rest are released."""
-    if not np.isfinite(capacity) or params["removal_capacity_share"] <= 0:
-        return border
-    demand = float(weights @ (encounters @ border[:, kernel.B_REMOVE]))
-    limit = capacity * params["removal_capacity_share"]
-    if demand <= limit:
-        return border
-    capped = border.copy()
-    capped[:, kernel.B_REMOVE] *= limit / demand
+    """The month's border rules [type, …] within what the US could process, judged from last
+    month's counts ([country, metric], sampled, weighted to real people with ``weights``):
+
+    * **removals**: last month's encounters by type times their removal probability is the
+      demand; above ``removals`` × ``removal_capacity_share`` (the part of the recorded removals
+      that goes to recent border crossers) every removal probability shrinks by their ratio, and
+      the rest are released;
+    * **ports of entry**: last month's adults at the border (families and single adults
+      encountered, got away or at a port) times the port share is the demand for appointments;
+      above ``ports`` (the recorded port-of-entry encounters) the port share shrinks by their
+      ratio, and the rest cross between ports.
+
+    A NaN capacity (no record) sets no limit."""
+    capped = border
+    if np.isfinite(removals) and params["removal_capacity_share"] > 0:
+        encounters = last[:, kernel.ENCOUNTERS_UAC : kernel.ENCOUNTERS_SINGLE + 1]
+        demand = float(weights @ (encounters @ border[:, kernel.B_REMOVE]))
+        limit = removals * params["removal_capacity_share"]
+        if demand > limit:
+            capped = capped.copy()
+            capped[:, kernel.B_REMOVE] *= limit / demand
+    share = float(border[:, kernel.B_PORT].max())
+    if np.isfinite(ports) and share > 0:
+        adults = last[:, [kernel.ENCOUNTERS_FAMILY, kernel.ENCOUNTERS_SINGLE]].sum(axis=1)
+        adults = adults + last[:, kernel.GOT_AWAY] + last[:, kernel.PORT_ENTRIES]
+        demand = float(weights @ adults) * share
+        if demand > ports:
+            capped = capped.copy() if capped is border else capped
+            capped[:, kernel.B_PORT] *= ports / demand
     return capped
 
 
@@ -1167,6 +1215,7 @@ def load_inputs(
         regimes=regimes,
         recorded_expulsion=recorded_expulsion_shares(con, index, countries),
         removal_capacity=removal_capacity(con, index, countries),
+        port_capacity=port_capacity(con, index, countries),
         covid=covid_closure(index),
         storms=storm_exposure(con, index, countries),
         us_unemployment=columns["us_unemployment"][:, 0],
