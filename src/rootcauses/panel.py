@@ -201,12 +201,20 @@ DRIVERS: tuple[Driver, ...] = (
 class Regime:
     """A policy regime read from the events: the event that starts it (``start``, a regular
     expression on the event text) and the later event that ends it (``ended_by``) when that
-    comes before the start event's own end date. ``why`` says why the end is that event."""
+    comes before the start event's own end date. ``why`` says why the end is that event.
+
+    The simulation's regimes (``rootcauses.sim.engine.SIM_REGIMES``) are these with two more
+    rules: ``ended_on``, a dated end the events table lacks (its source in ``why``), and a pilot:
+    before the first event matching ``pilot_until`` the regime counts at ``pilot_share`` of its
+    strength."""
 
     column: str
     start: str
     ended_by: str | None = None
     why: str = ""
+    ended_on: dt.date | None = None
+    pilot_until: str | None = None
+    pilot_share: float = 1.0
 
 
 REGIMES: tuple[Regime, ...] = (
@@ -288,22 +296,27 @@ def regime_share(start: dt.date, end: dt.date | None, months: pd.DatetimeIndex) 
     return pd.Series(inside / ((last - first).astype(int) + 1), index=months)
 
 
-def regime_spans(events: pd.DataFrame) -> pd.DataFrame:
-    """Start and end (inclusive) of every regime of :data:`REGIMES` from policy events
-    (``date, end_date, event``): the end is the start event's end date or the day before the
-    first later event matching ``ended_by``, whichever is earlier; with neither, NaT: still in
-    force (a policy of today, or one dated after the data). A regime none of whose events is in
-    the table is an error naming it."""
+def _matching(events: pd.DataFrame, pattern: str) -> pd.DataFrame:
+    return events[events["event"].str.contains(pattern, case=False, regex=True)]
+
+
+def regime_spans(
+    events: pd.DataFrame, regimes: Sequence[Regime] = REGIMES, *, require: bool = True
+) -> pd.DataFrame:
+    """Start and end (inclusive) of every regime of ``regimes`` (default :data:`REGIMES`) from
+    policy events (``date, end_date, event``): the end is the earliest of the start event's end
+    date, the day before the first later event matching ``ended_by`` and the day before a later
+    ``ended_on``; with none, NaT: still in force (a policy of today, or one dated after the data).
+    A regime none of whose events is in the table is an error naming it (``require``), else it
+    has no span."""
     rows = []
-    for regime in REGIMES:
-        starts = events[events["event"].str.contains(regime.start, case=False, regex=True)]
+    for regime in regimes:
+        starts = _matching(events, regime.start)
         if starts.empty:
+            if not require:
+                continue
             raise PanelError(f"policy regime {regime.column!r}: no event matches {regime.start!r}")
-        enders = (
-            events[events["event"].str.contains(regime.ended_by, case=False, regex=True)]
-            if regime.ended_by
-            else events.iloc[0:0]
-        )
+        enders = _matching(events, regime.ended_by) if regime.ended_by else events.iloc[0:0]
         for row in starts.itertuples():
             start = pd.Timestamp(row.date)
             ends = [] if pd.isna(row.end_date) else [pd.Timestamp(row.end_date)]
@@ -311,23 +324,42 @@ def regime_spans(events: pd.DataFrame) -> pd.DataFrame:
             later = later[later > start]
             if len(later):
                 ends.append(later.min() - pd.Timedelta(days=1))
+            if regime.ended_on is not None and pd.Timestamp(regime.ended_on) > start:
+                ends.append(pd.Timestamp(regime.ended_on) - pd.Timedelta(days=1))
             # neither: still in force (a policy of today, or an event added after the data)
             end = min(ends) if ends else pd.NaT
             rows.append({"regime": regime.column, "start": start, "end": end, "why": regime.why})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["regime", "start", "end", "why"])
 
 
-def policy_regimes(con: duckdb.DuckDBPyConnection, months: pd.DatetimeIndex) -> pd.DataFrame:
-    """Month × regime share-of-days table built from the policy events in the store."""
-    spans = regime_spans(query.events(con, categories=["policy"]))
+def regime_shares(
+    events: pd.DataFrame,
+    months: pd.DatetimeIndex,
+    regimes: Sequence[Regime] = REGIMES,
+    *,
+    require: bool = True,
+) -> pd.DataFrame:
+    """Month × regime share of each month's days in force (:func:`regime_spans`; overlapping
+    spans of one regime count once), a pilot scaled to its ``pilot_share`` until the first
+    event matching ``pilot_until``."""
+    spans = regime_spans(events, regimes, require=require)
     out = pd.DataFrame(index=months)
-    for regime in REGIMES:
+    for regime in regimes:
         share = pd.Series(0.0, index=months)
         for row in spans[spans["regime"] == regime.column].itertuples():
             end = None if pd.isna(row.end) else row.end.date()
             share = np.maximum(share, regime_share(row.start.date(), end, months))
+        pilot_ends = _matching(events, regime.pilot_until) if regime.pilot_until else events[:0]
+        if len(pilot_ends):
+            full = regime_share(pd.Timestamp(pilot_ends["date"].min()).date(), None, months)
+            share = share * (regime.pilot_share + (1 - regime.pilot_share) * full)
         out[regime.column] = share
     return out
+
+
+def policy_regimes(con: duckdb.DuckDBPyConnection, months: pd.DatetimeIndex) -> pd.DataFrame:
+    """Month × regime share-of-days table built from the policy events in the store."""
+    return regime_shares(query.events(con, categories=["policy"]), months)
 
 
 def _outcomes(

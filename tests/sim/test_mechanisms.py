@@ -459,7 +459,8 @@ def _events_store(rows: list[tuple]) -> duckdb.DuckDBPyConnection:
 def test_regimes_from_events_end_early_and_reach_past_the_data(monkeypatch):
     """MPP ends at the DHS memo (not at its row's formal end); an entry suspension dated after
     any encounter data still applies."""
-    monkeypatch.setattr(engine, "REGIME_END_DATES", {})
+    undated = tuple(replace(r, ended_on=None) for r in engine.SIM_REGIMES)
+    monkeypatch.setattr(engine, "SIM_REGIMES", undated)
     con = _events_store(
         [
             ("2019-01-29", "2022-08-08", "XNT", "policy", "Migrant Protection Protocols", "", "s"),
@@ -475,6 +476,48 @@ def test_regimes_from_events_end_early_and_reach_past_the_data(monkeypatch):
     suspension = pd.Series(shares[:, REGIMES.index("entry_suspension")], index=index)
     assert suspension["2025-01-01"] == pytest.approx(12 / 31)
     assert suspension["2025-03-01"] == 1.0 and suspension[:"2024-12-01"].sum() == 0
+
+
+def test_the_simulation_reads_the_driver_models_regimes_with_its_own_differences():
+    """One coding of the regimes (panel.REGIMES) for both: the simulation differs only where a
+    migrant's outcome needs it — MPP's dated end of enrolments and pilot, Mexican enforcement
+    and the June 2024 rule kept in force, and the 2025 entry suspension; Title 42 and CBP One
+    are the same rows."""
+    from rootcauses import panel
+
+    con = _events_store(
+        [
+            ("2019-01-29", "2022-08-08", "XNT", "policy", "Migrant Protection Protocols", "", "s"),
+            (
+                "2019-06-07",
+                None,
+                "XNT",
+                "policy",
+                "US-Mexico migration agreement: border-wide MPP expansion",
+                "",
+                "s",
+            ),
+            ("2020-03-20", "2023-05-11", "XNT", "policy", "Title 42 expulsions", "", "s"),
+            ("2021-06-01", None, "XNT", "policy", "DHS memo terminates MPP", "", "s"),
+            ("2023-01-01", "2025-01-20", "XNT", "policy", "CBP One app", "", "s"),
+            ("2024-06-05", None, "XNT", "policy", "Securing the Border rule", "", "s"),
+            ("2025-01-20", None, "XNT", "policy", "Proclamation suspends entry", "", "s"),
+        ]
+    )
+    index = pd.date_range("2019-01-01", "2025-06-01", freq="MS")
+    sim = pd.DataFrame(engine.regime_shares(con, index), index=index, columns=REGIMES)
+    drivers = panel.policy_regimes(con, index)
+    for same in ("title_42", "cbp_one"):
+        pd.testing.assert_series_equal(sim[same], drivers[same], check_names=False)
+    assert drivers.loc["2021-05-01", "mpp"] == 1.0 and sim.loc["2021-05-01", "mpp"] == 0.0
+    assert drivers.loc["2019-02-01", "mpp"] == 1.0
+    assert sim.loc["2019-02-01", "mpp"] == engine.MPP_PILOT_INTENSITY  # before the expansion
+    assert sim.loc["2019-07-01", "mpp"] == 1.0
+    assert drivers.loc["2020-06-01", "mexico_enforcement"] == 0.0
+    assert sim.loc["2025-06-01", "mexico_enforcement"] == 1.0
+    assert drivers.loc["2025-03-01", "securing_the_border"] == 0.0
+    assert sim.loc["2025-03-01", ["securing_the_border", "entry_suspension"]].tolist() == [1, 1]
+    assert "entry_suspension" not in drivers
 
 
 def test_storm_exposure_decays_from_the_storm_month():

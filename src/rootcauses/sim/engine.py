@@ -50,6 +50,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from rootcauses import panel
 from rootcauses.countries import NORTHERN_TRIANGLE
 from rootcauses.sim import decision, kernel
 from rootcauses.sim import population as pop
@@ -76,29 +77,50 @@ from rootcauses.sim.network import (
 
 SHARD_SIZE = 500_000
 DAYS_PER_MONTH = 30.4
-# the regimes that change what happens at the border or on the way (see border_rules), read from
-# the dated policy events (panel.POLICY_REGIMES' patterns plus the January 2025 entry suspension)
-REGIMES = (
-    "mpp", "mexico_enforcement", "title_42", "cbp_one", "securing_the_border", "entry_suspension",
-)  # fmt: skip
-REGIME_PATTERNS = {
-    "entry_suspension": r"suspends entry",
-}
-# a regime ends early at the first event matching its terminating pattern (the MPP event row runs
-# to its formal end in 2022, but new enrolments stopped when DHS terminated it in June 2021)
-REGIME_ENDS = {"mpp": r"terminates MPP"}
-# ... or at a dated fact the events table lacks: DHS suspended new MPP enrolments from 21 January
-# 2021 (DHS statement of 20 January 2021, https://www.dhs.gov/news/2021/01/20/dhs-statement-
-# suspension-new-enrollments-migrant-protection-protocols-program); what stopped after that
-# were new returns to Mexico, which is what changes a migrant's outcome
-REGIME_END_DATES = {"mpp": dt.date(2021, 1, 21)}
 # MPP ran at a few ports (San Ysidro from 29 January 2019, then Calexico and El Paso) until the
 # June 2019 agreement's border-wide expansion (the events table's US-Mexico agreement row):
 # about 10,000 people were returned to Mexico by the end of May 2019 against more than 55,000
 # by October 2019 (DHS, Assessment of the Migrant Protection Protocols, 28 October 2019), so
 # before the expansion it counts at a quarter of its strength (an assumption from those figures)
 MPP_PILOT_INTENSITY = 0.25
-MPP_EXPANSION = r"border-wide MPP expansion"
+_PANEL_REGIMES = {r.column: r for r in panel.REGIMES}
+# the regimes that change what happens at the border or on the way (see border_rules): the
+# driver models' regimes (panel.REGIMES, read from the same dated policy events) with the
+# differences a migrant's outcome needs, one line each
+SIM_REGIMES: tuple[panel.Regime, ...] = (
+    replace(
+        _PANEL_REGIMES["mpp"],
+        # DHS suspended new enrolments from 21 January 2021 (DHS statement of 20 January 2021,
+        # https://www.dhs.gov/news/2021/01/20/dhs-statement-suspension-new-enrollments-migrant-
+        # protection-protocols-program): new returns to Mexico stopped then, before the memo
+        ended_on=dt.date(2021, 1, 21),
+        why="new enrolments suspended from 21 January 2021 (DHS statement of 20 January 2021)",
+        pilot_until=r"border-wide MPP expansion",
+        pilot_share=MPP_PILOT_INTENSITY,
+    ),
+    # Mexico's enforcement did not stop when Title 42 began (the driver models end it there,
+    # where its border-processing part was replaced): interdiction stays raised
+    replace(
+        _PANEL_REGIMES["mexico_enforcement"],
+        ended_by=None,
+        why="the events give the agreement no end; Mexico's enforcement continued",
+    ),
+    _PANEL_REGIMES["title_42"],
+    _PANEL_REGIMES["cbp_one"],
+    # the June 2024 rule's removals stay in force under the January 2025 suspension of entry,
+    # which adds its own (entry_suspension_removal_add)
+    replace(
+        _PANEL_REGIMES["securing_the_border"],
+        ended_by=None,
+        why="its removals continue under the 2025 suspension of entry",
+    ),
+    panel.Regime(
+        "entry_suspension",
+        r"suspends entry",
+        why="Proclamation 10888 (20 January 2025, events table), in force after the data end",
+    ),
+)
+REGIMES = tuple(r.column for r in SIM_REGIMES)
 # Central American border closures for COVID-19: an assumption from the governments' announced
 # dates (Guatemala closed its borders on 2020-03-16 and reopened them on 2020-09-18; Honduras and
 # El Salvador closed in mid-March 2020 and reopened in August-September 2020)
@@ -960,40 +982,14 @@ def _fill(series: pd.Series) -> pd.Series:
 
 
 def regime_shares(con: duckdb.DuckDBPyConnection, index: pd.DatetimeIndex) -> np.ndarray:
-    """[month, regime] share of each month's days each regime of :data:`REGIMES` was in force,
-    from the policy events over the whole simulated range (events dated after the encounter data
-    ends apply too)."""
-    import re
-
-    from rootcauses import panel as panel_module
+    """[month, regime] share of each month's days each regime of :data:`SIM_REGIMES` was in
+    force, from the policy events over the whole simulated range (events dated after the
+    encounter data ends apply too; a regime with no event is never in force)."""
     from rootcauses.store import query
 
     events = query.events(con, categories=["policy"])
-    patterns = {**panel_module.POLICY_REGIMES, **REGIME_PATTERNS}
-    out = np.zeros((len(index), len(REGIMES)))
-    for r, name in enumerate(REGIMES):
-        regex = re.compile(patterns[name], re.IGNORECASE)
-        ender = re.compile(REGIME_ENDS[name], re.IGNORECASE) if name in REGIME_ENDS else None
-        ends = [row.date for row in events.itertuples() if ender and ender.search(row.event)]
-        for row in events.itertuples():
-            if not regex.search(row.event):
-                continue
-            end = None if pd.isna(row.end_date) else row.end_date
-            stop = [d for d in ends if d > row.date]
-            if stop:
-                cut = min(stop) - dt.timedelta(days=1)
-                end = cut if end is None else min(end, cut)
-            if name in REGIME_END_DATES and pd.Timestamp(REGIME_END_DATES[name]) > row.date:
-                cut = pd.Timestamp(REGIME_END_DATES[name]) - dt.timedelta(days=1)
-                end = cut if end is None else min(end, cut)
-            share = panel_module.regime_share(row.date, end, index).to_numpy()
-            out[:, r] = np.maximum(out[:, r], share)
-    mpp = REGIMES.index("mpp")
-    expansion = re.compile(MPP_EXPANSION, re.IGNORECASE)
-    starts = [row.date for row in events.itertuples() if expansion.search(row.event)]
-    if starts:  # the pilot months count at MPP_PILOT_INTENSITY of the expanded programme
-        wide = panel_module.regime_share(min(starts), None, index).to_numpy()
-        out[:, mpp] *= MPP_PILOT_INTENSITY + (1 - MPP_PILOT_INTENSITY) * wide
+    shares = panel.regime_shares(events, index, SIM_REGIMES, require=False)
+    out: np.ndarray = shares.to_numpy(dtype=float)
     return out
 
 
@@ -1157,9 +1153,7 @@ def announcement_signal(months: Sequence[dt.date]) -> np.ndarray:
 
 def covid_closure(index: pd.DatetimeIndex) -> np.ndarray:
     """[month] share of each month's days within :data:`COVID_CLOSURE`."""
-    from rootcauses import panel as panel_module
-
-    share: np.ndarray = panel_module.regime_share(*COVID_CLOSURE, index).to_numpy()
+    share: np.ndarray = panel.regime_share(*COVID_CLOSURE, index).to_numpy()
     return share
 
 
@@ -1177,15 +1171,11 @@ def load_inputs(
     storms and COVID closures over the whole range (events after the panel's end apply),
     households from population and household size, USBP sector shares by fiscal year (the
     nearest year outside the data)."""
-    from rootcauses import panel as panel_module
-
-    panel = panel_module.monthly_panel(
-        con, basis="usbp", countries=countries, rules=panel_module.LIVED
-    )
+    drivers = panel.monthly_panel(con, basis="usbp", countries=countries, rules=panel.LIVED)
     index = pd.date_range(pd.Timestamp(start), periods=months, freq="MS")
     columns = {}
     for name in ("homicide_rate", "log_gdp_pc", "precip_z", "us_unemployment"):
-        wide = panel.pivot(index="month", columns="country", values=name)
+        wide = drivers.pivot(index="month", columns="country", values=name)
         wide = wide.reindex(wide.index.union(index)).apply(_fill).reindex(index)
         if wide.isna().all().any():
             missing = list(wide.columns[wide.isna().all()])
