@@ -152,7 +152,7 @@ ANNOUNCEMENTS: tuple[tuple[dt.date, int, str, str], ...] = (
         dt.date(2025, 1, 20),
         -1,
         "Proclamation 10888 suspends entry at the southern border (events table)",
-        "https://www.kjzz.org/fronteras-desk/2025-01-21/confusion-among-asylum-seekers-aid-work",
+        "https://regulations.justia.com/regulations/fedreg/2025/01/29/2025-01951.html",
     ),
 )
 STORM_SOURCE = "hurdat2_storm_events"  # hurricanes tracked over or near each country (HURDAT2)
@@ -717,10 +717,8 @@ def simulate(
     types = np.zeros((n_countries, len(kernel.TYPES), 2), dtype=np.int64)
     origins = np.zeros((n_origins, 2), dtype=np.int64)
     announced = announcement_signal(inputs.months)
-    assert inputs.removal_capacity is not None  # filled in SimInputs.__post_init__
-    assert inputs.port_capacity is not None
-    port_limit = inputs.port_capacity
-    weights = np.where(sampled > 0, inputs.households / np.maximum(sampled, 1), 0.0)
+    assert inputs.removal_capacity is not None and inputs.port_capacity is not None  # filled
+    weights = household_weights(inputs, sampled)
     for t in range(n_months):
         if announced[t]:
             feedbacks.announce(float(announced[t]), params)
@@ -741,7 +739,7 @@ def simulate(
                 counts[t - 1],
                 weights,
                 float(inputs.removal_capacity[t]),
-                float(port_limit[t]),
+                float(inputs.port_capacity[t]),
                 params,
             )
         rules = kernel.BorderRules(
@@ -920,11 +918,17 @@ class RunCounts:
         )
 
 
+def household_weights(inputs: SimInputs, sampled: np.ndarray) -> np.ndarray:
+    """[country] real households each sampled household stands for (0 where none sampled)."""
+    weights: np.ndarray = np.where(sampled > 0, inputs.households / np.maximum(sampled, 1), 0.0)
+    return weights
+
+
 def _weighted(inputs: SimInputs, shards: Sequence[Shard]) -> RunCounts:
     """The shards summed (integers: the order they finish in cannot change the sum) and
     weighted to real households; one place for every backend, so none drops an output."""
     sampled = sum(s.sampled for s in shards)
-    weights = np.where(sampled > 0, inputs.households / np.maximum(sampled, 1), 0.0)
+    weights = household_weights(inputs, np.asarray(sampled))
     return RunCounts(
         countries=inputs.countries,
         months=inputs.months,
