@@ -373,6 +373,52 @@ def test_nelder_mead_reports_a_region_when_asked_within_its_budget(world):
     assert plain.region == {}
 
 
+def test_plausible_points_stay_inside_where_the_box_of_intervals_does_not():
+    """Two parameters that trade off (the loss depends almost only on their sum): each one-at-a-
+    time interval is narrow, a corner of their box is outside the plausible set, and the walks
+    return only points inside it, some beyond the box along the ridge."""
+
+    def loss(theta: np.ndarray) -> float:
+        return float((theta[0] + theta[1]) ** 2 + 0.01 * (theta[0] - theta[1]) ** 2)
+
+    threshold = 0.01
+    half = np.sqrt(threshold / 1.01)  # loss(x, 0) = 1.01 x^2: the one-at-a-time interval
+    intervals = np.array([[-half, -half], [half, half]])
+    assert loss(np.array([half, half])) > threshold  # the box's corner
+    points, evaluations, accepted = cal._plausible_points(
+        loss,
+        np.zeros(2),
+        threshold,
+        intervals,
+        np.full(2, -10.0),
+        np.full(2, 10.0),
+        None,
+        chains=4,
+        steps=30,
+        seed=1,
+    )
+    assert evaluations == 120 and 0 < accepted < 1
+    assert len(points) == 1 + round(accepted * 120)
+    assert all(loss(p) <= threshold for p in points)
+    assert np.abs(points[:, 0]).max() > half  # beyond the one-at-a-time interval, on the ridge
+
+
+def test_the_region_method_searches_nothing_and_finds_points(world):
+    inputs, target, specs, params = world
+    start = _start(params)
+    calibration = cal.fit(
+        inputs, target.values[:24], start, specs, free=FREE, households=HOUSEHOLDS, seed=SEED,
+        method="region", region_seeds=2,
+    )  # fmt: skip
+    assert calibration.fitted == pytest.approx({k: start[k] for k in FREE})
+    assert calibration.threshold is not None and calibration.threshold > calibration.loss
+    assert set(calibration.region) == set(FREE)
+    assert calibration.points[0] == pytest.approx(calibration.fitted)
+    assert all(set(p) == set(FREE) for p in calibration.points)
+    with pytest.raises(SimError, match="use evolution, nelder-mead, region"):
+        cal.fit(inputs, target.values[:24], start, specs, free=FREE, method="grid")
+
+
 def test_a_fit_starts_from_a_saved_calibrations_fitted_point(tmp_path, monkeypatch):
     """The point fitted at the calibration's training start, not its re-anchored overrides;
     another training start, or no fitted point, is an error naming the file and key."""

@@ -19,8 +19,12 @@ def _world(tiny_network, months: int = 24):
     return engine.SimInputs(**{**inputs.__dict__, "storms": storms})
 
 
-def _calibration(region=None) -> CalibrationFile:
-    provenance = {"train_start": "2019-01", "plausible_region": region or {}}
+def _calibration(region=None, points=None) -> CalibrationFile:
+    provenance = {
+        "train_start": "2019-01",
+        "plausible_region": region or {},
+        "plausible_points": points or [],
+    }
     return CalibrationFile("test", None, provenance, {})
 
 
@@ -57,14 +61,29 @@ def test_labels_say_whether_the_band_excludes_zero():
     assert whatif.label({"median": 5, "lo": -1, "hi": 9}) == "within the spread"
 
 
-def test_members_draw_inside_the_plausible_region():
+def test_members_take_the_calibrations_plausible_points():
     specs = load_parameter_specs(calibrated=False)
-    region = {"beta_violence": {"low": 0.2, "high": 0.4}, "season_cos": {"low": 0.1, "high": 0.1}}
-    members = whatif.region_members(_calibration(region), specs, 6, seed=3)
-    assert [m.seed for m in members] == list(range(3, 9))
-    drawn = [m.values["beta_violence"] for m in members]
-    assert all(0.2 <= v <= 0.4 for v in drawn) and len(set(drawn)) == 6
-    assert all(m.values["season_cos"] == 0.1 for m in members)
+    points = [{"beta_violence": 0.2, "season_cos": 0.1}, {"beta_violence": 0.4, "season_cos": 0.3}]
+    region = {"beta_violence": {"low": 0.0, "high": 1.0}}
+    members = whatif.region_members(_calibration(region, points), specs, 8, seed=3)
+    assert [m.seed for m in members] == list(range(3, 11))
+    taken = {(m.values["beta_violence"], m.values["season_cos"]) for m in members}
+    assert taken == {(0.2, 0.1), (0.4, 0.3)}  # whole points, never a mix of two
+    assert "plausible points" in whatif.band_basis(_calibration(region, points))
+
+
+def test_without_points_members_differ_in_seed_only():
+    specs = load_parameter_specs(calibrated=False)
+    region = {"beta_violence": {"low": 0.2, "high": 0.4}}
+    chosen = CalibrationFile(
+        "old",
+        None,
+        {"plausible_region": region, "fitted_at_train_start": {"beta_violence": 0.3}},
+        {},
+    )
+    members = whatif.region_members(chosen, specs, 4, seed=0)
+    assert {m.values["beta_violence"] for m in members} == {0.3}
+    assert "seeds only" in whatif.band_basis(chosen)
 
 
 def test_counterfactual_histories_bands_and_labels(tiny_network):

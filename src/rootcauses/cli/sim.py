@@ -389,7 +389,11 @@ def calibrate(
         int, typer.Option(help="Most simulations the optimiser may run.")
     ] = 2_400,
     method: Annotated[
-        str, typer.Option(help="evolution (differential evolution, the default) or nelder-mead.")
+        str,
+        typer.Option(
+            help="evolution (differential evolution, the default), nelder-mead (refine the start) "
+            "or region (no search: the plausible region and its points around the start)."
+        ),
     ] = "evolution",
     workers: Annotated[
         int, typer.Option(help="Ray workers evaluating each generation (local Ray).")
@@ -483,6 +487,11 @@ def calibrate(
     for key, region in report.get("plausible_region", {}).items():
         pinned = "pinned" if region["pinned"] else "not pinned"
         typer.echo(f"  {key:<28} {region['low']:10.4g} .. {region['high']:<10.4g} {pinned}")
+    if report.get("plausible_points"):
+        typer.echo(
+            f"{len(report['plausible_points'])} plausible points (training loss at most "
+            f"{report['plausible_threshold']:.4f}), saved with the calibration"
+        )
     if "validation" in report["metrics"]:
         typer.echo(f"validation {report['validate']}:      flee_ard   mase")
         for name, scores in report["metrics"]["validation"].items():
@@ -583,7 +592,7 @@ def validate(
 def whatif(
     calibration: Annotated[str, typer.Option(help="Calibration: validation or latest.")] = "latest",
     members: Annotated[
-        int, typer.Option(help="Members: seeds x draws from the plausible region.")
+        int, typer.Option(help="Members: seeds x plausible points of the calibration.")
     ] = 8,
     households: HouseholdsOption = 100_000,
     seed: SeedOption = 0,
@@ -594,7 +603,7 @@ def whatif(
 ) -> None:
     """Counterfactual histories of FY2020-FY2024 (no Title 42, no June 2024 asylum rule, homicide
     at its 2015 level, no Eta and Iota): each minus the recorded history, with 5-95% bands over
-    seeds and draws from the calibration's plausible region, labelled by whether the band
+    seeds and the calibration's plausible points, labelled by whether the band
     excludes zero, with the validation verdict; stored for the Policy lab page and the brief."""
     from rootcauses.sim import history as hist
     from rootcauses.sim import runs

@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
-from scipy.optimize import differential_evolution, minimize
+from scipy.optimize import OptimizeResult, differential_evolution, minimize
 
 from rootcauses.analysis import metrics
 from rootcauses.countries import NORTHERN_TRIANGLE
@@ -171,6 +171,9 @@ def identified(free: Sequence[str], inputs: engine.SimInputs) -> tuple[str, ...]
 
 LOG_SCALE = ("base_departure_rate",)
 REGION_STEPS = 8  # bisection steps on each side of each parameter (:func:`_plausible_region`)
+METHODS = ("evolution", "nelder-mead", "region")  # see :func:`fit`
+PLAUSIBLE_CHAINS = 4  # random walks that sample the plausible set (:func:`_plausible_points`)
+PLAUSIBLE_STEPS = 12  # steps of each walk: chains x steps evaluations
 BURN_IN = 2  # months left out of the objective and the metrics: the journey pipeline fills up
 SEASON = 12
 ENCOUNTERS = engine.METRICS.index("encounters")
@@ -403,6 +406,9 @@ class Calibration:
     train_months: int
     wall_seconds: float
     region: dict[str, dict[str, float]] = field(default_factory=dict)
+    # points of the plausible set found by :func:`_plausible_points` (each within the threshold)
+    points: list[dict[str, float]] = field(default_factory=list)
+    threshold: float | None = None  # the loss that bounds the plausible set
     not_identified: tuple[str, ...] = ()  # asked for, but inactive in the training window
 
 
@@ -485,9 +491,11 @@ def fit(
     ``map_population`` evaluates a generation in parallel, e.g. on Ray) and reports the
     **plausible region** (:func:`_plausible_region`: around the best point, where the loss stays
     within seed noise of the best; the noise from the best point rerun with ``region_seeds``
-    other seeds). ``"nelder-mead"`` refines from ``values`` (restarted with a smaller simplex),
+    other seeds) and points of it (:func:`_plausible_points`; what-if bands draw their members
+    from them). ``"nelder-mead"`` refines from ``values`` (restarted with a smaller simplex),
     and reports the region too when ``region_seeds`` is given (its evaluations come out of the
-    budget first).
+    budget first). ``"region"`` searches nothing: ``values`` is the point, and the region and its
+    points are found around it (e.g. for a calibration made before the points existed).
 
     The simulation is given the first ``len(observed_train)`` months of ``inputs`` and nothing
     after, so later months of the inputs cannot influence the fit. ``types`` (encounters by
@@ -502,8 +510,8 @@ def fit(
     levers = [k for k in free if specs[k].lever]
     if levers:
         raise SimError(f"{levers[0]!r} is a policy lever; levers are not calibrated")
-    if method not in ("nelder-mead", "evolution"):
-        raise SimError(f"unknown calibration method {method!r}; use nelder-mead or evolution")
+    if method not in METHODS:
+        raise SimError(f"unknown calibration method {method!r}; use {', '.join(METHODS)}")
     n_train = observed_train.shape[0]
     if n_train <= BURN_IN:
         raise SimError(
@@ -530,8 +538,10 @@ def fit(
     region: dict[str, dict[str, float]] = {}
     if method == "evolution":
         per_generation = popsize * len(free)
-        # about two thirds of the budget for the evolution, the rest to refine its best point
-        generations = max(1, (2 * max_evaluations) // (3 * per_generation) - 1)
+        # about two thirds of the budget (less the walks of the plausible points) for the
+        # evolution, the rest to refine its best point and find the region
+        walks = PLAUSIBLE_CHAINS * PLAUSIBLE_STEPS
+        generations = max(1, (2 * (max_evaluations - walks)) // (3 * per_generation) - 1)
         result = differential_evolution(
             loss,
             bounds,
@@ -545,7 +555,7 @@ def fit(
             workers=map_population if map_population is not None else 1,
         )
         evaluations = int(result.nfev)
-        region_cost = 2 * REGION_STEPS * len(free) + region_seeds
+        region_cost = _region_cost(len(free), region_seeds)
         polish = max_evaluations - evaluations - region_cost
         if polish > 2 * len(free):  # refine the best point: the population's spread is coarse
             refined = minimize(
@@ -558,9 +568,13 @@ def fit(
             evaluations += int(refined.nfev)
             if refined.fun < result.fun:
                 result.x, result.fun = refined.x, refined.fun
+    elif method == "region":  # no search: the start is the point; its region and points
+        x = np.clip(_encode(values, free), lower, upper)
+        result = OptimizeResult(x=x, fun=loss(x), success=True)
+        evaluations = region_cost = 1
     else:
         evaluations = 0
-        region_cost = 2 * REGION_STEPS * len(free) + region_seeds if region_seeds else 0
+        region_cost = _region_cost(len(free), region_seeds) if region_seeds else 0
         if max_evaluations - region_cost < 2 * (len(free) + 2):  # too small a budget for both
             region_cost = 0
 
@@ -600,12 +614,19 @@ def fit(
             if result is None or trial.fun <= result.fun:
                 result = trial
             x = result.x
+    points: list[dict[str, float]] = []
+    threshold = None
     if method == "evolution" or region_cost:
         noise = _seed_noise(loss, result.x, region_seeds, seed)
-        region, spent = _plausible_region(
-            loss, result.x, float(result.fun), noise, free, values, lower, upper, map_population
+        threshold = plausible_threshold(float(result.fun), noise)
+        region, intervals, spent = _plausible_region(
+            loss, result.x, threshold, free, values, lower, upper, map_population
         )
-        evaluations += spent
+        found, walked, _rate = _plausible_points(
+            loss, result.x, threshold, intervals, lower, upper, map_population, seed=seed
+        )
+        evaluations += spent + walked
+        points = [{k: v for k, v in _decode(x, free, values).items() if k in free} for x in found]
     params = _decode(result.x, free, values)
     return Calibration(
         free=free,
@@ -620,6 +641,8 @@ def fit(
         train_months=n_train,
         wall_seconds=time.perf_counter() - began,
         region=region,
+        points=points,
+        threshold=threshold,
         not_identified=tuple(k for k in requested if k not in free),
     )
 
@@ -664,21 +687,19 @@ def _seed_noise(loss: _Loss, best: np.ndarray, seeds: int, seed: int) -> float:
 def _plausible_region(
     loss: _Loss,
     best: np.ndarray,
-    best_loss: float,
-    noise: float,
+    threshold: float,
     free: Sequence[str],
     values: Mapping[str, float],
     lower: np.ndarray,
     upper: np.ndarray,
     map_population: MapPopulation | None,
     steps: int = REGION_STEPS,
-) -> tuple[dict[str, dict[str, float]], int]:
+) -> tuple[dict[str, dict[str, float]], np.ndarray, int]:
     """Per parameter, the interval around the best point (the others held there) in which the
     loss stays within max(2 × seed noise, 1 %) of the best: each side is found by bisection in
     ``steps`` evaluations (all parameters' sides evaluated together, through ``map_population``).
     A parameter is *pinned* when that interval is under a quarter of its search box. Returns the
-    region and the evaluations spent."""
-    threshold = best_loss + max(2 * noise, 0.01 * abs(best_loss))
+    region, its intervals encoded ([side, parameter]) and the evaluations spent."""
     n = len(free)
     inside = np.tile(best, (2, 1))  # [side, parameter]: the farthest point known inside
     outside = np.stack([lower, upper])  # the box edge: assumed outside until tested
@@ -710,7 +731,60 @@ def _plausible_region(
             "share_of_box": float(width),
             "pinned": bool(width < 0.25),
         }
-    return out, spent
+    return out, inside, spent
+
+
+def _region_cost(n_free: int, region_seeds: int) -> int:
+    """Evaluations the plausible region and its points take (:func:`_seed_noise`,
+    :func:`_plausible_region`, :func:`_plausible_points`)."""
+    return region_seeds + 2 * REGION_STEPS * n_free + PLAUSIBLE_CHAINS * PLAUSIBLE_STEPS
+
+
+def plausible_threshold(best_loss: float, noise: float) -> float:
+    """The loss that bounds the plausible set: the best plus twice the seed noise, at least 1 %."""
+    return best_loss + max(2 * noise, 0.01 * abs(best_loss))
+
+
+def _plausible_points(
+    loss: Callable[[np.ndarray], float],
+    best: np.ndarray,
+    threshold: float,
+    intervals: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    map_population: MapPopulation | None,
+    *,
+    chains: int = PLAUSIBLE_CHAINS,
+    steps: int = PLAUSIBLE_STEPS,
+    seed: int = 0,
+) -> tuple[np.ndarray, int, float]:
+    """Points of the plausible set itself. The one-at-a-time intervals of
+    :func:`_plausible_region` hold the other parameters at the best point, so a point drawn from
+    their box mostly lies outside the set (the parameters trade off against each other). Here
+    ``chains`` random walks start at the best point; each step proposes a Gaussian move per
+    parameter (a share of its interval ``intervals`` [side, parameter], the share halved when
+    fewer than a fifth of a step's proposals land inside and grown by half when more than half
+    do) and a walk moves only where the loss is at most ``threshold``. Every point returned is
+    inside (its loss was evaluated); the walks' distinct positions, best point first. Returns
+    (points [k, parameter], evaluations, share of proposals accepted)."""
+    rng = np.random.default_rng([seed, 11])
+    width = intervals[1] - intervals[0]
+    share = 0.5 / np.sqrt(max(int((width > 0).sum()), 1))
+    evaluate = map_population or (lambda func, thetas: [func(t) for t in thetas])
+    walkers = np.tile(best, (chains, 1))
+    points = [best.copy()]
+    accepted = 0
+    for _ in range(steps):
+        proposals = np.clip(
+            walkers + rng.standard_normal(walkers.shape) * share * width, lower, upper
+        )
+        inside = np.array([v <= threshold for v in evaluate(loss, list(proposals))])
+        walkers[inside] = proposals[inside]
+        points.extend(p.copy() for p in proposals[inside])
+        accepted += int(inside.sum())
+        rate = inside.mean()
+        share = share / 2 if rate < 0.2 else share * 1.5 if rate > 0.5 else share
+    return np.array(points), chains * steps, accepted / (chains * steps)
 
 
 def evaluate(
@@ -1000,6 +1074,8 @@ def calibrate_store(
         "train_start": f"{train.start:%Y-%m}",
         "method": method,
         "plausible_region": calibration.region,
+        "plausible_threshold": calibration.threshold,
+        "plausible_points": calibration.points,
         "base_departure_rate_anchor": (
             f"{anchor_month:%Y-%m} (mean hazard of the calibrated run that month)"
             if rate is not None
@@ -1036,6 +1112,8 @@ def calibrate_store(
         "fit_wall_seconds": round(calibration.wall_seconds, 2),
         "metrics": scores,
         "plausible_region": calibration.region,
+        "plausible_threshold": calibration.threshold,
+        "plausible_points": calibration.points,
         "not_identified": list(calibration.not_identified),
         "scorecard": card,
         "definitions": {

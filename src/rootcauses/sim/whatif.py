@@ -3,9 +3,11 @@ path, and over the same path with one recorded thing changed — no Title 42, no
 rule, homicide held at its 2015 level, no hurricanes Eta and Iota.
 
 Why bands and labels: one run's difference mixes the change with seed noise and with parameters
-the data do not pin down. Every member here draws the calibration's free parameters uniformly
-from its plausible region (the per-parameter intervals ``sim calibrate`` reports) and runs the
-recorded history and each counterfactual with the same seed and draw (common random numbers);
+the data do not pin down. Every member here takes the calibration's free parameters from one of
+its plausible points (points where the training loss stays within seed noise of the best, which
+``sim calibrate`` finds and saves; not the box of the per-parameter intervals, whose corners the
+data rule out) and runs the recorded history and each counterfactual with the same seed and
+point (common random numbers);
 a difference is labelled ``exceeds the spread`` only where its 5th-95th percentile band over
 the members excludes zero, and ``within the spread`` otherwise. Whether any of it is a finding
 about the world also depends on whether the model reproduces history at all: the caller passes
@@ -154,22 +156,32 @@ def region_members(
     members: int,
     seed: int,
 ) -> list[Member]:
-    """Member i: seed ``seed + i`` and the calibration's free parameters drawn uniformly from
-    its plausible region (the fitted values at the training start where it has no region)."""
+    """Member i: seed ``seed + i`` and the calibration's free parameters at one of its plausible
+    points (drawn with that seed), or at the fitted values when the file has none (a calibration
+    made before the points existed: the band is then over seeds only, see :func:`band_basis`)."""
     provenance = calibration.provenance
     fitted = dict(provenance.get("fitted_at_train_start") or {})
-    region = provenance.get("plausible_region") or {}
+    points = list(provenance.get("plausible_points") or [])
     values = default_values(specs)
     values.update(fitted)
     out = []
     for i in range(members):
-        rng = np.random.default_rng([seed + i, 3])
         drawn = dict(values)
-        for key, interval in sorted(region.items()):
-            lo, hi = float(interval["low"]), float(interval["high"])
-            drawn[key] = float(rng.uniform(lo, hi)) if hi > lo else lo
+        if points:
+            rng = np.random.default_rng([seed + i, 3])
+            drawn.update({k: float(v) for k, v in points[int(rng.integers(len(points)))].items()})
         out.append(Member(seed + i, drawn, neutral_levers(drawn, specs)))
     return out
+
+
+def band_basis(calibration: CalibrationFile) -> str:
+    """What a band's members differ in, for the reader."""
+    if calibration.provenance.get("plausible_points"):
+        return "5th-95th percentile over members: seeds x the calibration's plausible points"
+    return (
+        "5th-95th percentile over members: seeds only (the calibration has no plausible points; "
+        "`rootcauses sim calibrate --method region --start-from NAME --save NAME` adds them)"
+    )
 
 
 def _band(values: np.ndarray) -> dict[str, float]:
@@ -210,8 +222,8 @@ def counterfactual_histories(
 ) -> dict[str, Any]:
     """Each counterfactual's encounters minus the recorded history's, summed over the fiscal
     years :data:`WINDOW`, per country and in all, with 5-95% bands over ``members`` (seeds ×
-    draws from the plausible region) and a label (:func:`label`). ``inputs`` must start at the
-    calibration's training start (its base rate is anchored there); ``specs`` are the
+    plausible points, :func:`region_members`) and a label (:func:`label`). ``inputs`` must start
+    at the calibration's training start (its base rate is anchored there); ``specs`` are the
     parameters with the calibration applied (``load_parameter_specs(calibration=name)``)."""
     if members < 2:
         raise SimError(f"--members must be at least 2 for a band, got {members}")
@@ -254,7 +266,7 @@ def counterfactual_histories(
         "members": members,
         "households": households,
         "seed": seed,
-        "band": "5th-95th percentile over members: seeds x draws from the plausible region",
+        "band": band_basis(chosen),
         "counterfactuals": results,
         "not_computed": [{"id": k, "reason": v} for k, v in NOT_COMPUTED.items()],
     }
