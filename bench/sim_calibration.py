@@ -30,6 +30,7 @@ WORKERS = 2
 SECTOR_HOUSEHOLDS = 300_000  # the sector-share run
 SOBOL_SAMPLES = 16  # Sobol base samples on the calibrated model: 16 x (parameters + 2) runs
 SOBOL_HOUSEHOLDS = 20_000
+BOX_DRAWS = 16  # draws from the box of the one-at-a-time intervals (plausible_points_lines)
 
 
 def per_country_ard(simulated: np.ndarray, observed: np.ndarray) -> np.ndarray:
@@ -144,6 +145,68 @@ def sobol_lines(settings: Any) -> list[str]:
                 payload["problem"]["bounds"][payload["problem"]["names"].index(r["parameter"])]
             ]
         ),
+    ]
+
+
+def plausible_points_lines(settings: Any, draws: int = BOX_DRAWS) -> list[str]:
+    """The shipped `validation` calibration's plausible points against draws from the box of its
+    one-at-a-time intervals (each parameter uniform in its interval, independently: how what-if
+    members were drawn before the points existed): the training loss of each, and how many lie
+    within the calibration's threshold."""
+    from rootcauses.sim import calibrate as cal
+    from rootcauses.sim import engine, history
+    from rootcauses.sim.network import read_network_store
+    from rootcauses.sim.scenarios import default_values, load_parameter_specs
+    from rootcauses.store.query import connect
+
+    chosen = history.check_calibration("validation")
+    provenance = chosen.provenance
+    threshold, points = provenance.get("plausible_threshold"), provenance.get("plausible_points")
+    if threshold is None or not points:
+        return ["The shipped `validation` calibration has no plausible points."]
+    train = cal.parse_window(str(provenance["train"]))
+    specs = load_parameter_specs(calibrated=False)
+    values = default_values(specs)
+    fitted = dict(provenance["fitted_at_train_start"])
+    free = tuple(fitted)
+    con = connect(settings)
+    try:
+        target = cal.observed_target(con, train.start, train.end, cal.NORTHERN_TRIANGLE)
+        inputs = engine.load_inputs(
+            con,
+            read_network_store(con),
+            start=train.start,
+            months=len(target.months),
+            countries=cal.NORTHERN_TRIANGLE,
+        )
+        months = target.months[cal.BURN_IN :]
+        types = cal.observed_types(con, months, cal.NORTHERN_TRIANGLE)
+    finally:
+        con.close()
+    loss = cal._Loss(
+        inputs, target.values[cal.BURN_IN :], tuple(months), free, dict(values), specs,
+        int(provenance["households"]), int(provenance["seed"]), types,
+    )  # fmt: skip
+    on_points = [loss(cal._encode({**fitted, **p}, free)) for p in points]
+    rng = np.random.default_rng(SEED)
+    region = provenance["plausible_region"]
+    in_box = []
+    for _ in range(draws):
+        drawn = {
+            k: float(rng.uniform(region[k]["low"], region[k]["high"])) if k in region else v
+            for k, v in fitted.items()
+        }
+        in_box.append(loss(cal._encode(drawn, free)))
+    inside = sum(v <= threshold for v in in_box)
+    return [
+        f"Plausible points (`validation`, {len(points)} points found by "
+        f"`calibrate._plausible_points`, random walks that move only where the training loss "
+        f"stays within the threshold {threshold:.3f}): training loss {min(on_points):.3f} .. "
+        f"{max(on_points):.3f}, all within it: {'yes' if max(on_points) <= threshold else 'NO'}. "
+        f"{draws} draws from the box of the one-at-a-time intervals (each parameter uniform in "
+        f"its interval, independently): loss {min(in_box):.3f} .. {max(in_box):.3f}, "
+        f"{inside} of {draws} within the threshold. What-if members take the points (before, "
+        "they were box draws).",
     ]
 
 
@@ -325,6 +388,8 @@ def bench_calibration(settings: Any = None) -> list[str]:
         f"{training['model']['mase']:.2f} vs {training['flat']['mase']:.2f}. Acceptance: "
         + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in acc.items() if isinstance(v, bool))
         + ".",
+        "",
+        *plausible_points_lines(settings),
         "",
         *second_split_lines(settings),
         "",
