@@ -28,6 +28,8 @@ from typing import Any, NamedTuple, TypeVar, cast
 
 import numba
 import numpy as np
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 from rootcauses.sim.decision import Coefficients
 from rootcauses.sim.errors import SimError
@@ -105,6 +107,28 @@ def _step(inline: bool = False) -> Callable[[_Step], _Step]:
         return cast(_Step, compiled)
 
     return compile_step
+
+
+_llvm: Any = cgutils  # numba's code-generation helpers and llvmlite's IR (no type information)
+
+
+def _prefetch_intrinsic(typingctx: Any, array: Any, index: Any) -> tuple[Any, Callable[..., Any]]:
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        kind = signature.args[0]
+        view = context.make_array(kind)(context, builder, args[0])
+        where = _llvm.get_item_pointer(context, builder, kind, view, [args[1]], wraparound=False)
+        i32 = _llvm.int32_t
+        hint = _llvm.ir.FunctionType(_llvm.ir.VoidType(), [_llvm.voidptr_t, i32, i32, i32])
+        fn = _llvm.get_or_insert_function(builder.module, hint, "llvm.prefetch.p0i8")
+        builder.call(fn, [builder.bitcast(where, _llvm.voidptr_t), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(array, types.intp), codegen
+
+
+# _prefetch(array, i): a hint to the CPU to bring array[i] into the cache (LLVM's prefetch for a
+# read, kept in every cache level); it changes no value, only how soon a later read finds it
+_prefetch = cast(Callable[[np.ndarray, int], None], intrinsic(_prefetch_intrinsic))
 
 
 class Households(NamedTuple):
@@ -813,6 +837,8 @@ REFRESH_MONTHS = 24  # how often the block maxima are recomputed (refresh_block_
 C_LO, C_HI, O_LO, O_HI, CLIM_LO, CLIM_HI = range(6)  # columns of SkipIndex.block_range
 N_TRANSIT = 0
 HINT = 256  # households per entry of SkipIndex.block_hint
+BATCH = 256  # candidates drawn at a time (SkipLists.pending)
+AHEAD = 8  # how many households ahead month_skipping asks for records
 _BOUND_MARGIN = 1e-9  # covers float rounding between the bound and the exact utility
 
 
@@ -1241,7 +1267,8 @@ def _exponential(rng: np.random.Generator) -> float:
 
 
 class SkipLists(NamedTuple):
-    """The parts of :class:`SkipIndex` that :func:`month_skipping` reads and writes."""
+    """The parts of :class:`SkipIndex` that :func:`month_skipping` reads and writes, and its
+    scratch for a batch of candidates (``pending``, ``threshold``: :data:`BATCH` each)."""
 
     transit: np.ndarray
     sizes: np.ndarray
@@ -1252,10 +1279,14 @@ class SkipLists(NamedTuple):
     household_ref: np.ndarray
     rate: np.ndarray
     chance: np.ndarray
+    pending: np.ndarray
+    threshold: np.ndarray
 
 
 def skip_lists(index: SkipIndex) -> SkipLists:
-    return SkipLists(*(getattr(index, name) for name in SkipLists._fields))
+    shared = [getattr(index, name) for name in SkipLists._fields[:-2]]
+    batch = [np.empty(BATCH, dtype=np.int64), np.empty(BATCH, dtype=np.float64)]
+    return SkipLists._make(shared + batch)
 
 
 @_step()
@@ -1276,6 +1307,14 @@ def _raise_bound(i: int, h: Households, skip: SkipLists) -> None:
         b += 1
     if score > skip.static_max[b]:
         skip.static_max[b] = score
+
+
+@_step(inline=True)
+def _prefetch_household(h: Households, i: int) -> None:
+    """Ask for household ``i``'s record (its first and last byte: a 24-byte record may straddle
+    two cache lines)."""
+    _prefetch(h.log_income, i)
+    _prefetch(h.step, i)
 
 
 @_step(inline=True)
@@ -1321,34 +1360,61 @@ def month_skipping(
     So a run with slightly different parameters meets the same draws: candidates move a little
     (along households sorted by hazard) instead of the whole month's stream shifting, which keeps
     the simulated counts a smooth-ish function of the parameters for calibration."""
-    # (1) on the way: the list is rebuilt as they travel
+    # (1) on the way: the list is rebuilt as they travel (never past the entry being read)
     on_the_way = skip.sizes[N_TRANSIT]
     skip.sizes[N_TRANSIT] = 0
+    for k in range(min(AHEAD, on_the_way)):
+        _prefetch_household(h, skip.transit[k])
     for k in range(on_the_way):
+        if k + AHEAD < on_the_way:
+            _prefetch_household(h, skip.transit[k + AHEAD])
         _skipping_trip(rng, t, skip.transit[k], h, j, rules, skip, tally)
     # (2) decisions, by thinning; the bounds were computed before (1), which only sends
-    # households home that cannot decide this month
+    # households home that cannot decide this month. Candidates come in batches: where they are
+    # depends on the decision draws alone, so a batch is drawn first (the same draws in the same
+    # order) and its households' records are asked for ahead of their turn
     budget = _exponential(decide_rng)
-    for b in range(skip.rate.size):
-        lam = skip.rate[b]
-        pos = skip.block_start[b]
-        end = skip.block_start[b + 1]
-        if budget >= lam * (end - pos):
-            budget -= lam * (end - pos)
-            continue
-        while True:
+    n_blocks = skip.rate.size
+    b = 0
+    lam = 0.0
+    pos = end = 0
+    entering = True
+    while b < n_blocks:
+        n = 0
+        while n < BATCH and b < n_blocks:
+            if entering:
+                entering = False
+                lam = skip.rate[b]
+                pos = skip.block_start[b]
+                end = skip.block_start[b + 1]
+                if budget >= lam * (end - pos):
+                    budget -= lam * (end - pos)
+                    b += 1
+                    entering = True
+                    continue
             gap = budget / lam
             if gap >= end - pos:
                 budget -= lam * (end - pos)
-                break
+                b += 1
+                entering = True
+                continue
             i = pos + int(gap)
             budget = _exponential(decide_rng)
             accept = decide_rng.random()  # drawn for every candidate: see the docstring
             pos = i + 1
+            skip.pending[n] = i
+            skip.threshold[n] = accept * skip.chance[b]
+            n += 1
+        for k in range(min(AHEAD, n)):
+            _prefetch_household(h, skip.pending[k])
+        for k in range(n):
+            if k + AHEAD < n:
+                _prefetch_household(h, skip.pending[k + AHEAD])
+            i = skip.pending[k]
             if h.status[i] != HOME or h.eligible_from[i] > t:
                 continue
             z = _household_utility(i, h, terms)
-            if accept * skip.chance[b] >= _departure_probability(z):
+            if skip.threshold[k] >= _departure_probability(z):
                 continue
             _leave(rng, i, h, j, rules, tally)
             _skipping_trip(rng, t, i, h, j, rules, skip, tally)
