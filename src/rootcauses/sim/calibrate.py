@@ -536,6 +536,7 @@ def fit(
 
     began = time.perf_counter()
     region: dict[str, dict[str, float]] = {}
+    region_cost = 0  # evaluations kept for the region and its points (see each method)
     if method == "evolution":
         per_generation = popsize * len(free)
         # about two thirds of the budget (less the walks of the plausible points) for the
@@ -571,7 +572,7 @@ def fit(
     elif method == "region":  # no search: the start is the point; its region and points
         x = np.clip(_encode(values, free), lower, upper)
         result = OptimizeResult(x=x, fun=loss(x), success=True)
-        evaluations = region_cost = 1
+        evaluations = 1
     else:
         evaluations = 0
         region_cost = _region_cost(len(free), region_seeds) if region_seeds else 0
@@ -616,7 +617,7 @@ def fit(
             x = result.x
     points: list[dict[str, float]] = []
     threshold = None
-    if method == "evolution" or region_cost:
+    if method in ("evolution", "region") or region_cost:
         noise = _seed_noise(loss, result.x, region_seeds, seed)
         threshold = plausible_threshold(float(result.fun), noise)
         region, intervals, spent = _plausible_region(
