@@ -1287,7 +1287,7 @@ class SkipLists(NamedTuple):
 
 def skip_lists(index: SkipIndex) -> SkipLists:
     shared = [getattr(index, name) for name in SkipLists._fields[:-2]]
-    batch = [np.empty(BATCH, dtype=np.int64), np.empty(BATCH, dtype=np.float64)]
+    batch = [np.empty(BATCH, dtype=np.uint64), np.empty(BATCH, dtype=np.float64)]
     return SkipLists._make(shared + batch)
 
 
@@ -1304,7 +1304,8 @@ def _raise_bound(i: int, h: Households, skip: SkipLists) -> None:
         + w[3] * h.attempts[i]
         + _BOUND_MARGIN
     )
-    b = skip.block_hint[i // HINT]  # then forward: a block holds at most BLOCK households
+    # the block of the hint, then forward: a block holds at most BLOCK households
+    b = skip.block_hint[i // np.uint64(HINT)]
     while skip.block_start[b + 1] <= i:
         b += 1
     if score > skip.static_max[b]:
@@ -1361,7 +1362,10 @@ def month_skipping(
     one), two numbers per candidate whatever happens to it, and everything else from ``rng``.
     So a run with slightly different parameters meets the same draws: candidates move a little
     (along households sorted by hazard) instead of the whole month's stream shifting, which keeps
-    the simulated counts a smooth-ish function of the parameters for calibration."""
+    the simulated counts a smooth-ish function of the parameters for calibration.
+
+    Households are addressed by unsigned positions (``np.uint64``): numba then reads and writes
+    their columns without its check for a negative index."""
     # (1) on the way: the list is rebuilt as they travel (never past the entry being read)
     on_the_way = skip.sizes[N_TRANSIT]
     skip.sizes[N_TRANSIT] = 0
@@ -1370,7 +1374,7 @@ def month_skipping(
     for k in range(on_the_way):
         if k + AHEAD < on_the_way:
             _prefetch_household(h, skip.transit[k + AHEAD])
-        _skipping_trip(rng, t, skip.transit[k], h, j, rules, skip, tally)
+        _skipping_trip(rng, t, np.uint64(skip.transit[k]), h, j, rules, skip, tally)
     # (2) decisions, by thinning; the bounds were computed before (1), which only sends
     # households home that cannot decide this month. Candidates come in batches: where they are
     # depends on the decision draws alone, so a batch is drawn first (the same draws in the same
