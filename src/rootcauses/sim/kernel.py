@@ -851,7 +851,7 @@ class SkipIndex:
     on; its utility in month t is then country_const_c + origin_const_o + climate_c·climate_i
     + (V_c − V0_c)·violence_i + s_i."""
 
-    transit: np.ndarray  # int32 [household] households with a migrant on the way (first sizes[0])
+    transit: np.ndarray  # uint32 [household] households with a migrant on the way (first sizes[0])
     sizes: np.ndarray  # int64 [1] length of the list
     block_start: np.ndarray  # int32 [block + 1] first household of each block, then n
     block_hint: np.ndarray  # int32 [n // HINT + 1] the block of household k·HINT
@@ -1119,7 +1119,7 @@ def skip_index(
     starts = _block_starts(people.origin, people.climate, sorted_score, BLOCK, BLOCK_SPREAD)
     n_blocks = starts.size - 1
     index = SkipIndex(
-        transit=np.empty(n, dtype=np.int32),
+        transit=np.empty(n, dtype=np.uint32),
         sizes=np.zeros(1, dtype=np.int64),
         block_start=starts,
         block_hint=(np.searchsorted(starts, np.arange(0, n + 1, HINT), side="right") - 1).astype(
@@ -1364,8 +1364,8 @@ def month_skipping(
     (along households sorted by hazard) instead of the whole month's stream shifting, which keeps
     the simulated counts a smooth-ish function of the parameters for calibration.
 
-    Households are addressed by unsigned positions (``np.uint64``): numba then reads and writes
-    their columns without its check for a negative index."""
+    Households are addressed by unsigned positions (``skip.pending``, ``skip.transit``): numba
+    then reads and writes their columns without its check for a negative index."""
     # (1) on the way: the list is rebuilt as they travel (never past the entry being read)
     on_the_way = skip.sizes[N_TRANSIT]
     skip.sizes[N_TRANSIT] = 0
@@ -1374,7 +1374,7 @@ def month_skipping(
     for k in range(on_the_way):
         if k + AHEAD < on_the_way:
             _prefetch_household(h, skip.transit[k + AHEAD])
-        _skipping_trip(rng, t, np.uint64(skip.transit[k]), h, j, rules, skip, tally)
+        _skipping_trip(rng, t, skip.transit[k], h, j, rules, skip, tally)
     # (2) decisions, by thinning; the bounds were computed before (1), which only sends
     # households home that cannot decide this month. Candidates come in batches: where they are
     # depends on the decision draws alone, so a batch is drawn first (the same draws in the same
