@@ -1210,11 +1210,18 @@ def _block_bounds(
     violence_coef: np.ndarray,
     climate_coef: np.ndarray,
     origin_const: np.ndarray,
+    household: np.ndarray,
+    household_ref: np.ndarray,
     rate: np.ndarray,
     chance: np.ndarray,
-) -> None:
+) -> bool:
     """Each block's candidate rate this month: e^z with z each term of the utility (see
-    :class:`SkipIndex`) at its maximum over the block's ranges; and 1 - e^-rate."""
+    :class:`SkipIndex`) at its maximum over the block's ranges; and 1 - e^-rate. Returns False,
+    and fills nothing, if ``household`` differs from the coefficients the scores were made with
+    (checked here: a NumPy comparison cost more than the bounds' dispatch)."""
+    for k in range(household.size):
+        if household[k] != household_ref[k]:
+            return False
     for b in range(static_max.size):
         r = block_range[b]
         z_country = -np.inf
@@ -1234,13 +1241,12 @@ def _block_bounds(
         # hazard (1 - e^{-e^z} >= logistic(z)), for one exponential per block
         rate[b] = np.exp(min(z_country + z_origin + static_max[b], 700.0))
         chance[b] = -np.expm1(-rate[b])
+    return True
 
 
 def fill_block_bounds(index: SkipIndex, terms: HazardTerms) -> None:
     """This month's ``index.rate``, before :func:`month_skipping`."""
-    if not np.array_equal(terms.household, index.household_ref):
-        raise SimError("the household coefficients changed since the skip index was built")
-    _block_bounds(
+    same = terms.household.shape == index.household_ref.shape and _block_bounds(
         index.static_max,
         index.violence_lo,
         index.violence_hi,
@@ -1250,9 +1256,13 @@ def fill_block_bounds(index: SkipIndex, terms: HazardTerms) -> None:
         terms.violence,
         terms.climate,
         terms.origin_const,
+        terms.household,
+        index.household_ref,
         index.rate,
         index.chance,
     )
+    if not same:
+        raise SimError("the household coefficients changed since the skip index was built")
 
 
 def block_bounds(index: SkipIndex, terms: HazardTerms) -> np.ndarray:
