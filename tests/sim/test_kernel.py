@@ -280,6 +280,59 @@ def test_bounds_hold_every_month_of_a_run(monkeypatch, tiny_network, params):
     assert months[-1][1] > 500  # many came back with an attempt more
 
 
+def _thinning_candidates(
+    decide: np.random.Generator, rate: np.ndarray, block_start: np.ndarray, chance: np.ndarray
+) -> list[tuple[int, float]]:
+    """The month's candidates as the block-by-block thinning loop draws them (the kernel's
+    documented order: an exponential budget, then per candidate a new budget and its uniform)."""
+    found = []
+    budget = decide.standard_exponential()
+    for b in range(rate.size):
+        lam, pos, end = rate[b], block_start[b], block_start[b + 1]
+        if budget >= lam * (end - pos):
+            budget -= lam * (end - pos)
+            continue
+        while True:
+            gap = budget / lam
+            if gap >= end - pos:
+                budget -= lam * (end - pos)
+                break
+            i = pos + int(gap)
+            budget = decide.standard_exponential()
+            accept = decide.random()
+            pos = i + 1
+            found.append((i, accept * chance[b]))
+    return found
+
+
+def test_batched_candidates_are_the_block_by_block_ones(monkeypatch, tiny_network, params):
+    """month_skipping draws its candidates kernel.BATCH at a time before visiting them: it
+    consumes each month's decision stream exactly as the block-by-block loop does (the same
+    numbers in the same order, so the generator ends in the same state), over several batches
+    a month whose boundaries fall inside blocks, and its last batch holds the loop's last
+    candidates with their thresholds."""
+    params.update(base_departure_rate=0.2)
+    original = kernel.month_skipping
+    counts = []
+
+    def spy(rng, decide, t, h, terms, journey, rules, skip, sampled, tally):
+        replay = np.random.Generator(np.random.PCG64())
+        replay.bit_generator.state = decide.bit_generator.state
+        rate, chance = skip.rate.copy(), skip.chance.copy()
+        original(rng, decide, t, h, terms, journey, rules, skip, sampled, tally)
+        found = _thinning_candidates(replay, rate, skip.block_start, chance)
+        assert replay.bit_generator.state == decide.bit_generator.state
+        last = len(found) % kernel.BATCH or kernel.BATCH
+        np.testing.assert_array_equal(skip.pending[:last], [i for i, _ in found[-last:]])
+        np.testing.assert_array_equal(skip.threshold[:last], [u for _, u in found[-last:]])
+        counts.append(len(found))
+
+    monkeypatch.setattr(kernel, "month_skipping", spy)
+    engine.simulate(tiny_inputs(tiny_network, months=4), params, params, 5_000, 3)
+    assert len(counts) == 4
+    assert min(counts) > 3 * kernel.BATCH
+
+
 def test_hazard_terms_for_all_months_at_once_equal_month_by_month(inputs, params):
     """The engine builds every month's terms in one broadcast call; each row is that month's."""
     rng = np.random.default_rng(9)
