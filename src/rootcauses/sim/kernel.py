@@ -576,27 +576,35 @@ def travel(
     (:func:`edge_hazards`): the trip ends on the first edge whose hazard exceeds what is left,
     an interdiction with that edge's share, else a death. Exactly the law of a draw per edge
     (memoryless, so a fresh budget each month is the same too), for one or two random numbers
-    a month instead of two an edge."""
+    a month instead of two an edge. The step and the days left are kept in registers while the
+    month's edges are walked and written back once (``edge_days`` must be no wider than
+    ``days_left``: float32 both in the engine and in journey.advance_month)."""
     o = origin[i]
     s = sector[i]
     budget = days_per_month
     left = -1.0  # the month's hazard budget, drawn when the first edge is finished
+    k = step[i]
+    need = days_left[i]
     while True:
-        need = days_left[i]
         if budget < need:
             days_left[i] = need - budget
+            step[i] = k
             return ON_THE_WAY
         budget -= need
-        edge = path_edges[o, s, step[i]]
+        edge = path_edges[o, s, k]
         if left < 0.0:
             left = rng.standard_exponential()
         if edge_hazard[edge] > left:
+            days_left[i] = need
+            step[i] = k
             return INTERDICTED if rng.random() < edge_interdiction_share[edge] else DIED
         left -= edge_hazard[edge]
-        step[i] += 1
-        if step[i] >= path_length[o, s]:
+        k += 1
+        if k >= path_length[o, s]:
+            days_left[i] = need
+            step[i] = k
             return AT_BORDER
-        days_left[i] = edge_days[path_edges[o, s, step[i]]]
+        need = edge_days[path_edges[o, s, k]]
 
 
 @_step(inline=True)
