@@ -341,8 +341,9 @@ def bench_calibration(settings: Any = None) -> list[str]:
         + ". Their mechanism is inactive before October 2019, or (the expectation coefficients "
         "and Mexican enforcement) moves fewer than 24 of its months (`calibrate.MIN_ACTIVE_MONTHS`"
         "): the expectations move in the 24 months after the January 2017 announcement "
-        "(`engine.ANNOUNCEMENTS`) and while a regime is in force; Mexican enforcement only from "
-        "June 2019.",
+        "(`engine.ANNOUNCEMENTS`) and while a regime is in force; Mexican enforcement in the "
+        "Southern Border Program (July 2014 to June 2016, `engine.MEXICO_SOUTHERN_BORDER`) and "
+        "from June 2019.",
         "",
         "The fitted point of this run (the table) is not the shipped one: the scorecard below "
         "scores the shipped `validation` calibration, as `rootcauses sim validate --split "

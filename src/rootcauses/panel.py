@@ -203,10 +203,11 @@ class Regime:
     expression on the event text) and the later event that ends it (``ended_by``) when that
     comes before the start event's own end date. ``why`` says why the end is that event.
 
-    The simulation's regimes (``rootcauses.sim.engine.SIM_REGIMES``) are these with two more
-    rules: ``ended_on``, a dated end the events table lacks (its source in ``why``), and a pilot:
-    before the first event matching ``pilot_until`` the regime counts at ``pilot_share`` of its
-    strength."""
+    The simulation's regimes (``rootcauses.sim.engine.SIM_REGIMES``) are these with three more
+    rules: ``ended_on``, a dated end the events table lacks (its source in ``why``); ``earlier``,
+    spans in force before its events that the table lacks ((first day, last day), sources in
+    ``why``); and a pilot: before the first event matching ``pilot_until`` the regime counts at
+    ``pilot_share`` of its strength."""
 
     column: str
     start: str
@@ -215,6 +216,7 @@ class Regime:
     ended_on: dt.date | None = None
     pilot_until: str | None = None
     pilot_share: float = 1.0
+    earlier: tuple[tuple[dt.date, dt.date], ...] = ()
 
 
 REGIMES: tuple[Regime, ...] = (
@@ -307,10 +309,20 @@ def regime_spans(
     policy events (``date, end_date, event``): the end is the earliest of the start event's end
     date, the day before the first later event matching ``ended_by`` and the day before a later
     ``ended_on``; with none, NaT: still in force (a policy of today, or one dated after the data).
+    A regime's ``earlier`` spans come first, as dated.
     A regime none of whose events is in the table is an error naming it (``require``), else it
     has no span."""
     rows = []
     for regime in regimes:
+        for first, last in regime.earlier:  # dated here, not in the table
+            rows.append(
+                {
+                    "regime": regime.column,
+                    "start": pd.Timestamp(first),
+                    "end": pd.Timestamp(last),
+                    "why": regime.why,
+                }
+            )
         starts = _matching(events, regime.start)
         if starts.empty:
             if not require:

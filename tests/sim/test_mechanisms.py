@@ -456,6 +456,18 @@ def _events_store(rows: list[tuple]) -> duckdb.DuckDBPyConnection:
     return con
 
 
+# the June 2019 US-Mexico agreement as a row of the events table
+AGREEMENT_EVENT = (
+    "2019-06-07",
+    None,
+    "XNT",
+    "policy",
+    "US-Mexico migration agreement: border-wide MPP expansion",
+    "",
+    "s",
+)
+
+
 def test_regimes_from_events_end_early_and_reach_past_the_data(monkeypatch):
     """MPP ends at the DHS memo (not at its row's formal end); an entry suspension dated after
     any encounter data still applies."""
@@ -481,22 +493,15 @@ def test_regimes_from_events_end_early_and_reach_past_the_data(monkeypatch):
 def test_the_simulation_reads_the_driver_models_regimes_with_its_own_differences():
     """One coding of the regimes (panel.REGIMES) for both: the simulation differs only where a
     migrant's outcome needs it — MPP's dated end of enrolments and pilot, Mexican enforcement
-    and the June 2024 rule kept in force, and the 2025 entry suspension; Title 42 and CBP One
-    are the same rows."""
+    and the June 2024 rule kept in force (and Mexico's earlier Southern Border Program, before
+    this table's months), and the 2025 entry suspension; Title 42 and CBP One are the same
+    rows."""
     from rootcauses import panel
 
     con = _events_store(
         [
             ("2019-01-29", "2022-08-08", "XNT", "policy", "Migrant Protection Protocols", "", "s"),
-            (
-                "2019-06-07",
-                None,
-                "XNT",
-                "policy",
-                "US-Mexico migration agreement: border-wide MPP expansion",
-                "",
-                "s",
-            ),
+            AGREEMENT_EVENT,
             ("2020-03-20", "2023-05-11", "XNT", "policy", "Title 42 expulsions", "", "s"),
             ("2021-06-01", None, "XNT", "policy", "DHS memo terminates MPP", "", "s"),
             ("2023-01-01", "2025-01-20", "XNT", "policy", "CBP One app", "", "s"),
@@ -518,6 +523,33 @@ def test_the_simulation_reads_the_driver_models_regimes_with_its_own_differences
     assert drivers.loc["2025-03-01", "securing_the_border"] == 0.0
     assert sim.loc["2025-03-01", ["securing_the_border", "entry_suspension"]].tolist() == [1, 1]
     assert "entry_suspension" not in drivers
+
+
+def test_mexican_enforcement_has_the_southern_border_program_before_its_events():
+    """The Southern Border Program is dated in the code (the events table starts in 2019): in
+    force from 7 July 2014 to its end, off until the June 2019 agreement; the driver models'
+    regime has no such span."""
+    from rootcauses import panel
+    from rootcauses.store import query
+
+    con = _events_store(
+        [
+            AGREEMENT_EVENT,
+        ]
+    )
+    index = pd.date_range("2014-06-01", "2019-07-01", freq="MS")
+    sim = pd.Series(
+        engine.regime_shares(con, index)[:, REGIMES.index("mexico_enforcement")], index=index
+    )
+    first, last = engine.MEXICO_SOUTHERN_BORDER
+    after = pd.Timestamp(last) + pd.offsets.MonthBegin(1)
+    assert sim["2014-06-01"] == 0.0 and sim["2014-07-01"] == pytest.approx(25 / 31)
+    assert (sim[pd.Timestamp(first) + pd.offsets.MonthBegin(1) : pd.Timestamp(last)] == 1.0).all()
+    assert (sim[after:"2019-05-01"] == 0.0).all()
+    assert sim["2019-06-01"] == pytest.approx(24 / 30) and sim["2019-07-01"] == 1.0
+    events = query.events(con, categories=["policy"])
+    drivers = panel.regime_shares(events, index, panel.REGIMES, require=False)
+    assert drivers["mexico_enforcement"][:"2019-05-01"].sum() == 0.0
 
 
 def test_storm_exposure_decays_from_the_storm_month():

@@ -84,6 +84,14 @@ DAYS_PER_MONTH = 30.4
 # before the expansion it counts at a quarter of its strength (an assumption from those figures)
 MPP_PILOT_INTENSITY = 0.25
 _PANEL_REGIMES = {r.column: r for r in panel.REGIMES}
+# Mexico's Southern Border Program (Programa Frontera Sur), announced by President Pena Nieto on
+# 7 July 2014 (WOLA, "Increased enforcement at Mexico's southern border", 2015; its operations
+# against migrants on the freight trains began on 1 August 2014): checkpoints and raids that,
+# by Mexican figures, made 2015 the year of the most apprehensions since 2005 (198,141 in 2015,
+# 186,216 in 2016). No source we found dates its end (its coordinating office was dissolved on
+# 1 September 2015, its enforcement went on): the end of June 2016 is the best by the training loss
+# (FY2013-FY2019 only) of the ends tried (README, "Policy lab"), an assumption of the model.
+MEXICO_SOUTHERN_BORDER = (dt.date(2014, 7, 7), dt.date(2016, 6, 30))
 # the regimes that change what happens at the border or on the way (see border_rules): the
 # driver models' regimes (panel.REGIMES, read from the same dated policy events) with the
 # differences a migrant's outcome needs, one line each
@@ -99,11 +107,14 @@ SIM_REGIMES: tuple[panel.Regime, ...] = (
         pilot_share=MPP_PILOT_INTENSITY,
     ),
     # Mexico's enforcement did not stop when Title 42 began (the driver models end it there,
-    # where its border-processing part was replaced): interdiction stays raised
+    # where its border-processing part was replaced): interdiction stays raised; and it had an
+    # earlier surge the events table lacks, the Southern Border Program (MEXICO_SOUTHERN_BORDER)
     replace(
         _PANEL_REGIMES["mexico_enforcement"],
         ended_by=None,
-        why="the events give the agreement no end; Mexico's enforcement continued",
+        why="the events give the agreement no end; Mexico's enforcement continued. Earlier: "
+        "the Southern Border Program (Programa Frontera Sur), announced 7 July 2014",
+        earlier=(MEXICO_SOUTHERN_BORDER,),
     ),
     _PANEL_REGIMES["title_42"],
     _PANEL_REGIMES["cbp_one"],
