@@ -154,49 +154,20 @@ def plausible_points_lines(settings: Any, draws: int = BOX_DRAWS) -> list[str]:
     members were drawn before the points existed): the training loss of each, and how many lie
     within the calibration's threshold."""
     from rootcauses.sim import calibrate as cal
-    from rootcauses.sim import engine, history
-    from rootcauses.sim.network import read_network_store
-    from rootcauses.sim.scenarios import default_values, load_parameter_specs
-    from rootcauses.store.query import connect
+    from rootcauses.sim import history
 
-    chosen = history.check_calibration("validation")
-    provenance = chosen.provenance
+    provenance = history.check_calibration("validation").provenance
     threshold, points = provenance.get("plausible_threshold"), provenance.get("plausible_points")
     if threshold is None or not points:
         return ["The shipped `validation` calibration has no plausible points."]
-    train = cal.parse_window(str(provenance["train"]))
-    specs = load_parameter_specs(calibrated=False)
-    values = default_values(specs)
-    fitted = dict(provenance["fitted_at_train_start"])
-    free = tuple(fitted)
-    con = connect(settings)
-    try:
-        target = cal.observed_target(con, train.start, train.end, cal.NORTHERN_TRIANGLE)
-        inputs = engine.load_inputs(
-            con,
-            read_network_store(con),
-            start=train.start,
-            months=len(target.months),
-            countries=cal.NORTHERN_TRIANGLE,
-        )
-        months = target.months[cal.BURN_IN :]
-        types = cal.observed_types(con, months, cal.NORTHERN_TRIANGLE)
-    finally:
-        con.close()
-    loss = cal._Loss(
-        inputs, target.values[cal.BURN_IN :], tuple(months), free, dict(values), specs,
-        int(provenance["households"]), int(provenance["seed"]), types,
-    )  # fmt: skip
-    on_points = [loss(cal._encode({**fitted, **p}, free)) for p in points]
+    loss = cal.calibration_loss(settings, provenance)
+    on_points = [loss(p) for p in points]
     rng = np.random.default_rng(SEED)
     region = provenance["plausible_region"]
-    in_box = []
-    for _ in range(draws):
-        drawn = {
-            k: float(rng.uniform(region[k]["low"], region[k]["high"])) if k in region else v
-            for k, v in fitted.items()
-        }
-        in_box.append(loss(cal._encode(drawn, free)))
+    in_box = [
+        loss({k: float(rng.uniform(v["low"], v["high"])) for k, v in region.items()})
+        for _ in range(draws)
+    ]
     inside = sum(v <= threshold for v in in_box)
     return [
         f"Plausible points (`validation`, {len(points)} points found by "

@@ -419,6 +419,18 @@ def test_the_region_method_searches_nothing_and_finds_points(world):
         cal.fit(inputs, target.values[:24], start, specs, free=FREE, method="grid")
 
 
+def test_a_shipped_calibrations_loss_is_reproduced_from_the_store(built_store):
+    """The training loss a shipped file records is the objective at its fitted point on a store
+    built from the snapshot (the same households and seed); moving a parameter changes it."""
+    from rootcauses.sim import history
+
+    provenance = history.check_calibration("validation").provenance
+    loss = cal.calibration_loss(built_store, provenance)
+    assert loss({}) == pytest.approx(provenance["loss"], rel=1e-9)
+    moved = {"beta_violence": provenance["fitted_at_train_start"]["beta_violence"] + 0.5}
+    assert loss(moved) != pytest.approx(provenance["loss"], rel=1e-6)
+
+
 def test_a_fit_starts_from_a_saved_calibrations_fitted_point(tmp_path, monkeypatch):
     """The point fitted at the calibration's training start, not its re-anchored overrides;
     another training start, or no fitted point, is an error naming the file and key."""

@@ -65,7 +65,7 @@ def test_members_take_the_calibrations_plausible_points():
     specs = load_parameter_specs(calibrated=False)
     points = [{"beta_violence": 0.2, "season_cos": 0.1}, {"beta_violence": 0.4, "season_cos": 0.3}]
     region = {"beta_violence": {"low": 0.0, "high": 1.0}}
-    members = whatif.region_members(_calibration(region, points), specs, 8, seed=3)
+    members = whatif.plausible_members(_calibration(region, points), specs, 8, seed=3)
     assert [m.seed for m in members] == list(range(3, 11))
     taken = {(m.values["beta_violence"], m.values["season_cos"]) for m in members}
     assert taken == {(0.2, 0.1), (0.4, 0.3)}  # whole points, never a mix of two
@@ -81,7 +81,7 @@ def test_without_points_members_differ_in_seed_only():
         {"plausible_region": region, "fitted_at_train_start": {"beta_violence": 0.3}},
         {},
     )
-    members = whatif.region_members(chosen, specs, 4, seed=0)
+    members = whatif.plausible_members(chosen, specs, 4, seed=0)
     assert {m.values["beta_violence"] for m in members} == {0.3}
     assert "seeds only" in whatif.band_basis(chosen)
 

@@ -958,6 +958,53 @@ def starting_values(
     return apply_overrides(specs, fitted, f"{path}: provenance.fitted_at_train_start")
 
 
+def store_problem(
+    con: Any, train: Window, end: dt.date, countries: Sequence[str]
+) -> tuple[Target, engine.SimInputs, np.ndarray]:
+    """What a fit on ``train`` reads from the store: the observed encounters from the training
+    start to ``end`` (a validation window's end, or the training end), the simulation's inputs
+    over the same months, and the training months' encounters by migrant type (after the
+    burn-in)."""
+    from rootcauses.sim.network import read_network_store
+
+    target = observed_target(con, train.start, end, countries)
+    inputs = engine.load_inputs(
+        con, read_network_store(con), start=train.start, months=len(target.months),
+        countries=countries,
+    )  # fmt: skip
+    n_train = len(pd.date_range(train.start, train.end, freq="MS"))
+    return target, inputs, observed_types(con, target.months[BURN_IN:n_train], countries)
+
+
+def calibration_loss(settings: Any, provenance: Mapping[str, Any]) -> Callable[..., float]:
+    """A saved calibration's training loss as a function of its free parameters (a mapping;
+    those not given keep the fitted values), with its households and seed: the objective
+    :func:`fit` minimised, on this store."""
+    from rootcauses.sim.scenarios import default_values, load_parameter_specs
+    from rootcauses.store.query import connect
+
+    train = parse_window(str(provenance["train"]))
+    countries = check_countries(NORTHERN_TRIANGLE)
+    con = connect(settings)
+    try:
+        target, inputs, types = store_problem(con, train, train.end, countries)
+    finally:
+        con.close()
+    specs = load_parameter_specs(calibrated=False)
+    fitted = {k: float(v) for k, v in provenance["fitted_at_train_start"].items()}
+    free = tuple(fitted)
+    loss = _Loss(
+        inputs, target.values[BURN_IN:], tuple(target.months[BURN_IN:]), free,
+        default_values(specs), specs, int(provenance["households"]), int(provenance["seed"]),
+        types,
+    )  # fmt: skip
+
+    def at(point: Mapping[str, float]) -> float:
+        return loss(_encode({**fitted, **point}, free))
+
+    return at
+
+
 def calibrate_store(
     settings: Any,
     *,
@@ -981,7 +1028,6 @@ def calibrate_store(
     the evolution is evaluated on Ray (a local one, or the cluster at its address). The fit
     starts from the documented defaults, or from the fitted point of the saved calibration
     ``start_from`` (:func:`starting_values`), which a ``nelder-mead`` fit then refines."""
-    from rootcauses.sim.network import read_network_store
     from rootcauses.sim.scenarios import default_values, load_parameter_specs
     from rootcauses.store.query import connect
     from rootcauses.store.results import current_build
@@ -1004,15 +1050,10 @@ def calibrate_store(
         if validate is not None and validate.first != train.last + 1:
             raise SimError(f"the validation window {validate} must follow {train} without a gap")
         end = validate.end if validate is not None else train.end
-        target = observed_target(con, train.start, end, countries)
-        network = read_network_store(con)
-        inputs = engine.load_inputs(
-            con, network, start=train.start, months=len(target.months), countries=countries
-        )
-        n_train = len(pd.date_range(train.start, train.end, freq="MS"))
-        types = observed_types(con, target.months[BURN_IN:n_train], countries)
+        target, inputs, types = store_problem(con, train, end, countries)
     finally:
         con.close()
+    n_train = len(pd.date_range(train.start, train.end, freq="MS"))
     options: dict[str, Any] = {
         "free": free,
         "households": households,

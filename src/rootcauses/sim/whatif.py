@@ -150,7 +150,7 @@ def storms_removed(
     return engine.storm_exposure(con, index, inputs.countries, keep=pattern.search)
 
 
-def region_members(
+def plausible_members(
     calibration: CalibrationFile,
     specs: Mapping[str, ParameterSpec],
     members: int,
@@ -222,7 +222,7 @@ def counterfactual_histories(
 ) -> dict[str, Any]:
     """Each counterfactual's encounters minus the recorded history's, summed over the fiscal
     years :data:`WINDOW`, per country and in all, with 5-95% bands over ``members`` (seeds ×
-    plausible points, :func:`region_members`) and a label (:func:`label`). ``inputs`` must start
+    plausible points, :func:`plausible_members`) and a label (:func:`label`). ``inputs`` must start
     at the calibration's training start (its base rate is anchored there); ``specs`` are the
     parameters with the calibration applied (``load_parameter_specs(calibration=name)``)."""
     if members < 2:
@@ -236,7 +236,7 @@ def counterfactual_histories(
     mask = window_mask(inputs.months)
     if not mask.any():
         raise SimError(f"the inputs do not cover FY{WINDOW[0]}..FY{WINDOW[1]}")
-    crew = region_members(chosen, specs, members, seed)
+    crew = plausible_members(chosen, specs, members, seed)
     worlds = [inputs] + [cf.change(inputs, extra) for cf in counterfactuals]
     total = len(worlds)
     runs, leaving = [], []
