@@ -21,6 +21,7 @@ from rootcauses.config import Settings
 NT = ("GTM", "HND", "SLV")
 SHORT = (1, 2, 3)
 BUDGET_S = 180
+NOMINAL_LEVELS = (80, 82, 84, 86, 88, 90, 92, 94)  # the scan of the two coverage goals
 RECENT_MONTHS = 36  # the look-back of "outside the recent range" in the hindsight check
 # interval settings compared with the default on the same forecasts (label, ForecastConfig changes)
 ALTERNATIVES = (
@@ -328,8 +329,47 @@ def _intervals(
         + "; ".join(row[0] for row in rows if len(row[3]) == fewest)
         + ").",
         *_hindsight(fc, own, default, picks, wide),
+        *_nominal_scan(fc, own, config, picks),
     ]
     return lines
+
+
+def _nominal_scan(fc, own: pd.DataFrame, config, picks: dict[str, str]) -> list[str]:
+    """The two coverage goals against each other: the default method issued at a higher nominal
+    level than 80% (its 80% interval replaced by the nominal one), coverage per regime block and
+    the years below 70%, from the nominal level that first puts every block at 75% or more."""
+    rows = []
+    for nominal in NOMINAL_LEVELS:
+        wider = own.assign(**{f"lo{nominal}": own["lo80"], f"hi{nominal}": own["hi80"]})
+        calibrated = fc.calibrate(wider, config, levels=(nominal,))
+        calibrated = calibrated.assign(lo80=calibrated[f"lo{nominal}"])
+        calibrated = calibrated.assign(hi80=calibrated[f"hi{nominal}"])
+        regime = fc.coverage_table(calibrated, "regime", picks)
+        year = fc.coverage_table(calibrated, "year", picks)
+        rows.append((nominal, regime, year[year["cov80"] < 0.70]))
+    cells = []
+    for nominal, regime, low in rows:
+        blocks = ", ".join(f"{r.block} {r.cov80:.1%}" for r in regime.itertuples())
+        years = ", ".join(f"{r.block} {r.cov80:.0%}" for r in low.itertuples()) or "none"
+        cells.append(f"{nominal}%: {blocks}; years below 70%: {years}")
+    every_year = [n for n, _, low in rows if low.empty]
+    in_band = [n for n, regime, _ in rows if regime["cov80"].between(0.75, 0.85).all()]
+    return [
+        "- The two coverage goals pull against each other. The default method issued at a higher "
+        "nominal level (the interval scored as the 80% one; target 80% coverage in the blocks): "
+        + " | ".join(cells)
+        + ". Nominal levels with every block within 75-85%: "
+        + (", ".join(f"{n}%" for n in in_band) or "none")
+        + "; with every year at 70% or more: "
+        + (", ".join(f"{n}%" for n in every_year) or "none")
+        + (
+            "; both: "
+            + (", ".join(f"{n}%" for n in sorted(set(in_band) & set(every_year))) or "none")
+            + "."
+        )
+        + f" (with the last {config.aci_window} scores, the conformal quantile moves in steps of "
+        f"1/{config.aci_window + 1} of a level: neighbouring levels can give the same intervals).",
+    ]
 
 
 def _hindsight(

@@ -368,3 +368,33 @@ def test_cli_defaults_follow_the_config() -> None:
 
     assert fc.ForecastConfig().origins == cli.ORIGINS
     assert fc.ForecastConfig().calibration_origins == cli.CALIBRATION_ORIGINS
+
+
+def test_calibrate_issues_the_levels_asked_for() -> None:
+    """The bench's scan of nominal levels: a 90% interval from the same scores contains the 80%
+    one and covers more of a random walk's outcomes."""
+    rng = np.random.default_rng(3)
+    log_y = 8 + np.cumsum(rng.normal(0, 0.2, 200))
+    months = pd.date_range("2000-01-01", periods=200, freq="MS")
+    frame = pd.DataFrame(
+        {
+            "series": "S",
+            "model": "random_walk",
+            "h": 1,
+            "origin": months[:-1],
+            "month": months[1:],
+            "mean": np.expm1(log_y[:-1]),
+            "actual": np.expm1(log_y[1:]),
+        }
+    )
+    for level in (80, 90):
+        frame[f"lo{level}"], frame[f"hi{level}"] = 0.0, 1e12
+    config = fc.ForecastConfig()
+    out = fc.calibrate(frame, config, levels=(80, 90)).iloc[50:]
+    assert (out["lo90"] <= out["lo80"]).all() and (out["hi90"] >= out["hi80"]).all()
+    inside = {
+        level: ((out["actual"] >= out[f"lo{level}"]) & (out["actual"] <= out[f"hi{level}"])).mean()
+        for level in (80, 90)
+    }
+    assert inside[90] > inside[80]
+    assert "lo95" not in out

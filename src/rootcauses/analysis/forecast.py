@@ -573,14 +573,16 @@ def _derive(frame: pd.DataFrame, names: Sequence[str], config: ForecastConfig) -
     return calibrate(frame, config)
 
 
-def calibrate(frame: pd.DataFrame, config: ForecastConfig, **options: Any) -> pd.DataFrame:
+def calibrate(
+    frame: pd.DataFrame, config: ForecastConfig, levels: Sequence[int] = LEVELS, **options: Any
+) -> pd.DataFrame:
     """``frame``'s intervals replaced by the conformal ones of ``config`` (see
-    :mod:`rootcauses.analysis.conformal`), from the bounds in ``lo80`` … ``hi95``; ``options``
-    are further :func:`~rootcauses.analysis.conformal.adaptive_intervals` settings (off by
-    default; the bench compares them, e.g. ``reversion_span``)."""
+    :mod:`rootcauses.analysis.conformal`), from the bounds in ``lo{level}`` and ``hi{level}``;
+    ``options`` are further :func:`~rootcauses.analysis.conformal.adaptive_intervals` settings
+    (off by default; the bench compares them, e.g. ``reversion_span``)."""
     return conformal.adaptive_intervals(
         frame,
-        LEVELS,
+        levels,
         gamma=config.aci_gamma,
         window=config.aci_window,
         scale_halflife=config.scale_halflife,
