@@ -9,6 +9,7 @@ paragraph without a traceback and exit 1, as everywhere in the CLI.
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -479,6 +480,13 @@ def calibrate(
         typer.echo(
             f"training loss {report['loss']:.4f}; training flee_ard {training['flee_ard']:.3f}"
         )
+        others = report.get("loss_other_seeds") or []
+        if len(others) >= 2:
+            typer.echo(
+                f"the same point under {len(others)} other seeds: training loss "
+                f"{statistics.mean(others):.4f} (sd {statistics.stdev(others):.4f}); a fit's own "
+                "loss is the lowest of the noisy draws it searched, so expect the mean"
+            )
     if report.get("not_identified"):
         typer.echo(
             "not informed by the training window (kept at documented values): "
