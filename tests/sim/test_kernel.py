@@ -228,6 +228,20 @@ def test_skip_index_keeps_the_households(params):
     assert neighbours < 0.2 * np.abs(np.log(hazard) - np.log(hazard).mean()).mean()
 
 
+def test_origin_counts_equal_bincount(params):
+    """The one-pass counts are np.bincount's (with the network flag as weights), origins
+    without households included; an origin past the count is an error, not a stray write."""
+    people = _random_population(np.random.default_rng(12), params)
+    households, networked = kernel.origin_counts(people, 7)
+    np.testing.assert_array_equal(households, np.bincount(people.origin, minlength=7))
+    np.testing.assert_array_equal(
+        networked, np.bincount(people.origin, weights=people.network, minlength=7)
+    )
+    assert households[5:].sum() == 0 and networked.sum() > 0
+    with pytest.raises(IndexError):
+        kernel.origin_counts(people, 3)
+
+
 def test_counting_rank_is_a_stable_sort():
     key = np.random.default_rng(7).integers(0, 50, 5_000)
     rank = kernel._counting_rank(key, 50)

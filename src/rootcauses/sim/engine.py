@@ -471,10 +471,9 @@ class Feedbacks:
     ) -> Feedbacks:
         fav = favourable_probability(border0)
         expectation = np.tile(fav, (n_countries, 1))
-        networked = np.bincount(people.origin, weights=people.network, minlength=n_origins).astype(
-            float
-        )
-        households = np.bincount(people.origin, minlength=n_origins).astype(float)
+        counted, with_network = kernel.origin_counts(people, n_origins)
+        networked = with_network.astype(float)
+        households = counted.astype(float)
         k0 = 1000 * params["base_departure_rate"] / (1 - params["cascade_memory"])
         return cls(
             expectation=expectation,

@@ -438,6 +438,21 @@ def hazards(people: Population, terms: HazardTerms) -> np.ndarray:
     return out
 
 
+@numba.njit(cache=True, nogil=True, boundscheck=True)  # an origin past n_origins: IndexError
+def _origin_counts(origin: np.ndarray, network: np.ndarray, out: np.ndarray) -> None:
+    for i in range(origin.size):
+        out[origin[i], 0] += 1
+        out[origin[i], 1] += network[i]
+
+
+def origin_counts(people: Population, n_origins: int) -> tuple[np.ndarray, np.ndarray]:
+    """[origin] households and households with family abroad (int64), in one compiled pass:
+    ``np.bincount`` with weights would first copy both columns to 8-byte arrays."""
+    out = np.zeros((n_origins, 2), dtype=np.int64)
+    _origin_counts(people.origin, people.network, out)
+    return out[:, 0], out[:, 1]
+
+
 @numba.njit(cache=True, nogil=True, fastmath=True)
 def logistic_moments(a: float, u: np.ndarray) -> tuple[float, float]:
     """:func:`rootcauses.sim.decision.logistic_moments` in one compiled pass (no temporaries)."""
