@@ -474,3 +474,25 @@ def test_the_plausible_threshold_is_centred_on_the_loss_expected_at_the_best_poi
     assert cal.plausible_threshold(0.81, []) == pytest.approx(0.81 * 1.01)
     assert cal.plausible_threshold(0.81, [0.5]) == pytest.approx(0.81 * 1.01)  # one: no spread
     assert cal.plausible_threshold(0.95, [0.80, 0.80]) == pytest.approx(0.95 * 1.01)
+
+
+def test_an_evaluation_can_average_several_seeds(world):
+    """--loss-seeds 2: the loss of a point is the mean of its losses under the fit's seed and
+    the next one; fewer than one run is refused."""
+    inputs, target, specs, params = world
+    start = _start(params)
+    options = dict(free=FREE, households=HOUSEHOLDS, method="region")
+
+    def loss(seed, seeds=1):
+        fitted = cal.fit(
+            inputs, target.values[:24], start, specs, seed=seed, loss_seeds=seeds, **options
+        )
+        return fitted.loss, fitted.loss_seeds
+
+    averaged, count = loss(SEED, 2)
+    assert count == 2
+    singles = [loss(SEED)[0], loss(SEED + 1)[0]]
+    assert singles[0] != singles[1]
+    assert averaged == pytest.approx(sum(singles) / 2)
+    with pytest.raises(SimError, match="loss_seeds must be at least 1, got 0"):
+        cal.fit(inputs, target.values[:24], start, specs, loss_seeds=0, **options)

@@ -409,6 +409,14 @@ def calibrate(
             "a saved name; same training start), e.g. to refine it with --method nelder-mead."
         ),
     ] = None,
+    loss_seeds: Annotated[
+        int,
+        typer.Option(
+            help="Runs averaged per evaluation (seeds SEED, SEED+1, ...): the loss moves by "
+            "its seed noise for any change of a parameter, and averaging divides that noise's "
+            "variance by about as much, at as many times the cost."
+        ),
+    ] = 1,
     save: Annotated[
         str | None,
         typer.Option(
@@ -427,6 +435,8 @@ def calibrate(
     settings = get_settings()
     if households < 1:
         raise SimError(f"--households must be at least 1, got {households}")
+    if loss_seeds < 1:
+        raise SimError(f"--loss-seeds must be at least 1, got {loss_seeds}")
     train_window = cal.parse_window(train, "--train")
     validate_window = cal.parse_window(validate, "--validate") if validate else None
     saved = save_path(save) if save is not None else None  # checked before the long fit
@@ -448,6 +458,7 @@ def calibrate(
             executor=executor,
             free=free_names,
             start_from=start_from,
+            loss_seeds=loss_seeds,
         )
     if output is not None:
         runs.write_json(report, output)
@@ -462,6 +473,7 @@ def calibrate(
             + (f" --validate {validate}" if validate else "")
             + (f" --free {free}" if free else "")
             + (f" --start-from {start_from}" if start_from else "")
+            + (f" --loss-seeds {loss_seeds}" if loss_seeds != 1 else "")
             + f" --save {save}"
         )
         document["provenance"] = {

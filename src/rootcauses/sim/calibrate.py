@@ -411,6 +411,7 @@ class Calibration:
     threshold: float | None = None  # the loss that bounds the plausible set
     # the loss at the fitted point under other seeds (the fit's own is its lowest draw)
     other_seed_losses: list[float] = field(default_factory=list)
+    loss_seeds: int = 1  # runs averaged per evaluation
     not_identified: tuple[str, ...] = ()  # asked for, but inactive in the training window
 
 
@@ -484,12 +485,16 @@ def fit(
     map_population: MapPopulation | None = None,
     region_seeds: int = 0,
     types: np.ndarray | None = None,
+    loss_seeds: int = 1,
 ) -> Calibration:
     """Fit ``free`` to ``observed_train`` ([month, country], the training window only) by
     minimising :func:`history_loss` with common random numbers (one seed for every evaluation).
     The numbers are common, the draws they decide are not: any change of a parameter changes
     which households the kernel picks, so the loss moves by about its seed noise between nearby
-    points, and the best loss found is biased low (:func:`plausible_threshold`).
+    points, and the best loss found is biased low (:func:`plausible_threshold`). With
+    ``loss_seeds`` > 1 each evaluation averages that many runs (seeds ``seed`` … ``seed +
+    loss_seeds − 1``), which divides the noise's variance by about as much at as many times
+    the cost; an evaluation counts once.
 
     ``method="evolution"`` runs differential evolution over the search boxes (``popsize`` × the
     number of free parameters per generation, as many generations as ``max_evaluations`` allows;
@@ -537,7 +542,11 @@ def fit(
     lower, upper = np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
     if types is not None and types.shape[0] != len({d.year + (d.month >= 10) for d in months}):
         raise SimError("types must have one row per fiscal year of the training months")
-    loss = _Loss(train_inputs, target, months, free, dict(values), specs, households, seed, types)
+    if loss_seeds < 1:
+        raise SimError(f"loss_seeds must be at least 1, got {loss_seeds}")
+    loss = _Loss(
+        train_inputs, target, months, free, dict(values), specs, households, seed, types, loss_seeds
+    )
 
     began = time.perf_counter()
     region: dict[str, dict[str, float]] = {}
@@ -651,6 +660,7 @@ def fit(
         points=points,
         threshold=threshold,
         other_seed_losses=other_seeds,
+        loss_seeds=loss_seeds,
         not_identified=tuple(k for k in requested if k not in free),
     )
 
@@ -669,12 +679,16 @@ class _Loss:
     households: int
     seed: int
     types: np.ndarray | None = None  # [fiscal year of months, country, type] (observed_types)
+    seeds: int = 1  # runs averaged per evaluation: seeds seed, seed + 1, … (see fit)
 
     def __call__(self, theta: np.ndarray, seed: int | None = None) -> float:
+        """The loss averaged over ``seeds`` runs from seed ``seed`` (default: the fit's)."""
         params = _decode(np.asarray(theta), self.free, self.values)
-        counts = simulate_counts(
-            self.inputs, params, self.specs, self.households, self.seed if seed is None else seed
-        )[BURN_IN:]
+        first = self.seed if seed is None else seed
+        return float(np.mean([self._one(params, first + k) for k in range(self.seeds)]))
+
+    def _one(self, params: Mapping[str, float], seed: int) -> float:
+        counts = simulate_counts(self.inputs, params, self.specs, self.households, seed)[BURN_IN:]
         return history_loss(counts[:, :, ENCOUNTERS], self.target, self.months) + type_loss(
             counts[:, :, list(TYPE_METRICS)], self.types, self.months
         )
@@ -686,10 +700,11 @@ def _apply(func: Callable[[np.ndarray], float], theta: np.ndarray) -> float:
 
 
 def _seed_losses(loss: _Loss, best: np.ndarray, seeds: int, seed: int) -> list[float]:
-    """The loss at the best point under ``seeds`` seeds other than the fit's (none below 2)."""
+    """The loss at the best point under ``seeds`` sets of seeds other than the fit's, each set
+    as many as the fit averages (none below 2)."""
     if seeds < 2:
         return []
-    return [loss(best, seed + 1 + k) for k in range(seeds)]
+    return [loss(best, seed + loss.seeds * (1 + k)) for k in range(seeds)]
 
 
 def _plausible_region(
@@ -1017,7 +1032,7 @@ def calibration_loss(settings: Any, provenance: Mapping[str, Any]) -> Callable[.
     loss = _Loss(
         inputs, target.values[BURN_IN:], tuple(target.months[BURN_IN:]), free,
         default_values(specs), specs, int(provenance["households"]), int(provenance["seed"]),
-        types,
+        types, int(provenance.get("loss_seeds", 1)),
     )  # fmt: skip
 
     def at(point: Mapping[str, float]) -> float:
@@ -1042,6 +1057,7 @@ def calibrate_store(
     executor: Any = None,
     region_seeds: int = 4,
     start_from: str | None = None,
+    loss_seeds: int = 1,
 ) -> dict[str, Any]:
     """Fit on ``train``, validate on ``validate`` (default: every observed fiscal year after the
     training window), against the built store; returns the report (JSON-ready). With an
@@ -1084,6 +1100,7 @@ def calibrate_store(
         "popsize": popsize,
         "region_seeds": region_seeds,
         "types": types,
+        "loss_seeds": loss_seeds,
     }
     with contextlib.ExitStack() as stack:
         if executor is not None and executor.uses_ray():
@@ -1127,6 +1144,7 @@ def calibrate_store(
         "train": str(train),
         "validate": str(validate) if validate is not None else None,
         "seed": seed,
+        "loss_seeds": calibration.loss_seeds,
         "households": households,
         "free": list(calibration.free),
         "objective": "mean squared log(1 + encounters) difference by month and citizenship, plus "
