@@ -770,10 +770,11 @@ def plausible_threshold(best_loss: float, other_seeds: Sequence[float] = ()) -> 
     twice their standard deviation, at least 1 % of it.
 
     Why not the best loss itself: the loss changes by about its seed noise for any change of a
-    parameter, however small (a relative change of 1e-6 in the base rate moves the shipped
-    ``validation`` loss from 0.813 to 0.878: a changed hazard redraws which households the
-    kernel picks), so the best point's own loss is the lowest of many noisy draws, biased low.
-    Centred on it, the region of most parameters shrank to the point itself."""
+    parameter, however small (a relative change of 1e-6 in the base rate moved the single-seed
+    loss of ``validation`` as fitted before December 2026 from 0.813 to 0.878: a changed hazard
+    redraws which households the kernel picks), so the best point's own loss is the lowest of
+    many noisy draws, biased low. Centred on it, the region of most parameters shrank to the
+    point itself."""
     centre = best_loss
     spread = 0.0
     if len(other_seeds) >= 2:
