@@ -140,6 +140,9 @@ def test_drivers_scripts_write_spanish(page, base_url: str) -> None:
     page.goto("/drivers?lang=es")
     page.mouse.move(1, 1)  # the reader's pointer: plotly.js replaces the sketch
     page.wait_for_selector("#chart .main-svg", timeout=30_000)
+    # ... once the page is idle: wait for it, or a tab clicked first hides the chart, which is
+    # then redrawn only when next seen (and this test never shows it again)
+    page.wait_for_selector("#chart .modebar-btn", state="attached", timeout=30_000)
     assert page.evaluate("LOCALE") == "es-419"
     # an exported image's footer and the citation speak Spanish
     footer = page.evaluate("footerText(document.getElementById('chart'))")
