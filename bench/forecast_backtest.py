@@ -342,8 +342,9 @@ def _nominal_scan(fc, own: pd.DataFrame, config, picks: dict[str, str]) -> list[
     for nominal in NOMINAL_LEVELS:
         wider = own.assign(**{f"lo{nominal}": own["lo80"], f"hi{nominal}": own["hi80"]})
         calibrated = fc.calibrate(wider, config, levels=(nominal,))
-        calibrated = calibrated.assign(lo80=calibrated[f"lo{nominal}"])
-        calibrated = calibrated.assign(hi80=calibrated[f"hi{nominal}"])
+        calibrated = calibrated.assign(
+            lo80=calibrated[f"lo{nominal}"], hi80=calibrated[f"hi{nominal}"]
+        )
         regime = fc.coverage_table(calibrated, "regime", picks)
         year = fc.coverage_table(calibrated, "year", picks)
         rows.append((nominal, regime, year[year["cov80"] < 0.70]))

@@ -1394,8 +1394,10 @@ def month_skipping(
     Decisions draw from their own generator ``decide_rng`` (the engine gives each month a fresh
     one), two numbers per candidate whatever happens to it, and everything else from ``rng``.
     So a run with slightly different parameters meets the same draws: candidates move a little
-    (along households sorted by hazard) instead of the whole month's stream shifting, which keeps
-    the simulated counts a smooth-ish function of the parameters for calibration.
+    (along households sorted by hazard) instead of the whole month's stream shifting. That holds
+    only until one decision differs: the draws from ``rng`` after it shift, so the calibration
+    loss still moves by about its seed noise for any change of a parameter, however small
+    (measured: :func:`rootcauses.sim.calibrate.plausible_threshold`).
 
     Households are addressed by unsigned positions (``skip.pending``, ``skip.transit``): numba
     then reads and writes their columns without its check for a negative index."""

@@ -19,7 +19,8 @@ parameters, not the sampling noise of the households.
 On a **calibrated model** (:func:`calibrated_sensitivity`): the recorded history from the
 calibration's training start, its fitted values, and as the problem its free parameters over
 their plausible region (the interval where the calibration loss stays within seed noise of the
-best): which of the parameters the data leave open move the FY2020–FY2024 encounters most.
+loss expected at the best point): which of the parameters the data leave open move the
+FY2020–FY2024 encounters most.
 Parameters whose region is a single point are held at their fitted value.
 """
 

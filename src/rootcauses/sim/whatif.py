@@ -4,11 +4,11 @@ rule, homicide held at its 2015 level, no hurricanes Eta and Iota.
 
 Why bands and labels: one run's difference mixes the change with seed noise and with parameters
 the data do not pin down. Every member here takes the calibration's free parameters from one of
-its plausible points (points where the training loss stays within seed noise of the best, which
-``sim calibrate`` finds and saves; not the box of the per-parameter intervals, whose corners the
-data rule out) and runs the recorded history and each counterfactual with the same seed and
-point (common random numbers);
-a difference is labelled ``exceeds the spread`` only where its 5th-95th percentile band over
+its plausible points (points where the training loss stays within seed noise of the loss expected
+at the best point, which ``sim calibrate`` finds and saves; not the box of the per-parameter
+intervals, whose corners the data rule out) and runs the recorded history and each
+counterfactual with the same seed and point (common random numbers); a difference is labelled
+``exceeds the spread`` only where its 5th-95th percentile band over
 the members excludes zero, and ``within the spread`` otherwise. Whether any of it is a finding
 about the world also depends on whether the model reproduces history at all: the caller passes
 the validation verdict, which is reported with every result.
