@@ -257,6 +257,9 @@ def test_history_loss_adds_fiscal_year_totals_by_hand():
     years = np.log1p(np.array([2 * (np.e * 10 - 1 + np.e), 2 * (np.e * 20 - 1 + np.e)]))
     expected = 1.0 + np.mean((years - np.log1p([20.0, 40.0])) ** 2)
     assert cal.history_loss(simulated, observed, months) == pytest.approx(expected)
+    terms = cal.history_loss_terms(simulated, observed, months)
+    assert terms["monthly"] == pytest.approx(1.0) and terms["jumps"] == 0.0
+    assert terms["fiscal_years"] == pytest.approx(expected - 1.0)
 
 
 def test_parameters_the_training_window_cannot_inform_are_not_fitted(world):
@@ -436,6 +439,14 @@ def test_a_shipped_calibrations_loss_is_reproduced_from_the_store(built_store):
     assert loss({}) == pytest.approx(provenance["loss"], rel=1e-9)
     moved = {"beta_violence": provenance["fitted_at_train_start"]["beta_violence"] + 0.5}
     assert loss(moved) != pytest.approx(provenance["loss"], rel=1e-6)
+    # the loss by term (what the bench reports): the terms of each of the runs it averages add
+    # up to the recorded loss
+    saved = cal.saved_loss(built_store, provenance)
+    params = {**saved.values, **provenance["fitted_at_train_start"]}
+    runs = [saved.terms(params, provenance["seed"] + k) for k in range(saved.seeds)]
+    assert set(runs[0]) == {"monthly", "fiscal_years", "jumps", "types"}
+    assert np.mean([sum(r.values()) for r in runs]) == pytest.approx(provenance["loss"], rel=1e-9)
+    assert all(value > 0 for r in runs for value in r.values())
 
 
 def test_a_fit_starts_from_a_saved_calibrations_fitted_point(tmp_path, monkeypatch):

@@ -3,11 +3,12 @@
 What is fitted (:data:`DEFAULT_FREE`, within the search boxes of :data:`SEARCH_BOX`, which leave
 both signs open for every coefficient): the base departure rate (the mean monthly hazard at the
 run's first month, on a log scale), the country effects and season, the violence and income-gap
-betas, the feedbacks (expectations, diffusion, cascades), and the shocks and border parameters
-the training window can inform (:func:`identified`; the others keep their documented values and
-the report lists them). The intercept is anchored at the run's first month, so the fitted base
-rate belongs to the training start; the calibrated file carries the rate re-anchored to the
-scenarios' default start, and the fitted one in its provenance (``sim history`` uses it).
+betas, the feedbacks (expectations, diffusion, cascades), the base shares of the migrant types,
+and the shocks and border parameters the training window can inform (:func:`identified`; the
+others keep their documented values and the report lists them). The intercept is anchored at the
+run's first month, so the fitted base rate belongs to the training start; the calibrated file
+carries the rate re-anchored to the scenarios' default start, and the fitted one in its
+provenance (``sim history`` uses it).
 
 How:
 
@@ -87,6 +88,11 @@ SEARCH_BOX: dict[str, tuple[float, float]] = {
     "recross_probability": (0.0, 0.9),
     "cbp_one_port_share": (0.0, 0.8),
     "removal_capacity_share": (0.0, 3.0),
+    # the base shares of the migrant types, which the fiscal-year encounters by type inform; the
+    # boxes keep their sum below 1 (engine.type_shares refuses more) and leave single adults at
+    # least 5 % of departures
+    "share_uac": (0.02, 0.4),
+    "share_family": (0.05, 0.55),
 }
 DEFAULT_FREE = tuple(SEARCH_BOX)
 
@@ -349,16 +355,28 @@ def jump_loss(simulated: np.ndarray, observed: np.ndarray, months: Sequence[dt.d
     return float(np.mean(np.square(errors))) if errors else 0.0
 
 
-def history_loss(simulated: np.ndarray, observed: np.ndarray, months: Sequence[dt.date]) -> float:
-    """What calibration minimises: the monthly :func:`objective`, plus the mean squared log
-    difference of fiscal-year totals by country (so a fit must get both the months' shape and
-    the years' levels; a year whose months are all missing is left out), plus the regime jumps
-    of :func:`jump_loss` inside the window."""
+def history_loss_terms(
+    simulated: np.ndarray, observed: np.ndarray, months: Sequence[dt.date]
+) -> dict[str, float]:
+    """The terms of :func:`history_loss`, by name: ``monthly`` (:func:`objective`),
+    ``fiscal_years`` (the mean squared log difference of fiscal-year totals by country; a year
+    whose months are all missing is left out) and ``jumps`` (:func:`jump_loss`)."""
     sim_years = fiscal_year_totals(simulated, months)
     obs_years = fiscal_year_totals(observed, months)
     seen = obs_years > 0
     yearly = float(np.mean((np.log1p(sim_years[seen]) - np.log1p(obs_years[seen])) ** 2))
-    return objective(simulated, observed) + yearly + jump_loss(simulated, observed, months)
+    return {
+        "monthly": objective(simulated, observed),
+        "fiscal_years": yearly,
+        "jumps": jump_loss(simulated, observed, months),
+    }
+
+
+def history_loss(simulated: np.ndarray, observed: np.ndarray, months: Sequence[dt.date]) -> float:
+    """What calibration minimises: the monthly :func:`objective`, plus the fiscal-year totals
+    (so a fit must get both the months' shape and the years' levels), plus the regime jumps of
+    :func:`jump_loss` inside the window (:func:`history_loss_terms`)."""
+    return float(sum(history_loss_terms(simulated, observed, months).values()))
 
 
 def flee_ard(simulated: np.ndarray, observed: np.ndarray) -> float:
@@ -688,10 +706,23 @@ class _Loss:
         return float(np.mean([self._one(params, first + k) for k in range(self.seeds)]))
 
     def _one(self, params: Mapping[str, float], seed: int) -> float:
-        counts = simulate_counts(self.inputs, params, self.specs, self.households, seed)[BURN_IN:]
-        return history_loss(counts[:, :, ENCOUNTERS], self.target, self.months) + type_loss(
-            counts[:, :, list(TYPE_METRICS)], self.types, self.months
-        )
+        return float(sum(self.terms(params, seed).values()))
+
+    def counts(self, params: Mapping[str, float], seed: int) -> np.ndarray:
+        """[month of the target, country, metric] counts of one run, after the burn-in."""
+        return simulate_counts(self.inputs, params, self.specs, self.households, seed)[BURN_IN:]
+
+    def terms(self, params: Mapping[str, float], seed: int) -> dict[str, float]:
+        """The loss of one run by term (:meth:`terms_of`)."""
+        return self.terms_of(self.counts(params, seed))
+
+    def terms_of(self, counts: np.ndarray) -> dict[str, float]:
+        """The loss of a run's :meth:`counts` by term: those of :func:`history_loss_terms`, and
+        ``types`` (:func:`type_loss`); they tell which target a fit misses most."""
+        return {
+            **history_loss_terms(counts[:, :, ENCOUNTERS], self.target, self.months),
+            "types": type_loss(counts[:, :, list(TYPE_METRICS)], self.types, self.months),
+        }
 
 
 def _apply(func: Callable[[np.ndarray], float], theta: np.ndarray) -> float:
@@ -1017,6 +1048,18 @@ def calibration_loss(settings: Any, provenance: Mapping[str, Any]) -> Callable[.
     """A saved calibration's training loss as a function of its free parameters (a mapping;
     those not given keep the fitted values), with its households and seed: the objective
     :func:`fit` minimised, on this store."""
+    loss = saved_loss(settings, provenance)
+    fitted = {k: float(v) for k, v in provenance["fitted_at_train_start"].items()}
+
+    def at(point: Mapping[str, float]) -> float:
+        return loss(_encode({**fitted, **point}, loss.free))
+
+    return at
+
+
+def saved_loss(settings: Any, provenance: Mapping[str, Any]) -> _Loss:
+    """The loss a saved calibration minimised (its training window, households, seed and runs
+    per evaluation), on this store; its free parameters are those of its fitted point."""
     from rootcauses.sim.scenarios import default_values, load_parameter_specs
     from rootcauses.store.query import connect
 
@@ -1028,18 +1071,12 @@ def calibration_loss(settings: Any, provenance: Mapping[str, Any]) -> Callable[.
     finally:
         con.close()
     specs = load_parameter_specs(calibrated=False)
-    fitted = {k: float(v) for k, v in provenance["fitted_at_train_start"].items()}
-    free = tuple(fitted)
-    loss = _Loss(
-        inputs, target.values[BURN_IN:], tuple(target.months[BURN_IN:]), free,
-        default_values(specs), specs, int(provenance["households"]), int(provenance["seed"]),
-        types, int(provenance.get("loss_seeds", 1)),
+    return _Loss(
+        inputs, target.values[BURN_IN:], tuple(target.months[BURN_IN:]),
+        tuple(provenance["fitted_at_train_start"]), default_values(specs), specs,
+        int(provenance["households"]), int(provenance["seed"]), types,
+        int(provenance.get("loss_seeds", 1)),
     )  # fmt: skip
-
-    def at(point: Mapping[str, float]) -> float:
-        return loss(_encode({**fitted, **point}, free))
-
-    return at
 
 
 def calibrate_store(
