@@ -182,6 +182,51 @@ def plausible_points_lines(settings: Any, draws: int = BOX_DRAWS) -> list[str]:
     ]
 
 
+TERM_SEEDS = 4  # runs of the shipped point (seeds after the fit's own) the loss terms average
+
+
+def loss_terms_lines(settings: Any) -> list[str]:
+    """The shipped `validation` calibration's training loss by term, and its fiscal-year
+    encounters by migrant type against CBP's, averaged over :data:`TERM_SEEDS` runs with seeds
+    the fit never saw: which target the fit misses most."""
+    from rootcauses.countries import NORTHERN_TRIANGLE
+    from rootcauses.sim import calibrate as cal
+    from rootcauses.sim import history, kernel
+
+    provenance = history.check_calibration("validation").provenance
+    loss = cal.saved_loss(settings, provenance)
+    params = {**loss.values, **provenance["fitted_at_train_start"]}
+    first = int(provenance["seed"]) + loss.seeds
+    seeds = range(first, first + TERM_SEEDS)
+    runs = [loss.counts(params, s) for s in seeds]
+    terms = pd.DataFrame([loss.terms_of(c) for c in runs]).mean()
+    # [fiscal year, country, type]: fiscal_year_totals sums any trailing axes
+    by_type = np.mean(
+        [cal.fiscal_year_totals(c[:, :, list(cal.TYPE_METRICS)], loss.months) for c in runs], 0
+    )
+    years = sorted({d.year + (d.month >= 10) for d in loss.months})
+    assert loss.types is not None
+    published = [i for i, _ in enumerate(years) if not np.isnan(loss.types[i]).all()]
+    lines = [
+        f"Training loss of the shipped `validation` by term (mean of seeds {seeds[0]}..{seeds[-1]}"
+        f", which the fit never saw; total {terms.sum():.3f}): "
+        + ", ".join(f"{k} {v:.3f}" for k, v in terms.items())
+        + ". Fiscal-year encounters by migrant type, simulated (same runs) / CBP, thousands:",
+        "",
+        "| citizenship | type | " + " | ".join(f"FY{years[i]}" for i in published) + " |",
+        "|---|---|" + "---:|" * len(published),
+    ]
+    for c, country in enumerate(cal.check_countries(NORTHERN_TRIANGLE)):
+        for k, kind in enumerate(kernel.TYPES):
+            cells = [
+                f"{by_type[i, c, k] / 1e3:.0f} / "
+                + ("—" if np.isnan(loss.types[i, c, k]) else f"{loss.types[i, c, k] / 1e3:.0f}")
+                for i in published
+            ]
+            lines.append(f"| {country} | {kind} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def leaderboard_lines(settings: Any, countries: Sequence[str]) -> list[str]:
     """The forecasting leaderboard's best model per country (mean MASE over horizons 1–12), when
     the store holds a backtest."""
@@ -228,6 +273,7 @@ def sector_share_rows(
     )
     sectors = list(counts.sectors)
     fiscal = np.array([m.year + (m.month >= 10) for m in months])[valid]
+    assert counts.sector_encounters is not None
     by_month = counts.sector_encounters[valid].sum(axis=1)  # [validation month, sector]
     years = sorted(set(fiscal.tolist()))
     simulated_by_year = np.array([by_month[fiscal == y].sum(axis=0) for y in years])
@@ -250,7 +296,7 @@ def sector_share_rows(
     reweighted = year_weights @ year_shares
     names = frame.drop_duplicates("sector_id").set_index("sector_id")["sector"]
     paths = fastest_paths(inputs.network, edge_properties(inputs.network, params).days)
-    reachable = (paths.length > 0).any(axis=0)
+    reachable = np.asarray((paths.length > 0).any(axis=0))
     rows = []
     for j, sector in enumerate(sectors):
         name = str(names.get(sector, sector)) + ("" if reachable[j] else " (no route reaches it)")
@@ -383,6 +429,8 @@ def bench_calibration(settings: Any = None) -> list[str]:
         + ".",
         "",
         *plausible_points_lines(settings),
+        "",
+        *loss_terms_lines(settings),
         "",
         *second_split_lines(settings),
         "",
