@@ -3,6 +3,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -101,6 +102,8 @@ def test_parse_window(text, window):
     parsed = cal.parse_window(text)
     assert (parsed.first, parsed.last) == window
     assert parsed.start.isoformat() == f"{window[0] - 1}-10-01"
+    calendar = pd.date_range(parsed.start, parsed.end, freq="MS")
+    assert parsed.months == len(calendar) == 12 * (window[1] - window[0] + 1)
 
 
 @pytest.mark.parametrize("text", ["", "fy14", "2019..2014"])

@@ -203,6 +203,11 @@ class Window:
     def end(self) -> dt.date:
         return dt.date(self.last, 9, 1)
 
+    @property
+    def months(self) -> int:
+        """Months in the window: 12 per fiscal year."""
+        return 12 * (self.last - self.first + 1)
+
     def __str__(self) -> str:
         return f"FY{self.first}..FY{self.last}"
 
@@ -1040,8 +1045,7 @@ def store_problem(
         con, read_network_store(con), start=train.start, months=len(target.months),
         countries=countries,
     )  # fmt: skip
-    n_train = len(pd.date_range(train.start, train.end, freq="MS"))
-    return target, inputs, observed_types(con, target.months[BURN_IN:n_train], countries)
+    return target, inputs, observed_types(con, target.months[BURN_IN : train.months], countries)
 
 
 def calibration_loss(settings: Any, provenance: Mapping[str, Any]) -> Callable[..., float]:
@@ -1128,7 +1132,7 @@ def calibrate_store(
         target, inputs, types = store_problem(con, train, end, countries)
     finally:
         con.close()
-    n_train = len(pd.date_range(train.start, train.end, freq="MS"))
+    n_train = train.months
     options: dict[str, Any] = {
         "free": free,
         "households": households,
