@@ -190,6 +190,7 @@ def loss_terms_lines(settings: Any) -> list[str]:
     encounters by migrant type against CBP's, averaged over :data:`TERM_SEEDS` runs with seeds
     the fit never saw: which target the fit misses most."""
     from rootcauses.countries import NORTHERN_TRIANGLE
+    from rootcauses.periods import fiscal_year
     from rootcauses.sim import calibrate as cal
     from rootcauses.sim import history, kernel
 
@@ -204,7 +205,7 @@ def loss_terms_lines(settings: Any) -> list[str]:
     by_type = np.mean(
         [cal.fiscal_year_totals(c[:, :, list(cal.TYPE_METRICS)], loss.months) for c in runs], 0
     )
-    years = sorted({d.year + (d.month >= 10) for d in loss.months})
+    years = sorted({fiscal_year(d) for d in loss.months})
     assert loss.types is not None
     published = [i for i, _ in enumerate(years) if not np.isnan(loss.types[i]).all()]
     lines = [
@@ -259,6 +260,7 @@ def sector_share_rows(
     (the calibrated parameters) next to the observed all-nationality shares: pooled over the
     window's fiscal years, and each year's shares weighted by the simulation's encounters that
     year (what the sector choice is given, up to the lag between departure and arrival)."""
+    from rootcauses.periods import fiscal_year
     from rootcauses.sim import engine, runs
     from rootcauses.sim.network import edge_properties, fastest_paths
     from rootcauses.sim.scenarios import default_values, load_parameter_specs, neutral_levers
@@ -272,7 +274,7 @@ def sector_share_rows(
         inputs, params, neutral_levers(params, specs), households=households, seed=SEED
     )
     sectors = list(counts.sectors)
-    fiscal = np.array([m.year + (m.month >= 10) for m in months])[valid]
+    fiscal = np.array([fiscal_year(m) for m in months])[valid]
     assert counts.sector_encounters is not None
     by_month = counts.sector_encounters[valid].sum(axis=1)  # [validation month, sector]
     years = sorted(set(fiscal.tolist()))

@@ -58,6 +58,7 @@ from scipy.optimize import OptimizeResult, differential_evolution, minimize
 
 from rootcauses.analysis import metrics
 from rootcauses.countries import NORTHERN_TRIANGLE
+from rootcauses.periods import fiscal_year
 from rootcauses.sim import engine, kernel
 from rootcauses.sim.errors import SimError
 from rootcauses.sim.scenarios import ParameterSpec, neutral_levers
@@ -292,7 +293,7 @@ def objective(simulated: np.ndarray, observed: np.ndarray) -> float:
 
 def fiscal_year_totals(values: np.ndarray, months: Sequence[dt.date]) -> np.ndarray:
     """[fiscal year, country] sums of [month, country] values (NaN months skipped)."""
-    years = np.array([d.year + (d.month >= 10) for d in months])
+    years = np.array([fiscal_year(d) for d in months])
     return np.array([np.nansum(values[years == y], axis=0) for y in np.unique(years)])
 
 
@@ -306,7 +307,7 @@ def observed_types(con: Any, months: Sequence[dt.date], countries: Sequence[str]
     encounters by migrant type and citizenship (source ``uac_family_by_country``: unaccompanied
     children FY2009-FY2020, family units FY2015 on, single adults FY2016 on); NaN where not
     published."""
-    years = sorted({d.year + (d.month >= 10) for d in months})
+    years = sorted({fiscal_year(d) for d in months})
     out = np.full((len(years), len(countries), len(kernel.TYPES)), np.nan)
     frame = con.execute(
         """
@@ -333,7 +334,7 @@ def type_loss(
     of fiscal years whose 12 months are all in ``months``. 0 without a target."""
     if observed is None:
         return 0.0
-    fy = np.array([d.year + (d.month >= 10) for d in months])
+    fy = np.array([fiscal_year(d) for d in months])
     years = np.unique(fy)
     full = np.array([np.sum(fy == y) == 12 for y in years])
     sim = np.stack([simulated[fy == y].sum(axis=0) for y in years])
@@ -563,7 +564,7 @@ def fit(
     months = train_inputs.months[BURN_IN:]
     bounds = _bounds(free, specs)
     lower, upper = np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
-    if types is not None and types.shape[0] != len({d.year + (d.month >= 10) for d in months}):
+    if types is not None and types.shape[0] != len({fiscal_year(d) for d in months}):
         raise SimError("types must have one row per fiscal year of the training months")
     if loss_seeds < 1:
         raise SimError(f"loss_seeds must be at least 1, got {loss_seeds}")

@@ -8,10 +8,10 @@ its plausible points (points where the training loss stays within seed noise of 
 at the best point, which ``sim calibrate`` finds and saves; not the box of the per-parameter
 intervals, whose corners the data rule out) and runs the recorded history and each
 counterfactual with the same seed and point (common random numbers); a difference is labelled
-``exceeds the spread`` only where its 5th-95th percentile band over
-the members excludes zero, and ``within the spread`` otherwise. Whether any of it is a finding
-about the world also depends on whether the model reproduces history at all: the caller passes
-the validation verdict, which is reported with every result.
+``exceeds the spread`` only where its 5th-95th percentile band over the members excludes zero,
+and ``within the spread`` otherwise. Whether any of it is a finding about the world also depends
+on whether the model reproduces history at all: the caller passes the validation verdict, which
+is reported with every result.
 
 The strategy's aid "delivered in full" is listed and not computed: the model has no channel
 from aid to households' income or safety whose size the data give (the ``harris_strategy``
